@@ -1,0 +1,283 @@
+"""A real Neo4j Community server run locally, without Docker or a tarball.
+
+The jars of ``org.neo4j:neo4j`` are resolved from Maven Central by ``vctrace/runtime/pom.xml``
+(``mvn package`` with ``copy-dependencies``; cached in ``~/.m2`` and in ``lib_dir``), and the
+server's own entry point, ``org.neo4j.server.CommunityEntryPoint``, is started on that
+classpath with a generated ``neo4j.conf``: Bolt on 127.0.0.1 only, HTTP off, authentication on
+(the password is set with ``neo4j-admin dbms set-initial-password`` before the first start).
+
+The server runs in its own process group with its pid in ``run/vctrace.pid``, so ``stop`` works
+from another process; SIGTERM lets its shutdown hook checkpoint the store.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from neo4j import GraphDatabase
+from neo4j.exceptions import AuthError, DatabaseUnavailable, ServiceUnavailable, SessionExpired
+
+from ..settings import Settings
+
+ENTRY_POINT = "org.neo4j.server.CommunityEntryPoint"
+ADMIN_TOOL = "org.neo4j.cli.AdminTool"
+JVM_FLAGS = (
+    "-XX:+UseG1GC", "-Djol.skipHotspotSAAttach=true", "-Dfile.encoding=UTF-8",
+    "--add-opens=java.base/java.nio=ALL-UNNAMED", "--add-opens=java.base/java.io=ALL-UNNAMED",
+    "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+    "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
+    "--add-opens=java.base/java.lang=ALL-UNNAMED",
+    "--enable-native-access=ALL-UNNAMED", "--add-modules=jdk.incubator.vector",
+)
+
+
+class ServerError(RuntimeError):
+    """The local server could not be installed, started or stopped; the message says why."""
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def ensure_jars(lib_dir: Path, version: str) -> Path:
+    """Resolve the Neo4j jars into ``lib_dir`` with Maven unless they are already there."""
+    marker = lib_dir / f"neo4j-{version}.jar"
+    if marker.exists():
+        return lib_dir
+    if shutil.which("mvn") is None or shutil.which("java") is None:
+        raise ServerError("the local Neo4j needs Java 17+ and Maven (mvn) on PATH; or set "
+                          "VCTRACE_NEO4J_URI to an existing Neo4j 5 server")
+    build = lib_dir.parent / f".build-{version}"
+    build.mkdir(parents=True, exist_ok=True)
+    pom = resources.files("vctrace.runtime").joinpath("pom.xml").read_text()
+    (build / "pom.xml").write_text(pom)
+    partial = lib_dir.with_name(lib_dir.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    cmd = ["mvn", "-B", "-q", "package", f"-Dneo4j.version={version}", f"-Dneo4j.lib={partial}"]
+    result = subprocess.run(cmd, cwd=build, capture_output=True, text=True)
+    if result.returncode != 0 or not (partial / marker.name).exists():
+        tail = (result.stdout + result.stderr).strip().splitlines()[-15:]
+        raise ServerError(f"Maven could not resolve org.neo4j:neo4j:{version}:\n"
+                          + "\n".join(tail))
+    shutil.rmtree(lib_dir, ignore_errors=True)
+    partial.rename(lib_dir)  # atomic: a half-downloaded lib dir is never taken as complete
+    shutil.rmtree(build, ignore_errors=True)
+    return lib_dir
+
+
+@dataclass
+class LocalNeo4j:
+    """One local server: its directory (conf, data, logs, run), its jars and its port."""
+
+    root: Path
+    lib_dir: Path
+    port: int
+    version: str = "5.26.30"
+    heap: str = "1g"
+    pagecache: str = "1g"
+    start_timeout_s: float = 120.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "LocalNeo4j":
+        return cls(root=settings.server_dir, lib_dir=settings.lib_dir, port=settings.bolt_port,
+                   version=settings.neo4j_version, heap=settings.heap,
+                   pagecache=settings.pagecache, start_timeout_s=settings.start_timeout_s)
+
+    @property
+    def uri(self) -> str:
+        return f"bolt://127.0.0.1:{self.port}"
+
+    @property
+    def pid_file(self) -> Path:
+        return self.root / "run" / "vctrace.pid"
+
+    @property
+    def password_file(self) -> Path:
+        return self.root / "password"
+
+    @property
+    def log_file(self) -> Path:
+        return self.root / "logs" / "console.log"
+
+    def password(self) -> str:
+        return self.password_file.read_text().strip()
+
+    # ------------------------------------------------------------ setup
+
+    def _write_conf(self) -> None:
+        for sub in ("conf", "data", "logs", "run", "import", "plugins"):
+            (self.root / sub).mkdir(parents=True, exist_ok=True)
+        r = self.root.resolve()
+        settings = {
+            "server.default_listen_address": "127.0.0.1",
+            "server.bolt.enabled": "true",
+            "server.bolt.listen_address": f"127.0.0.1:{self.port}",
+            "server.bolt.advertised_address": f"127.0.0.1:{self.port}",
+            "server.http.enabled": "false",
+            "server.https.enabled": "false",
+            "dbms.security.auth_enabled": "true",
+            "server.directories.data": r / "data",
+            "server.directories.logs": r / "logs",
+            "server.directories.run": r / "run",
+            "server.directories.import": r / "import",
+            "server.directories.plugins": r / "plugins",
+            "server.directories.transaction.logs.root": r / "data" / "transactions",
+            "server.memory.heap.initial_size": self.heap,
+            "server.memory.heap.max_size": self.heap,
+            "server.memory.pagecache.size": self.pagecache,
+            "db.tx_log.preallocate": "false",
+            "db.tx_log.rotation.retention_policy": "2 files",
+            "dbms.usage_report.enabled": "false",
+        }
+        lines = ["# written by vctrace (kg/server.py); edits are overwritten on start"]
+        lines += [f"{key}={value}" for key, value in settings.items()]
+        (self.root / "conf" / "neo4j.conf").write_text("\n".join(lines) + "\n")
+
+    def _env(self) -> dict[str, str]:
+        return dict(os.environ, NEO4J_HOME=str(self.root.resolve()),
+                    NEO4J_CONF=str((self.root / "conf").resolve()))
+
+    def _classpath(self) -> str:
+        return str(self.lib_dir.resolve() / "*")
+
+    def _ensure_password(self) -> None:
+        if self.password_file.exists():
+            return
+        if (self.root / "data" / "databases").exists():
+            raise ServerError(f"{self.root}: the database exists but {self.password_file} is "
+                              "missing; restore it, or delete the directory to start afresh")
+        password = secrets.token_urlsafe(18)
+        result = subprocess.run(
+            ["java", "-cp", self._classpath(), ADMIN_TOOL, "dbms", "set-initial-password",
+             password], env=self._env(), capture_output=True, text=True)
+        if result.returncode != 0:
+            raise ServerError("neo4j-admin set-initial-password failed:\n"
+                              + (result.stdout + result.stderr)[-2000:])
+        self.password_file.write_text(password + "\n")
+        self.password_file.chmod(0o600)
+
+    # ------------------------------------------------------------ lifecycle
+
+    def pid(self) -> int | None:
+        """The pid of the running server, or ``None`` (a stale pid file is removed)."""
+        try:
+            pid = int(self.pid_file.read_text().strip())
+        except (OSError, ValueError):
+            return None
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            self.pid_file.unlink(missing_ok=True)
+            return None
+        except PermissionError:
+            return pid
+        return pid
+
+    def is_running(self) -> bool:
+        return self.pid() is not None
+
+    def start(self) -> None:
+        """Install if needed, start, and return once the driver can run a query."""
+        if self.is_running():
+            self.wait_until_ready()
+            return
+        if _port_open(self.port):
+            raise ServerError(f"port {self.port} on 127.0.0.1 is already in use by another "
+                              "process; set VCTRACE_BOLT_PORT to a free port")
+        ensure_jars(self.lib_dir, self.version)
+        self._write_conf()
+        self._ensure_password()
+        cmd = ["java", f"-Xms{self.heap}", f"-Xmx{self.heap}", *JVM_FLAGS,
+               "-cp", self._classpath(), ENTRY_POINT, f"--home-dir={self.root.resolve()}",
+               f"--config-dir={(self.root / 'conf').resolve()}", "--console-mode"]
+        with self.log_file.open("ab") as log:
+            proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
+                                    stdin=subprocess.DEVNULL, env=self._env(),
+                                    start_new_session=True)
+        self.pid_file.write_text(str(proc.pid))
+        try:
+            self.wait_until_ready(proc)
+        except ServerError:
+            self.stop()
+            raise
+
+    def wait_until_ready(self, proc: subprocess.Popen | None = None) -> None:
+        deadline = time.monotonic() + self.start_timeout_s
+        last_error: Exception | None = None
+        while time.monotonic() < deadline:
+            if proc is not None and proc.poll() is not None:
+                raise ServerError(f"Neo4j exited with status {proc.returncode} during start; "
+                                  f"log tail:\n{self.log_tail()}")
+            if _port_open(self.port):
+                try:
+                    with GraphDatabase.driver(self.uri, auth=("neo4j", self.password())) as drv:
+                        drv.execute_query("RETURN 1", database_="neo4j")
+                    return
+                except (ServiceUnavailable, SessionExpired, DatabaseUnavailable, OSError) as exc:
+                    last_error = exc
+                except AuthError as exc:
+                    raise ServerError(f"Neo4j on port {self.port} rejected the password in "
+                                      f"{self.password_file}: {exc.message}") from exc
+            time.sleep(0.3)
+        raise ServerError(f"Neo4j did not answer within {self.start_timeout_s:.0f} s "
+                          f"({last_error}); log tail:\n{self.log_tail()}")
+
+    def stop(self, timeout_s: float = 60.0) -> bool:
+        """Stop the server (SIGTERM, then SIGKILL after ``timeout_s``). False if not running."""
+        pid = self.pid()
+        if pid is None:
+            return False
+        try:
+            os.killpg(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if not _alive(pid):
+                break
+            time.sleep(0.2)
+        else:
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.pid_file.unlink(missing_ok=True)
+        return True
+
+    def log_tail(self, lines: int = 25) -> str:
+        try:
+            text = self.log_file.read_text(errors="replace")
+        except OSError:
+            return "(no log)"
+        return "\n".join(text.splitlines()[-lines:])
+
+
+def _alive(pid: int) -> bool:
+    try:
+        done, _ = os.waitpid(pid, os.WNOHANG)  # reap it when it is our own child
+        if done == pid:
+            return False
+    except ChildProcessError:
+        pass
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True

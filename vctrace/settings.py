@@ -1,0 +1,63 @@
+"""All settings in one object, read from ``VCTRACE_*`` environment variables and overridden by
+command-line flags. Code receives a :class:`Settings` instance; nothing reads the environment
+or holds a global driver elsewhere.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_home() -> Path:
+    return Path.home() / ".local" / "share" / "vctrace"
+
+
+class Settings(BaseSettings):
+    """vctrace settings.
+
+    Neo4j: when ``neo4j_uri`` is set (``VCTRACE_NEO4J_URI``, e.g. a Docker container, a cluster
+    or Aura) that server is used with ``neo4j_user``/``neo4j_password`` and nothing is started
+    locally. Otherwise the local server under ``home`` is used (``vctrace db start``), with a
+    password generated on first start and kept in ``home/neo4j/password``.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="VCTRACE_", extra="ignore")
+
+    home: Path = Field(default_factory=_default_home,
+                       description="where the local Neo4j server, its jars and data live")
+    neo4j_uri: str | None = Field(None, description="an existing Neo4j to use instead")
+    neo4j_user: str = "neo4j"
+    neo4j_password: str | None = None
+    neo4j_database: str = "neo4j"
+    neo4j_version: str = "5.26.30"
+    bolt_port: int = 7687
+    heap: str = "1g"
+    pagecache: str = "1g"
+    start_timeout_s: float = 120.0
+    batch_size: int = Field(500, ge=1, description="traces per write transaction")
+
+    @property
+    def uses_local_server(self) -> bool:
+        return not self.neo4j_uri
+
+    @property
+    def server_dir(self) -> Path:
+        return self.home / "neo4j"
+
+    @property
+    def lib_dir(self) -> Path:
+        """Neo4j jars, shared by every server of the same version (tests included)."""
+        return self.home / f"neo4j-{self.neo4j_version}-lib"
+
+    @property
+    def uri(self) -> str:
+        return self.neo4j_uri or f"bolt://127.0.0.1:{self.bolt_port}"
+
+    def password(self) -> str | None:
+        if self.neo4j_password is not None or not self.uses_local_server:
+            return self.neo4j_password
+        path = self.server_dir / "password"
+        return path.read_text().strip() if path.exists() else None

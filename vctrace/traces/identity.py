@@ -1,0 +1,79 @@
+"""Content-addressed identity of traces and claims.
+
+Keys are SHA-256 digests of a canonical JSON encoding (sorted keys, no whitespace, NFC
+unicode), so they are the same on every run and machine and change exactly when the content
+does. Only the first 128 bits are kept (32 hex digits): collisions are out of reach at any
+scale this tool meets, and the keys stay short enough to type.
+
+- **trace key** ``t-…``: the perturbation record, the actions (id, primitive, canonical
+  arguments, in line order) and the edges (sorted). Where a record came from (file, row) and
+  the surrounding texts (question, report) are not part of it: the same explanation of the same
+  perturbation is the same trace wherever it is read from.
+- **claim key** ``c-…``: what an action asserts, independent of how it was phrased and of the
+  trace it is in: the primitive, its claim arguments (required ones, see
+  ``PrimitiveSpec.claim_args``) normalised (NFKC, case-folded, spaces collapsed; lists sorted
+  and de-duplicated), and the context a verdict depends on (``ContextScope``): nothing for
+  context-free facts such as ``binds_to``, the normalised (drug, cell line) otherwise.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from typing import Any
+
+from . import primitives
+from .models import Action, Trace
+
+_SPACES = re.compile(r"\s+")
+
+
+def _digest(payload: Any) -> str:
+    encoded = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                         default=str)
+    return hashlib.sha256(unicodedata.normalize("NFC", encoded).encode("utf-8")).hexdigest()[:32]
+
+
+def normalise_text(value: Any) -> str:
+    """The matching form of a name: NFKC, case-folded, whitespace collapsed and trimmed."""
+    text = unicodedata.normalize("NFKC", str(value))
+    return _SPACES.sub(" ", text).strip().casefold()
+
+
+def normalise_value(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return sorted({normalise_text(v) for v in value})
+    return normalise_text(value)
+
+
+def trace_key(trace: Trace) -> str:
+    payload = {
+        "perturbation": trace.perturbation.raw if trace.perturbation else None,
+        "actions": [[a.id, a.primitive, a.args] for a in trace.actions],
+        "edges": sorted([e.source, e.target, e.relation] for e in trace.edges),
+    }
+    return "t-" + _digest(payload)
+
+
+def claim_context(trace: Trace, primitive: str) -> dict[str, str]:
+    """The context a verdict on a claim of ``primitive`` in ``trace`` depends on."""
+    spec = primitives.get(primitive)
+    if spec is None or spec.context_scope is primitives.ContextScope.NONE:
+        return {}
+    return {"drug": normalise_text(trace.drug or ""),
+            "cell_line": normalise_text(trace.cell_line or "")}
+
+
+def claim_args(action: Action) -> dict[str, Any]:
+    """The normalised arguments that make up the claim of ``action``."""
+    spec = primitives.get(action.primitive)
+    names = spec.claim_args if spec else tuple(action.args)
+    return {name: normalise_value(action.args[name]) for name in names if name in action.args}
+
+
+def claim_key(trace: Trace, action: Action) -> str:
+    payload = {"primitive": action.primitive, "args": claim_args(action),
+               "context": claim_context(trace, action.primitive)}
+    return "c-" + _digest(payload)

@@ -1,0 +1,360 @@
+"""The VC-TRACES text form: ``explain`` lines, ``dag`` lines and the tagged model response.
+
+Parsing is tolerant in the ways real model outputs need (``shared/spec/trace-format.md`` §4):
+indentation, blank lines, code fences, trailing commas, single quotes, escaped quotes, unicode,
+argument aliases, ``set_context`` with or without an id. Every such deviation is reported as a
+:class:`~vctrace.traces.findings.Finding` with its line, and every line that cannot be read is
+kept in ``Trace.unparsed_lines``: nothing is dropped silently.
+
+Each call is read with Python's own expression parser (``ast``) restricted to literal values,
+which handles both quote styles, escapes and nested lists exactly; nothing is ever evaluated.
+
+Writing produces the canonical form: one call per line, keyword arguments in registry order
+(unknown ones after, in their original order), strings in double quotes, lists JSON-style.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import warnings
+from typing import Any, Iterator
+
+from . import primitives
+from .findings import Code, Finding
+from .models import Action, Edge, Trace
+
+MAX_ARGUMENT_CHARS = 10_000
+"""Longest argument value accepted. Real arguments are a few hundred characters at most; a
+longer one is reported as ``argument_too_long`` (an error), never truncated."""
+
+_FENCE = re.compile(r"^\s*```")
+_CALL_START = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*\(")
+_TAGS = ("think", "answer", "explain", "dag")
+
+
+def _tag_block(text: str, tag: str) -> str | None:
+    match = re.search(rf"<{tag}>(.*?)</{tag}>", text, flags=re.S | re.I)
+    return match.group(1) if match else None
+
+
+def _split_lines(text: str) -> Iterator[tuple[int, str, str]]:
+    """Yield (line number, stripped line, original line) for every line with content."""
+    for number, original in enumerate(text.splitlines(), start=1):
+        stripped = original.strip()
+        if not stripped or _FENCE.match(stripped):
+            continue
+        yield number, stripped, original
+
+
+class _Deviations:
+    """Collects tolerated layout deviations of a block and reports each kind once, at its
+    first line, with the count (a fully indented block is one finding, not forty)."""
+
+    def __init__(self, field: str):
+        self.field = field
+        self.lines: dict[str, list[int]] = {}
+
+    def note(self, number: int, stripped: str, original: str) -> None:
+        if original != original.lstrip():
+            self.lines.setdefault("leading indentation", []).append(number)
+        if stripped.endswith(","):
+            self.lines.setdefault("trailing comma after the call", []).append(number)
+
+    def findings(self) -> list[Finding]:
+        return [Finding.of(Code.FORMAT_DEVIATION,
+                           f"{kind} on {len(lines)} line(s): {_ranges(lines)}",
+                           field=self.field, line=lines[0])
+                for kind, lines in self.lines.items()]
+
+
+def _ranges(numbers: list[int]) -> str:
+    spans: list[list[int]] = []
+    for n in numbers:
+        if spans and n == spans[-1][1] + 1:
+            spans[-1][1] = n
+        else:
+            spans.append([n, n])
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in spans)
+
+
+def _literal(node: ast.expr) -> Any:
+    return ast.literal_eval(node)
+
+
+def _parse_call(stripped: str) -> tuple[ast.Call | None, str | None]:
+    """Parse one call; return (call, None) or (None, reason)."""
+    text = stripped.rstrip(",;").rstrip()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # invalid escape sequences are kept literally
+            tree = ast.parse(text, mode="eval")
+    except SyntaxError as exc:
+        reason = exc.msg or "syntax error"
+        return None, reason
+    except (ValueError, RecursionError, MemoryError) as exc:
+        return None, f"cannot read line: {type(exc).__name__}"
+    if not isinstance(tree.body, ast.Call) or not isinstance(tree.body.func, ast.Name):
+        return None, "not a call of the form name(arg=value, …)"
+    return tree.body, None
+
+
+def _keywords(call: ast.Call, line: int, field: str,
+              findings: list[Finding]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for kw in call.keywords:
+        if kw.arg is None:
+            findings.append(Finding.of(Code.NON_LITERAL_VALUE, "**kwargs expansion is not allowed",
+                                       field=field, line=line))
+            continue
+        try:
+            values[kw.arg] = _literal(kw.value)
+        except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
+            findings.append(Finding.of(
+                Code.NON_LITERAL_VALUE,
+                f"argument {kw.arg!r} is not a literal string, number or list",
+                field=field, line=line))
+    return values
+
+
+def parse_explain(text: str, *, field: str = "explain") -> tuple[list[Action], list[str],
+                                                                  list[Finding]]:
+    """Parse explain text into actions.
+
+    Returns (actions, unparsed lines, findings). Argument checks that need the registry
+    (unknown primitive or argument, aliases, list types, lengths) are made here because they
+    concern one line; checks across lines are in :mod:`vctrace.traces.validation`.
+    """
+    actions: list[Action] = []
+    unparsed: list[str] = []
+    findings: list[Finding] = []
+    deviations = _Deviations(field)
+    for number, stripped, original in _split_lines(text):
+        deviations.note(number, stripped, original)
+        call, reason = _parse_call(stripped)
+        if call is None:
+            unparsed.append(original)
+            findings.append(Finding.of(Code.UNPARSEABLE_LINE, f"{reason}: {_preview(stripped)}",
+                                       field=field, line=number))
+            continue
+        name = call.func.id
+        if call.args:
+            findings.append(Finding.of(
+                Code.POSITIONAL_ARGUMENT,
+                f"{name}: {len(call.args)} positional argument(s); only keyword arguments are "
+                "allowed", field=field, line=number))
+        raw_args = _keywords(call, number, field, findings)
+        if len({kw.arg for kw in call.keywords}) != len(call.keywords):
+            findings.append(Finding.of(Code.DUPLICATE_ARGUMENT,
+                                       f"{name}: an argument is given twice",
+                                       field=field, line=number))
+        action_id = raw_args.pop("id", None)
+        if action_id is not None and not isinstance(action_id, str):
+            findings.append(Finding.of(Code.BAD_ID, f"id {action_id!r} is not a string",
+                                       field=field, line=number))
+            action_id = str(action_id)
+        args = _canonical_args(name, raw_args, number, field, findings)
+        actions.append(Action(id=action_id, primitive=name, args=args, line=number,
+                              source_line=original))
+    return actions, unparsed, deviations.findings() + findings
+
+
+def _canonical_args(name: str, raw: dict[str, Any], line: int, field: str,
+                    findings: list[Finding]) -> dict[str, Any]:
+    spec = primitives.get(name)
+    if spec is None:
+        findings.append(Finding.of(Code.UNKNOWN_PRIMITIVE,
+                                   f"{_preview(name)!s} is not one of the "
+                                   f"{len(primitives.REGISTRY)} primitives",
+                                   field=field, line=line))
+        return raw
+    args: dict[str, Any] = {}
+    for key, value in raw.items():
+        canonical = spec.aliases.get(key, key)
+        if canonical != key:
+            if canonical in raw:
+                findings.append(Finding.of(
+                    Code.DUPLICATE_ARGUMENT,
+                    f"{name}: both {key!r} and its canonical name {canonical!r} are given; "
+                    f"{key!r} kept as an unknown argument", field=field, line=line))
+                canonical = key
+            else:
+                findings.append(Finding.of(Code.ARGUMENT_ALIAS,
+                                           f"{name}: argument {key!r} read as {canonical!r}",
+                                           field=field, line=line))
+        if canonical not in spec.arguments:
+            findings.append(Finding.of(Code.UNKNOWN_ARGUMENT,
+                                       f"{name}: unknown argument {_preview(canonical)!s}",
+                                       field=field, line=line))
+        if canonical in spec.list_args and isinstance(value, str):
+            findings.append(Finding.of(Code.ARGUMENT_TYPE,
+                                       f"{name}: {canonical!r} should be a list; the string was "
+                                       "read as a one-item list", field=field, line=line))
+            value = [value]
+        if canonical in spec.list_args and isinstance(value, tuple):
+            value = list(value)
+        if _length(value) > MAX_ARGUMENT_CHARS:
+            findings.append(Finding.of(
+                Code.ARGUMENT_TOO_LONG,
+                f"{name}: argument {canonical!r} has {_length(value):,} characters "
+                f"(limit {MAX_ARGUMENT_CHARS:,})", field=field, line=line))
+        args[canonical] = value
+    return args
+
+
+def _length(value: Any) -> int:
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, (list, tuple)):
+        return sum(_length(v) for v in value)
+    return 0
+
+
+def _preview(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[:limit] + f"… ({len(text):,} chars)"
+
+
+def parse_dag(text: str, *, field: str = "dag") -> tuple[list[Edge], list[str], list[Finding]]:
+    """Parse dag text (``edge("nA", "nB", relation="causal")`` lines) into edges."""
+    edges: list[Edge] = []
+    unparsed: list[str] = []
+    findings: list[Finding] = []
+    deviations = _Deviations(field)
+    for number, stripped, original in _split_lines(text):
+        deviations.note(number, stripped, original)
+        call, reason = _parse_call(stripped)
+        if call is not None and call.func.id != "edge":
+            reason = f"expected edge(...), found {_preview(call.func.id)}(...)"
+            call = None
+        if call is None:
+            unparsed.append(original)
+            findings.append(Finding.of(Code.UNPARSEABLE_LINE, f"{reason}: {_preview(stripped)}",
+                                       field=field, line=number))
+            continue
+        edge = _edge_from_call(call, number, field, findings)
+        if edge is None:
+            unparsed.append(original)
+            continue
+        edges.append(edge.model_copy(update={"line": number, "source_line": original}))
+    return edges, unparsed, deviations.findings() + findings
+
+
+def _edge_from_call(call: ast.Call, line: int, field: str,
+                    findings: list[Finding]) -> Edge | None:
+    kwargs = _keywords(call, line, field, findings)
+    try:
+        positional = [_literal(arg) for arg in call.args]
+    except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
+        findings.append(Finding.of(Code.NON_LITERAL_VALUE, "edge endpoints must be strings",
+                                   field=field, line=line))
+        return None
+    names = ("source", "target", "relation")
+    values = dict(zip(names, positional))
+    for key, value in kwargs.items():
+        if key not in names or key in values:
+            findings.append(Finding.of(Code.BAD_EDGE, f"edge: unexpected argument {key!r}",
+                                       field=field, line=line))
+            continue
+        values[key] = value
+    if len(positional) > 3:
+        findings.append(Finding.of(Code.BAD_EDGE, "edge: more than three arguments",
+                                   field=field, line=line))
+    if not isinstance(values.get("source"), str) or not isinstance(values.get("target"), str):
+        findings.append(Finding.of(Code.BAD_EDGE, "edge needs a source and a target id",
+                                   field=field, line=line))
+        return None
+    relation = values.get("relation")
+    if relation is None:
+        findings.append(Finding.of(Code.MISSING_RELATION,
+                                   "edge without relation; read as causal",
+                                   field=field, line=line))
+        relation = "causal"
+    return Edge(source=values["source"], target=values["target"], relation=str(relation))
+
+
+def parse_trace_text(explain: str, dag: str | None, **fields: Any) -> Trace:
+    """Build a trace from explain and dag texts. ``dag=None`` means the explain text may hold
+    the edge lines too (as in a hand-written file): they are split off by their ``edge(``
+    prefix. Extra keyword arguments are set on the trace (``perturbation``, ``question``…)."""
+    if dag is None:
+        explain_lines, dag_lines = [], []
+        for line in explain.splitlines():
+            match = _CALL_START.match(line)
+            is_edge = bool(match) and match.group(1) == "edge"
+            # blank placeholders keep line numbers of both parts equal to the file's
+            explain_lines.append("" if is_edge else line)
+            dag_lines.append(line if is_edge else "")
+        explain, dag = "\n".join(explain_lines), "\n".join(dag_lines)
+    actions, unparsed_a, findings_a = parse_explain(explain)
+    edges, unparsed_d, findings_d = parse_dag(dag)
+    return Trace(actions=actions, edges=edges, unparsed_lines=unparsed_a + unparsed_d,
+                 findings=findings_a + findings_d, **fields)
+
+
+def parse_response(text: str, **fields: Any) -> Trace:
+    """Parse a tagged model response (``<think>``, ``<answer>``, ``<explain>``, ``<dag>``).
+
+    A response is well formatted only with all four tags; each missing one is a finding. When
+    ``<explain>`` is missing the whole text is read as explain/dag lines so nothing is lost.
+    """
+    blocks = {tag: _tag_block(text, tag) for tag in _TAGS}
+    missing = [tag for tag, block in blocks.items() if block is None]
+    if blocks["explain"] is None:
+        trace = parse_trace_text(text, None, **fields)
+    else:
+        trace = parse_trace_text(blocks["explain"], blocks["dag"] or "", **fields)
+    extra = [Finding.of(Code.RESPONSE_TAG_MISSING, f"response has no <{tag}> block",
+                        field="response") for tag in missing]
+    return trace.model_copy(update={
+        "think": blocks["think"].strip() if blocks["think"] else trace.think,
+        "answer": blocks["answer"].strip() if blocks["answer"] else trace.answer,
+        "findings": extra + trace.findings,
+    })
+
+
+# ---------------------------------------------------------------- writing
+
+
+def _format_value(value: Any) -> str:
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_format_value(v) for v in value) + "]"
+    if value is None:
+        return "None"
+    return repr(value)
+
+
+def _ordered_args(action: Action) -> list[tuple[str, Any]]:
+    spec = primitives.get(action.primitive)
+    order = list(spec.arguments) if spec else []
+    known = [(k, action.args[k]) for k in order if k in action.args]
+    rest = [(k, v) for k, v in action.args.items() if k not in order]
+    return known + rest
+
+
+def format_action(action: Action) -> str:
+    parts = [] if action.id is None else [f"id={_format_value(action.id)}"]
+    parts += [f"{key}={_format_value(value)}" for key, value in _ordered_args(action)]
+    return f"{action.primitive}({', '.join(parts)})"
+
+
+def format_edge(edge: Edge) -> str:
+    return (f"edge({_format_value(edge.source)}, {_format_value(edge.target)}, "
+            f"relation={_format_value(edge.relation)})")
+
+
+def write_explain(actions: list[Action]) -> str:
+    return "\n".join(format_action(a) for a in actions)
+
+
+def write_dag(edges: list[Edge]) -> str:
+    return "\n".join(format_edge(e) for e in edges)
+
+
+def write_response(trace: Trace) -> str:
+    """The tagged response form of a trace (the pipeline's raw model output shape)."""
+    return (f"<think>{trace.think or ''}</think>\n<answer>{trace.answer or ''}</answer>\n"
+            f"<explain>\n{write_explain(trace.actions)}\n</explain>\n"
+            f"<dag>\n{write_dag(trace.edges)}\n</dag>\n")
