@@ -212,10 +212,13 @@ def write_traces(driver: Driver, traces: Iterable[Trace], *, database: str = "ne
 
 def resolve_trace_keys(driver: Driver, ref: str, *, database: str = "neo4j",
                        limit: int = 2) -> list[str]:
-    """Trace keys matching ``ref``: a full key, a unique key prefix, or a ``trace_id``."""
+    """Trace keys matching ``ref``: a full key or ``trace_id`` (exact matches only, when
+    there are any), else every key or ``trace_id`` that starts with ``ref``."""
     records, _, _ = driver.execute_query(cypher.load("resolve_trace"), ref=ref, limit=limit,
                                          database_=database)
-    return [r["key"] for r in records]
+    keys = [r["key"] for r in records]
+    exact = [r["key"] for r in records if r["exact"]]
+    return exact[:1] if exact else keys
 
 
 def read_traces(driver: Driver, keys: list[str], *, database: str = "neo4j") -> list[Trace]:

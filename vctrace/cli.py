@@ -1,0 +1,400 @@
+"""The ``vctrace`` command line.
+
+Exit status, for every sub-command: 0 success; 1 the input was read but some of it is invalid
+(or a trace was not found); 2 a file or the database could not be used at all. Messages go to
+stderr, results to stdout, so ``vctrace show KEY --format json | jq`` works.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import Counter
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from tqdm import tqdm
+
+from .settings import Settings
+from .traces.findings import Severity
+from .traces.models import Trace
+from .traces.records import FileReadError, read_traces, to_json_form
+from .traces.text import write_dag, write_explain
+from .traces.identity import trace_key
+from .traces.validation import is_valid
+
+EXIT_OK, EXIT_INVALID, EXIT_UNUSABLE = 0, 1, 2
+
+
+def _err(message: str) -> None:
+    print(f"vctrace: {message}", file=sys.stderr)
+
+
+# ---------------------------------------------------------------- validate
+
+
+def _finding_line(path: str, finding) -> str:
+    where = finding.location()
+    return (f"{path}:{where}: {finding.severity.value} {finding.code.value}: "
+            f"{finding.message}")
+
+
+def _file_report(path: str, traces: Iterable[Trace], min_rank: int,
+                 echo: bool) -> dict[str, Any]:
+    report = {"path": path, "records": 0, "valid": 0, "invalid": 0,
+              "severity_counts": Counter(), "traces": []}
+    for trace in traces:
+        valid = is_valid(trace)
+        report["records"] += 1
+        report["valid" if valid else "invalid"] += 1
+        shown = [f for f in trace.findings if f.severity.rank >= min_rank]
+        report["severity_counts"].update(f.severity.value for f in trace.findings)
+        report["traces"].append({
+            "record": trace.provenance.record, "valid": valid,
+            "trace_key": trace_key(trace) if valid else None, "drug": trace.drug,
+            "cell_line": trace.cell_line, "actions": len(trace.actions),
+            "edges": len(trace.edges),
+            "findings": [f.model_dump(mode="json") for f in shown]})
+        if echo:
+            for finding in shown:
+                print(_finding_line(path, finding))
+    report["severity_counts"] = dict(report["severity_counts"])
+    return report
+
+
+def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
+    min_rank = Severity(args.min_severity).rank
+    reports, unreadable = [], []
+    for path in args.files:
+        try:
+            report = _file_report(path, read_traces(path), min_rank, args.format == "text")
+        except FileReadError as exc:
+            unreadable.append(str(exc))
+            if args.format == "text":
+                _err(str(exc))
+            continue
+        reports.append(report)
+        if args.format == "text":
+            counts = report["severity_counts"]
+            print(f"{path}: {report['records']} records, {report['valid']} valid, "
+                  f"{report['invalid']} invalid ({counts.get('error', 0)} errors, "
+                  f"{counts.get('warning', 0)} warnings, {counts.get('info', 0)} info)")
+    if args.format == "json":
+        json.dump({"files": reports, "unreadable": unreadable,
+                   "valid": not unreadable and all(r["invalid"] == 0 for r in reports)},
+                  sys.stdout, indent=2, ensure_ascii=False)
+        print()
+    if unreadable:
+        return EXIT_UNUSABLE
+    return EXIT_INVALID if any(r["invalid"] for r in reports) else EXIT_OK
+
+
+# ---------------------------------------------------------------- db
+
+
+def _local(settings: Settings):
+    from .kg.server import LocalNeo4j
+    return LocalNeo4j.from_settings(settings)
+
+
+def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
+    from .kg.connection import driver_for
+    from .kg.schema import init_schema
+    from .kg.server import ServerError
+    from .kg.trace_store import graph_summary
+
+    action = args.db_command
+    if action in ("start", "stop") and not settings.uses_local_server:
+        print(f"using the Neo4j at {settings.uri} (VCTRACE_NEO4J_URI); nothing to {action}")
+        return EXIT_OK
+    try:
+        if action == "start":
+            server = _local(settings)
+            already = server.is_running()
+            t0 = time.monotonic()
+            if not already:
+                print(f"starting Neo4j {settings.neo4j_version} on {server.uri} "
+                      f"(home {server.root}) …", file=sys.stderr)
+            server.start()
+            state = "already running" if already else f"started in {time.monotonic() - t0:.1f} s"
+            print(f"Neo4j {state}: {server.uri}, pid {server.pid()}, user neo4j, password in "
+                  f"{server.password_file}")
+            with driver_for(settings) as driver:
+                init_schema(driver, settings.neo4j_database)
+            return EXIT_OK
+        if action == "stop":
+            stopped = _local(settings).stop()
+            print("Neo4j stopped" if stopped else "Neo4j was not running")
+            return EXIT_OK
+        if action == "init":
+            with driver_for(settings) as driver:
+                count = init_schema(driver, settings.neo4j_database)
+            print(f"schema ready on {settings.uri}: {count} constraints and indexes")
+            return EXIT_OK
+        # status
+        if settings.uses_local_server:
+            server = _local(settings)
+            pid = server.pid()
+            if pid is None:
+                print(f"local Neo4j: not running (home {server.root})")
+                return EXIT_INVALID
+            print(f"local Neo4j: running, pid {pid}, {server.uri}")
+        with driver_for(settings) as driver:
+            summary = graph_summary(driver, database=settings.neo4j_database)
+        print(f"connected to {settings.uri}: " +
+              ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in summary.items()))
+        return EXIT_OK
+    except (ServerError, OSError) as exc:
+        _err(str(exc))
+        return EXIT_UNUSABLE
+    except Exception as exc:  # driver errors: unreachable server, bad credentials
+        _err(f"cannot use Neo4j at {settings.uri}: {type(exc).__name__}: {exc}")
+        return EXIT_UNUSABLE
+
+
+# ---------------------------------------------------------------- ingest
+
+
+class _IngestTally:
+    def __init__(self) -> None:
+        self.records = self.valid = self.invalid = 0
+        self.written = self.existing = self.actions = self.edges = 0
+        self.rejected: list[tuple[str, Trace]] = []
+
+
+def _valid_only(path: str, traces: Iterator[Trace], tally: _IngestTally,
+                bar: tqdm) -> Iterator[Trace]:
+    for trace in traces:
+        tally.records += 1
+        bar.update(1)
+        if is_valid(trace):
+            tally.valid += 1
+            yield trace
+        else:
+            tally.invalid += 1
+            tally.rejected.append((path, trace))
+
+
+def ingest_files(paths: list[str], settings: Settings, *, progress: bool = True,
+                 out=sys.stdout) -> int:
+    """Ingest trace files into Neo4j; print a summary; return the exit status."""
+    from .kg.connection import driver_for
+    from .kg.schema import init_schema
+    from .kg.trace_store import write_traces
+
+    tally, unreadable = _IngestTally(), []
+    t0 = time.monotonic()
+    with driver_for(settings) as driver:
+        init_schema(driver, settings.neo4j_database)
+        for path in paths:
+            file_tally = _IngestTally()
+            with tqdm(desc=Path(path).name, unit=" traces", disable=not progress or None,
+                      file=sys.stderr, leave=False) as bar:
+                try:
+                    stream = _valid_only(path, read_traces(path), file_tally, bar)
+                    for result in write_traces(driver, stream, database=settings.neo4j_database,
+                                               batch_size=settings.batch_size):
+                        file_tally.written += result.traces_written
+                        file_tally.existing += result.traces_existing
+                        file_tally.actions += result.actions_written
+                        file_tally.edges += result.edges_written
+                except FileReadError as exc:
+                    unreadable.append(str(exc))
+                    _err(str(exc))
+                    continue
+            print(f"{path}: {file_tally.records} records, {file_tally.written} written, "
+                  f"{file_tally.existing} already stored, {file_tally.invalid} invalid "
+                  "(not written)", file=out)
+            for fpath, trace in file_tally.rejected:
+                errors = [f for f in trace.findings if f.severity is Severity.ERROR]
+                for finding in errors:
+                    print("  " + _finding_line(fpath, finding), file=out)
+            for name in ("records", "valid", "invalid", "written", "existing", "actions",
+                         "edges"):
+                setattr(tally, name, getattr(tally, name) + getattr(file_tally, name))
+    elapsed = time.monotonic() - t0
+    rate = tally.written / elapsed if elapsed else 0.0
+    print(f"total: {tally.written} traces written ({tally.actions:,} actions, "
+          f"{tally.edges:,} edges), {tally.existing} already stored, {tally.invalid} invalid, "
+          f"in {elapsed:.1f} s ({rate:,.0f} traces/s)", file=out)
+    if unreadable:
+        return EXIT_UNUSABLE
+    return EXIT_INVALID if tally.invalid else EXIT_OK
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        return ingest_files(args.files, settings, progress=not args.no_progress)
+    except Exception as exc:  # driver errors: unreachable server, bad credentials
+        _err(f"cannot use Neo4j at {settings.uri}: {type(exc).__name__}: {exc}")
+        return EXIT_UNUSABLE
+
+
+# ---------------------------------------------------------------- show
+
+
+def format_trace_text(trace: Trace, key: str) -> str:
+    header = [f"# trace {key}" + (f" ({trace.trace_id})" if trace.trace_id else ""),
+              f"# drug: {trace.drug or '-'}; cell line: {trace.cell_line or '-'}; "
+              f"{len(trace.actions)} actions, {len(trace.edges)} edges"]
+    if trace.provenance.source_file:
+        header.append(f"# from {trace.provenance.source_file}, record {trace.provenance.record}")
+    return "\n".join(header + [write_explain(trace.actions), "", write_dag(trace.edges)])
+
+
+def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
+    from .kg.connection import driver_for
+    from .kg.trace_store import read_traces as read_stored, resolve_trace_keys
+
+    try:
+        with driver_for(settings) as driver:
+            keys = resolve_trace_keys(driver, args.trace, database=settings.neo4j_database)
+            if len(keys) != 1:
+                _err(f"no stored trace matches {args.trace!r}" if not keys else
+                     f"{args.trace!r} matches several traces; give more of the key")
+                return EXIT_INVALID
+            trace = read_stored(driver, keys, database=settings.neo4j_database)[0]
+    except Exception as exc:  # driver errors: unreachable server, bad credentials
+        _err(f"cannot use Neo4j at {settings.uri}: {type(exc).__name__}: {exc}")
+        return EXIT_UNUSABLE
+    if args.format == "json":
+        print(json.dumps(dict(to_json_form(trace), trace_key=keys[0]), indent=2,
+                         ensure_ascii=False))
+    else:
+        print(format_trace_text(trace, keys[0]))
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------- demo
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from .kg.connection import driver_for
+    from .kg.server import ServerError
+    from .kg.trace_store import graph_summary, primitive_counts
+
+    examples = resources.files("vctrace.examples")
+    files = [str(examples / "demo_traces.jsonl"), str(examples / "broken_traces.jsonl")]
+    print("== vctrace demo ==")
+    if settings.uses_local_server:
+        try:
+            server = _local(settings)
+            print(f"1. local Neo4j {settings.neo4j_version} (jars from Maven Central on first "
+                  f"run) at {server.uri} …")
+            server.start()
+        except ServerError as exc:
+            _err(str(exc))
+            return EXIT_UNUSABLE
+    else:
+        print(f"1. using the Neo4j at {settings.uri}")
+    print("2. ingesting example traces for Tahoe-100M drugs (one file of valid traces, one of "
+          "deliberately broken ones):")
+    status = cmd_ingest(argparse.Namespace(files=files, no_progress=True), settings)
+    if status == EXIT_UNUSABLE:
+        return status
+    with driver_for(settings) as driver:
+        summary = graph_summary(driver, database=settings.neo4j_database)
+        counts = primitive_counts(driver, database=settings.neo4j_database)
+    print("3. the graph now holds: " +
+          ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in summary.items()))
+    print("   actions per primitive:")
+    for row in counts:
+        print(f"     {row['primitive']:<34}{row['actions']:>5} actions in {row['traces']} traces")
+    print("next: vctrace show demo-trametinib-c32 | vctrace validate "
+          f"{files[1]} | vctrace db stop")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="vctrace",
+        description="Verify mechanistic explanations (traces) of how drugs act on cells, "
+                    "stored as subgraphs in Neo4j. Settings come from VCTRACE_* environment "
+                    "variables; the options below override them.")
+    parser.add_argument("--home", type=Path, help="vctrace home (VCTRACE_HOME): local Neo4j "
+                        "jars, data and password")
+    parser.add_argument("--neo4j-uri", help="use this Neo4j instead of the local one "
+                        "(VCTRACE_NEO4J_URI; password from VCTRACE_NEO4J_PASSWORD)")
+    parser.add_argument("--neo4j-user", help="user for --neo4j-uri (VCTRACE_NEO4J_USER)")
+    parser.add_argument("--bolt-port", type=int, help="port of the local Neo4j "
+                        "(VCTRACE_BOLT_PORT, default 7687)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("validate", help="parse and validate trace files (no database)",
+                       description="Parse and structurally validate trace files (.jsonl, .json, "
+                       ".parquet, .csv, .txt). Exit 0 when every record is valid, 1 when some "
+                       "are invalid, 2 when a file cannot be read.")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--min-severity", choices=("info", "warning", "error"), default="info",
+                   help="hide findings below this severity (default: show all)")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("db", help="start, stop, check or initialise the Neo4j database",
+                       description="Manage the local Neo4j 5.26 Community server (resolved "
+                       "from Maven Central, bound to 127.0.0.1, authentication on). With "
+                       "VCTRACE_NEO4J_URI set, that server is used and start/stop do nothing.")
+    db_sub = p.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    for name, text in (("start", "install if needed, start, wait until ready, create schema"),
+                       ("stop", "stop the local server cleanly"),
+                       ("status", "is it running; what does the graph hold"),
+                       ("init", "create constraints and indexes (idempotent)")):
+        db_sub.add_parser(name, help=text, description=text)
+    p.set_defaults(func=cmd_db)
+
+    p = sub.add_parser("ingest", help="write valid traces into Neo4j",
+                       description="Write the valid traces of each file into Neo4j as "
+                       "subgraphs (batched, idempotent). Invalid records are reported and not "
+                       "written. Exit 0 when all were valid, 1 when some were invalid, 2 when "
+                       "a file or the database cannot be used.")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--batch-size", type=int, help="traces per transaction (default 500)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("show", help="print a stored trace",
+                       description="Read a trace back from Neo4j by key, key prefix or "
+                       "trace_id and print it as explain/dag text or as JSON.")
+    p.add_argument("trace", metavar="TRACE")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("demo", help="start Neo4j, ingest example traces, print a summary",
+                       description="Start the local Neo4j (or use VCTRACE_NEO4J_URI), ingest "
+                       "the bundled example traces for Tahoe-100M drugs and print a summary.")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def make_settings(args: argparse.Namespace) -> Settings:
+    overrides = {name: value for name, value in (
+        ("home", args.home), ("neo4j_uri", args.neo4j_uri), ("neo4j_user", args.neo4j_user),
+        ("bolt_port", args.bolt_port), ("batch_size", getattr(args, "batch_size", None)))
+        if value is not None}
+    return Settings(**overrides)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = make_settings(args)
+    except Exception as exc:  # pydantic validation of env/flags
+        _err(f"bad settings: {exc}")
+        return EXIT_UNUSABLE
+    try:
+        return args.func(args, settings)
+    except KeyboardInterrupt:
+        _err("interrupted")
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())
