@@ -4,11 +4,11 @@ MATCH (t:Trace {key: key})
 CALL (t) {
   MATCH (t)-[:HAS_ACTION]->(a:Action)
   WITH a ORDER BY a.idx
-  RETURN collect(a {.id, .primitive, .args_json, .line, .source_line}) AS actions
+  RETURN collect(a {.id, .primitive, .args_json}) AS actions
 }
 CALL (t) {
-  MATCH (t)-[:HAS_ACTION]->(:Action)-[r:LEADS_TO]->(:Action)
-  WITH r ORDER BY r.idx
-  RETURN collect(r {.source, .target, .relation, .line, .source_line}) AS edges
+  MATCH (t)-[:HAS_ACTION]->(a:Action)-[r:LEADS_TO]->(b:Action)
+  WITH r, a, b ORDER BY r.idx
+  RETURN collect({source: a.id, target: b.id, relation: r.relation}) AS edges
 }
 RETURN t {.*} AS trace, actions, edges

@@ -9,7 +9,5 @@ CREATE CONSTRAINT input_record_key IF NOT EXISTS FOR (n:InputRecord) REQUIRE n.k
 CREATE INDEX trace_trace_id IF NOT EXISTS FOR (n:Trace) ON (n.trace_id);
 CREATE INDEX trace_drug IF NOT EXISTS FOR (n:Trace) ON (n.drug);
 CREATE INDEX trace_cell_line IF NOT EXISTS FOR (n:Trace) ON (n.cell_line);
-CREATE INDEX action_primitive IF NOT EXISTS FOR (n:Action) ON (n.primitive);
-CREATE INDEX action_claim_key IF NOT EXISTS FOR (n:Action) ON (n.claim_key);
 CREATE INDEX claim_primitive IF NOT EXISTS FOR (n:Claim) ON (n.primitive);
 CREATE INDEX mention_text IF NOT EXISTS FOR (n:Mention) ON (n.text);

@@ -3,25 +3,31 @@
 Graph shape of one trace::
 
     (:Trace {key, trace_id, drug, cell_line, …})-[:HAS_ACTION]->(:Action:<Primitive> {…})
-    (:Action)-[:LEADS_TO {relation}]->(:Action)
+    (:Action)-[:LEADS_TO {relation, idx}]->(:Action)
     (:Action)-[:ASSERTS]->(:Claim {key})            one Claim per distinct claim key
     (:Action)-[:MENTIONS {role, position}]->(:Mention {key, text})
     (:Trace)-[:PERTURBED_BY]->(:Drug) ; (:Trace)-[:IN_CELL_LINE]->(:CellLine)
     (:Trace)-[:READ_FROM]->(:InputRecord {file, sha256, record})
 
 Canonical arguments are also node properties (lists of strings stay lists) so that Cypher can
-filter on them; ``args_json`` holds the exact arguments, which the readers use, so a round trip
-through the graph loses nothing. Mentions are the raw entity names of arguments; grounding
-them to knowledge-graph entities is a separate step that never rewrites traces.
+filter on them; ``args_json`` holds the exact arguments, which the readers use, and the Trace
+node keeps how the text was laid out (line numbers, original lines that differ from the
+canonical rendering), so a round trip through the graph loses nothing. Mentions are the raw
+entity names of arguments; grounding them to knowledge-graph entities is a separate step that
+never rewrites traces.
 
 Idempotency: a trace is identified by its content key. Keys already stored are skipped (only
 the new input record is linked), so ingesting the same file twice adds nothing.
+
+Throughput: one Cypher query writes a whole batch of trace subgraphs; parsing and building
+the next batch in Python overlaps with Neo4j writing the current one (a writer thread).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
 
 from neo4j import Driver, ManagedTransaction
@@ -31,6 +37,7 @@ from ..traces import primitives
 from ..traces.findings import Finding
 from ..traces.identity import claim_args, claim_context, claim_key, normalise_text, trace_key
 from ..traces.models import Action, Edge, Perturbation, Provenance, Trace
+from ..traces.text import format_action, format_edge
 from ..traces.validation import is_valid
 
 
@@ -40,18 +47,15 @@ class InvalidTraceError(ValueError):
 
 @dataclass
 class WriteResult:
+    """What one batch transaction did."""
+
     traces_written: int = 0
     traces_existing: int = 0
     actions_written: int = 0
     edges_written: int = 0
-    keys: list[str] = field(default_factory=list)
 
-    def add(self, other: "WriteResult") -> None:
-        self.traces_written += other.traces_written
-        self.traces_existing += other.traces_existing
-        self.actions_written += other.actions_written
-        self.edges_written += other.edges_written
-        self.keys += other.keys
+
+# ---------------------------------------------------------------- rows for Cypher
 
 
 def _prop_value(value: Any) -> Any:
@@ -73,12 +77,44 @@ def _action_row(tkey: str, index: int, trace: Trace, action: Action) -> dict[str
         raise InvalidTraceError(f"unknown primitive {action.primitive!r}")
     props = {name: _prop_value(action.args[name]) for name in spec.arguments
              if name in action.args}
-    props.update(key=f"{tkey}:{index}", trace_key=tkey, idx=index, primitive=action.primitive,
-                 claim_key=claim_key(trace, action), args_json=_dumps(action.args),
-                 line=action.line, source_line=action.source_line)
+    ckey = claim_key(trace, action)
+    props.update(key=f"{tkey}:{index}", idx=index, primitive=action.primitive, claim_key=ckey,
+                 args_json=_dumps(action.args))
     if action.id is not None:
         props["id"] = action.id
-    return {"label": spec.label, "props": props}
+    context = claim_context(trace, action.primitive)
+    claim = {"key": ckey, "props": {"primitive": action.primitive,
+                                    "args_json": _dumps(claim_args(action)),
+                                    "drug": context.get("drug"),
+                                    "cell_line": context.get("cell_line")}}
+    return {"label": spec.label, "props": props, "claim": claim,
+            "mentions": _mentions(spec, action)}
+
+
+def _mentions(spec: primitives.PrimitiveSpec, action: Action) -> list[dict[str, Any]]:
+    rows = []
+    for role in spec.entity_args:
+        value = action.args.get(role)
+        is_list = isinstance(value, list)
+        for position, item in enumerate(value if is_list else [value]):
+            if isinstance(item, str) and item.strip():
+                rows.append({"key": normalise_text(item), "text": item.strip(), "role": role,
+                             "position": position if is_list else None})
+    return rows
+
+
+def _layout(trace: Trace) -> dict[str, Any]:
+    """How the trace was written: line numbers, and the original text of each line that
+    differs from its canonical rendering. Kept once on the Trace node rather than on every
+    action and edge: it is only needed to give back exactly what was read."""
+    return {
+        "action_lines": [a.line for a in trace.actions],
+        "edge_lines": [e.line for e in trace.edges],
+        "action_sources": {str(i): a.source_line for i, a in enumerate(trace.actions)
+                           if a.source_line != format_action(a)},
+        "edge_sources": {str(i): e.source_line for i, e in enumerate(trace.edges)
+                         if e.source_line != format_edge(e)},
+    }
 
 
 def _trace_props(tkey: str, trace: Trace) -> dict[str, Any]:
@@ -90,6 +126,7 @@ def _trace_props(tkey: str, trace: Trace) -> dict[str, Any]:
         "perturbation_json": _dumps(trace.perturbation.raw) if trace.perturbation else None,
         "provenance_json": trace.provenance.model_dump_json(),
         "findings_json": _dumps([f.model_dump(mode="json") for f in trace.findings]),
+        "layout_json": _dumps(_layout(trace)),
         "unparsed_lines": trace.unparsed_lines,
         "n_actions": len(trace.actions), "n_edges": len(trace.edges),
         "primitives": sorted({a.primitive for a in trace.actions}),
@@ -97,114 +134,113 @@ def _trace_props(tkey: str, trace: Trace) -> dict[str, Any]:
     return {k: v for k, v in props.items() if v is not None}
 
 
+def trace_row(tkey: str, trace: Trace) -> dict[str, Any]:
+    """The parameter row that ``create_traces.cypher`` turns into one trace subgraph."""
+    if not is_valid(trace):
+        raise InvalidTraceError("refusing to store an invalid trace "
+                                f"(record {trace.provenance.record})")
+    index_of = {a.id: i for i, a in enumerate(trace.actions) if a.id is not None}
+    drug, cell = trace.drug, trace.cell_line
+    return {
+        "props": _trace_props(tkey, trace),
+        "actions": [_action_row(tkey, i, trace, a) for i, a in enumerate(trace.actions)],
+        "edges": [{"source": index_of[e.source], "target": index_of[e.target],
+                   "props": {"relation": e.relation, "idx": i}}
+                  for i, e in enumerate(trace.edges)],
+        "drug": drug, "cell_line": cell,
+        "drug_key": normalise_text(drug) if drug else None,
+        "cell_line_key": normalise_text(cell) if cell else None,
+    }
+
+
+def _input_row(tkey: str, trace: Trace) -> dict[str, Any] | None:
+    prov = trace.provenance
+    if prov.source_sha256 is None:
+        return None
+    return {"trace_key": tkey, "key": f"{prov.source_sha256}:{prov.record}",
+            "props": {"file": prov.source_file, "sha256": prov.source_sha256,
+                      "record": prov.record, "format": prov.source_format}}
+
+
 @dataclass
-class _Batch:
-    """The parameter rows of one write transaction."""
-
-    traces: list[dict] = field(default_factory=list)
-    edges: list[dict] = field(default_factory=list)
-    claims: dict[str, dict] = field(default_factory=dict)
-    mentions: dict[str, dict] = field(default_factory=dict)
-    perturbations: list[dict] = field(default_factory=list)
-    actions: int = 0
-
-    def add(self, tkey: str, trace: Trace) -> None:
-        actions = [_action_row(tkey, i, trace, a) for i, a in enumerate(trace.actions)]
-        self.actions += len(actions)
-        self.traces.append({"props": _trace_props(tkey, trace), "actions": actions})
-        index_of = {a.id: i for i, a in enumerate(trace.actions) if a.id is not None}
-        for i, edge in enumerate(trace.edges):
-            self.edges.append({
-                "source": f"{tkey}:{index_of[edge.source]}",
-                "target": f"{tkey}:{index_of[edge.target]}",
-                "props": {"relation": edge.relation, "idx": i, "source": edge.source,
-                          "target": edge.target, "line": edge.line,
-                          "source_line": edge.source_line}})
-        for i, action in enumerate(trace.actions):
-            self._add_claim(trace, action, f"{tkey}:{i}")
-            self._add_mentions(action, f"{tkey}:{i}")
-        drug, cell = trace.drug, trace.cell_line
-        self.perturbations.append({
-            "key": tkey, "drug": drug, "cell_line": cell,
-            "drug_key": normalise_text(drug) if drug else None,
-            "cell_line_key": normalise_text(cell) if cell else None})
-
-    def _add_claim(self, trace: Trace, action: Action, action_key: str) -> None:
-        ckey = claim_key(trace, action)
-        entry = self.claims.get(ckey)
-        if entry is None:
-            context = claim_context(trace, action.primitive)
-            entry = self.claims[ckey] = {"key": ckey, "actions": [], "props": {
-                "primitive": action.primitive, "args_json": _dumps(claim_args(action)),
-                "drug": context.get("drug"), "cell_line": context.get("cell_line")}}
-        entry["actions"].append(action_key)
-
-    def _add_mentions(self, action: Action, action_key: str) -> None:
-        spec = primitives.get(action.primitive)
-        for role in spec.entity_args if spec else ():
-            value = action.args.get(role)
-            values = value if isinstance(value, list) else [value]
-            for position, item in enumerate(values):
-                if not isinstance(item, str) or not item.strip():
-                    continue
-                mkey = normalise_text(item)
-                entry = self.mentions.setdefault(mkey, {"key": mkey, "text": item.strip(),
-                                                        "links": []})
-                entry["links"].append({"action": action_key, "role": role,
-                                       "position": position})
+class _PreparedBatch:
+    rows: dict[str, dict[str, Any] | None]  # trace key -> row; None when already stored
+    inputs: list[dict[str, Any]]
+    size: int
 
 
-def _input_rows(pairs: list[tuple[str, Trace]]) -> list[dict]:
-    rows = []
-    for tkey, trace in pairs:
-        prov = trace.provenance
-        if prov.source_sha256 is None:
-            continue
-        rows.append({"trace_key": tkey, "key": f"{prov.source_sha256}:{prov.record}",
-                     "props": {"file": prov.source_file, "sha256": prov.source_sha256,
-                               "record": prov.record, "format": prov.source_format}})
-    return rows
+def _prepare(traces: list[Trace], keys: list[str], stored: set[str]) -> _PreparedBatch:
+    """Parameter rows for the traces of one batch; rows are only built for keys not in
+    ``stored`` (re-ingesting a file costs a key lookup per trace, not a full conversion)."""
+    rows: dict[str, dict[str, Any] | None] = {}
+    inputs = []
+    for trace, tkey in zip(traces, keys):
+        if tkey not in rows:
+            rows[tkey] = None if tkey in stored else trace_row(tkey, trace)
+        row = _input_row(tkey, trace)
+        if row is not None:
+            inputs.append(row)
+    return _PreparedBatch(rows=rows, inputs=inputs, size=len(traces))
 
 
-def _write_batch(tx: ManagedTransaction, pairs: list[tuple[str, Trace]]) -> WriteResult:
-    keys = [k for k, _ in pairs]
-    existing = {r["key"] for r in tx.run(cypher.load("existing_traces"), keys=keys)}
-    batch = _Batch()
-    seen: set[str] = set()
-    for tkey, trace in pairs:
-        if tkey in existing or tkey in seen:
-            continue
-        seen.add(tkey)
-        batch.add(tkey, trace)
-    if batch.traces:
-        tx.run(cypher.load("create_traces"), traces=batch.traces).consume()
-        tx.run(cypher.load("create_edges"), edges=batch.edges).consume()
-        tx.run(cypher.load("merge_claims"), claims=list(batch.claims.values())).consume()
-        tx.run(cypher.load("merge_mentions"), mentions=list(batch.mentions.values())).consume()
-        tx.run(cypher.load("link_perturbations"), traces=batch.perturbations).consume()
-    tx.run(cypher.load("link_inputs"), inputs=_input_rows(pairs)).consume()
-    return WriteResult(traces_written=len(batch.traces), traces_existing=len(pairs) - len(seen),
-                       actions_written=batch.actions, edges_written=len(batch.edges),
-                       keys=keys)
+def _write_batch(tx: ManagedTransaction, batch: _PreparedBatch) -> WriteResult:
+    # checked again inside the transaction: the pre-check ran outside it
+    existing = {r["key"] for r in tx.run(cypher.load("existing_traces"), keys=list(batch.rows))}
+    new = [row for key, row in batch.rows.items() if key not in existing and row is not None]
+    if new:
+        tx.run(cypher.load("create_traces"), traces=new).consume()
+    if batch.inputs:
+        tx.run(cypher.load("link_inputs"), inputs=batch.inputs).consume()
+    return WriteResult(traces_written=len(new), traces_existing=batch.size - len(new),
+                       actions_written=sum(len(r["actions"]) for r in new),
+                       edges_written=sum(len(r["edges"]) for r in new))
+
+
+# ---------------------------------------------------------------- writing
+
+
+def _prepare_batch(driver: Driver, traces: list[Trace], database: str) -> _PreparedBatch:
+    keys = [trace_key(t) for t in traces]
+    records, _, _ = driver.execute_query(cypher.load("existing_traces"), keys=keys,
+                                         database_=database, routing_="r")
+    return _prepare(traces, keys, {r["key"] for r in records})
+
+
+def _batches(driver: Driver, traces: Iterable[Trace], size: int,
+             database: str) -> Iterator[_PreparedBatch]:
+    pending: list[Trace] = []
+    for trace in traces:
+        if not is_valid(trace):
+            raise InvalidTraceError("refusing to store an invalid trace "
+                                    f"(record {trace.provenance.record})")
+        pending.append(trace)
+        if len(pending) >= size:
+            yield _prepare_batch(driver, pending, database)
+            pending = []
+    if pending:
+        yield _prepare_batch(driver, pending, database)
 
 
 def write_traces(driver: Driver, traces: Iterable[Trace], *, database: str = "neo4j",
                  batch_size: int = 500) -> Iterator[WriteResult]:
     """Write valid traces in batches of ``batch_size``, one transaction per batch, yielding
-    one :class:`WriteResult` per batch. Raises :class:`InvalidTraceError` on an invalid trace
-    before anything of its batch is written."""
-    pending: list[tuple[str, Trace]] = []
-    with driver.session(database=database) as session:
-        for trace in traces:
-            if not is_valid(trace):
-                raise InvalidTraceError("refusing to store an invalid trace "
-                                        f"(record {trace.provenance.record})")
-            pending.append((trace_key(trace), trace))
-            if len(pending) >= batch_size:
-                yield session.execute_write(_write_batch, pending)
-                pending = []
-        if pending:
-            yield session.execute_write(_write_batch, pending)
+    one :class:`WriteResult` per committed batch.
+
+    The next batch is read and prepared in this thread (the caller's iterator included) while
+    a worker thread sends the current one, so parsing and Neo4j's work overlap; the session is
+    only ever used by one thread at a time. A batch is prepared whole before it is sent: an
+    invalid trace raises :class:`InvalidTraceError` before anything of its batch is written
+    (earlier batches stay committed).
+    """
+    with driver.session(database=database) as session, \
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="vctrace-writer") as pool:
+        pending = None
+        for batch in _batches(driver, traces, batch_size, database):
+            if pending is not None:
+                yield pending.result()
+            pending = pool.submit(session.execute_write, _write_batch, batch)
+        if pending is not None:
+            yield pending.result()
 
 
 # ---------------------------------------------------------------- reading
@@ -216,9 +252,8 @@ def resolve_trace_keys(driver: Driver, ref: str, *, database: str = "neo4j",
     there are any), else every key or ``trace_id`` that starts with ``ref``."""
     records, _, _ = driver.execute_query(cypher.load("resolve_trace"), ref=ref, limit=limit,
                                          database_=database)
-    keys = [r["key"] for r in records]
     exact = [r["key"] for r in records if r["exact"]]
-    return exact[:1] if exact else keys
+    return exact[:1] if exact else [r["key"] for r in records]
 
 
 def read_traces(driver: Driver, keys: list[str], *, database: str = "neo4j") -> list[Trace]:
@@ -232,14 +267,21 @@ def read_traces(driver: Driver, keys: list[str], *, database: str = "neo4j") -> 
 
 def _trace_from_record(record: Any) -> Trace:
     t = record["trace"]
+    layout = json.loads(t["layout_json"])
     perturbation = (Perturbation(raw=json.loads(t["perturbation_json"]))
                     if t.get("perturbation_json") else None)
-    actions = [Action(id=a.get("id"), primitive=a["primitive"], args=json.loads(a["args_json"]),
-                      line=a.get("line"), source_line=a.get("source_line"))
-               for a in record["actions"]]
-    edges = [Edge(source=e["source"], target=e["target"], relation=e["relation"],
-                  line=e.get("line"), source_line=e.get("source_line"))
-             for e in record["edges"]]
+    actions = []
+    for i, row in enumerate(record["actions"]):
+        action = Action(id=row.get("id"), primitive=row["primitive"],
+                        args=json.loads(row["args_json"]), line=layout["action_lines"][i])
+        source = layout["action_sources"].get(str(i), format_action(action))
+        actions.append(action.model_copy(update={"source_line": source}))
+    edges = []
+    for i, row in enumerate(record["edges"]):
+        edge = Edge(source=row["source"], target=row["target"], relation=row["relation"],
+                    line=layout["edge_lines"][i])
+        source = layout["edge_sources"].get(str(i), format_edge(edge))
+        edges.append(edge.model_copy(update={"source_line": source}))
     return Trace(
         trace_id=t.get("trace_id"), perturbation=perturbation, question=t.get("question"),
         answer=t.get("answer"), think=t.get("think"), report_text=t.get("report_text"),
@@ -250,10 +292,12 @@ def _trace_from_record(record: Any) -> Trace:
 
 
 def graph_summary(driver: Driver, *, database: str = "neo4j") -> dict[str, int]:
+    """Counts of traces, actions, edges, claims, mentions, drugs and cell lines."""
     records, _, _ = driver.execute_query(cypher.load("graph_summary"), database_=database)
     return dict(records[0]) if records else {}
 
 
 def primitive_counts(driver: Driver, *, database: str = "neo4j") -> list[dict[str, Any]]:
+    """Actions per primitive and how many traces use each, most frequent first."""
     records, _, _ = driver.execute_query(cypher.load("primitive_counts"), database_=database)
     return [dict(r) for r in records]

@@ -19,6 +19,7 @@ import ast
 import json
 import re
 import warnings
+from dataclasses import dataclass
 from typing import Any, Iterator
 
 from . import primitives
@@ -79,43 +80,113 @@ def _ranges(numbers: list[int]) -> str:
     return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in spans)
 
 
-def _literal(node: ast.expr) -> Any:
-    return ast.literal_eval(node)
+@dataclass
+class _Call:
+    """One call as read from a line: name, positional values, keyword (name, value) pairs."""
+
+    name: str
+    positional: list[Any]
+    keywords: list[tuple[str, Any]]
 
 
-def _parse_call(stripped: str) -> tuple[ast.Call | None, str | None]:
-    """Parse one call; return (call, None) or (None, reason)."""
-    text = stripped.rstrip(",;").rstrip()
+_NAME_OPEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*\(\s*")
+_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*=\s*")
+_SIMPLE_STRING = re.compile(r'"([^"\\]*)"\s*')
+_SIMPLE_LIST = re.compile(r'\[\s*((?:"[^"\\]*"\s*,\s*)*(?:"[^"\\]*"\s*)?)\]\s*')
+_LIST_ITEM = re.compile(r'"([^"\\]*)"')
+_SEPARATOR = re.compile(r",\s*")
+_END = re.compile(r"\)\s*[,;]?\s*$")
+
+
+def _fast_call(text: str) -> _Call | None:
+    """The common case, read without building a syntax tree: keyword arguments whose values
+    are double-quoted strings without escapes or lists of such strings. Anything else returns
+    ``None`` and is read by :func:`_ast_call`, which gives the same result more slowly."""
+    match = _NAME_OPEN.match(text)
+    if not match:
+        return None
+    pos, positional, keywords, seen = match.end(), [], [], set()
+    while True:
+        end = _END.match(text, pos)
+        if end:
+            return _Call(match.group(1), positional, keywords)
+        key = _KEY.match(text, pos)
+        if not key:
+            string = _SIMPLE_STRING.match(text, pos)
+            if keywords or not string:
+                return None
+            positional.append(string.group(1))
+            pos = string.end()
+            separator = _SEPARATOR.match(text, pos)
+            if separator:
+                pos = separator.end()
+            elif not _END.match(text, pos):
+                return None
+            continue
+        if key.group(1) in seen:
+            return None
+        pos = key.end()
+        string = _SIMPLE_STRING.match(text, pos)
+        if string:
+            value: Any = string.group(1)
+            pos = string.end()
+        else:
+            items = _SIMPLE_LIST.match(text, pos)
+            if not items:
+                return None
+            value = _LIST_ITEM.findall(items.group(1))
+            pos = items.end()
+        seen.add(key.group(1))
+        keywords.append((key.group(1), value))
+        separator = _SEPARATOR.match(text, pos)
+        if separator:
+            pos = separator.end()
+        elif not _END.match(text, pos):
+            return None
+
+
+def _ast_call(text: str, line: int, field: str,
+              findings: list[Finding]) -> tuple[_Call | None, str | None]:
+    """Any call Python's parser reads, with literal values only (nothing is evaluated)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # invalid escape sequences are kept literally
-            tree = ast.parse(text, mode="eval")
+            tree = ast.parse(text.rstrip(",;").rstrip(), mode="eval")
     except SyntaxError as exc:
-        reason = exc.msg or "syntax error"
-        return None, reason
+        return None, exc.msg or "syntax error"
     except (ValueError, RecursionError, MemoryError) as exc:
         return None, f"cannot read line: {type(exc).__name__}"
-    if not isinstance(tree.body, ast.Call) or not isinstance(tree.body.func, ast.Name):
+    call = tree.body
+    if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Name):
         return None, "not a call of the form name(arg=value, …)"
-    return tree.body, None
-
-
-def _keywords(call: ast.Call, line: int, field: str,
-              findings: list[Finding]) -> dict[str, Any]:
-    values: dict[str, Any] = {}
+    positional, keywords = [], []
+    for node in call.args:
+        try:
+            positional.append(ast.literal_eval(node))
+        except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
+            positional.append(None)
+            findings.append(Finding.of(Code.NON_LITERAL_VALUE,
+                                       "a positional value is not a literal", field=field,
+                                       line=line))
     for kw in call.keywords:
         if kw.arg is None:
-            findings.append(Finding.of(Code.NON_LITERAL_VALUE, "**kwargs expansion is not allowed",
-                                       field=field, line=line))
+            findings.append(Finding.of(Code.NON_LITERAL_VALUE, "**kwargs expansion is not "
+                                       "allowed", field=field, line=line))
             continue
         try:
-            values[kw.arg] = _literal(kw.value)
+            keywords.append((kw.arg, ast.literal_eval(kw.value)))
         except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
             findings.append(Finding.of(
                 Code.NON_LITERAL_VALUE,
                 f"argument {kw.arg!r} is not a literal string, number or list",
                 field=field, line=line))
-    return values
+    return _Call(call.func.id, positional, keywords), None
+
+
+def _read_call(stripped: str, line: int, field: str,
+               findings: list[Finding]) -> tuple[_Call | None, str | None]:
+    fast = _fast_call(stripped)
+    return (fast, None) if fast is not None else _ast_call(stripped, line, field, findings)
 
 
 def parse_explain(text: str, *, field: str = "explain") -> tuple[list[Action], list[str],
@@ -132,23 +203,19 @@ def parse_explain(text: str, *, field: str = "explain") -> tuple[list[Action], l
     deviations = _Deviations(field)
     for number, stripped, original in _split_lines(text):
         deviations.note(number, stripped, original)
-        call, reason = _parse_call(stripped)
+        call, reason = _read_call(stripped, number, field, findings)
         if call is None:
             unparsed.append(original)
             findings.append(Finding.of(Code.UNPARSEABLE_LINE, f"{reason}: {_preview(stripped)}",
                                        field=field, line=number))
             continue
-        name = call.func.id
-        if call.args:
+        name = call.name
+        if call.positional:
             findings.append(Finding.of(
                 Code.POSITIONAL_ARGUMENT,
-                f"{name}: {len(call.args)} positional argument(s); only keyword arguments are "
-                "allowed", field=field, line=number))
-        raw_args = _keywords(call, number, field, findings)
-        if len({kw.arg for kw in call.keywords}) != len(call.keywords):
-            findings.append(Finding.of(Code.DUPLICATE_ARGUMENT,
-                                       f"{name}: an argument is given twice",
-                                       field=field, line=number))
+                f"{name}: {len(call.positional)} positional argument(s); only keyword "
+                "arguments are allowed", field=field, line=number))
+        raw_args = dict(call.keywords)
         action_id = raw_args.pop("id", None)
         if action_id is not None and not isinstance(action_id, str):
             findings.append(Finding.of(Code.BAD_ID, f"id {action_id!r} is not a string",
@@ -223,9 +290,9 @@ def parse_dag(text: str, *, field: str = "dag") -> tuple[list[Edge], list[str], 
     deviations = _Deviations(field)
     for number, stripped, original in _split_lines(text):
         deviations.note(number, stripped, original)
-        call, reason = _parse_call(stripped)
-        if call is not None and call.func.id != "edge":
-            reason = f"expected edge(...), found {_preview(call.func.id)}(...)"
+        call, reason = _read_call(stripped, number, field, findings)
+        if call is not None and call.name != "edge":
+            reason = f"expected edge(...), found {_preview(call.name)}(...)"
             call = None
         if call is None:
             unparsed.append(original)
@@ -240,15 +307,9 @@ def parse_dag(text: str, *, field: str = "dag") -> tuple[list[Edge], list[str], 
     return edges, unparsed, deviations.findings() + findings
 
 
-def _edge_from_call(call: ast.Call, line: int, field: str,
+def _edge_from_call(call: _Call, line: int, field: str,
                     findings: list[Finding]) -> Edge | None:
-    kwargs = _keywords(call, line, field, findings)
-    try:
-        positional = [_literal(arg) for arg in call.args]
-    except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
-        findings.append(Finding.of(Code.NON_LITERAL_VALUE, "edge endpoints must be strings",
-                                   field=field, line=line))
-        return None
+    kwargs, positional = dict(call.keywords), call.positional
     names = ("source", "target", "relation")
     values = dict(zip(names, positional))
     for key, value in kwargs.items():

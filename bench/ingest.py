@@ -1,0 +1,88 @@
+"""Benchmark: ingest N synthetic VC-TRACES-shaped traces into a fresh local Neo4j.
+
+    python bench/ingest.py [--n 18950] [--batch-size 500] [--heap 2g] [--pagecache 2g]
+
+Generates the traces (vctrace.traces.synthetic), writes them as a VC-TRACES JSONL file, then
+times the same path as `vctrace ingest`: read + parse + validate the file, then write to Neo4j
+in batches. Also times a second ingest of the same file (idempotency: writes nothing).
+Prints traces/s and actions/s. Not a test: it asserts nothing about time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from neo4j import GraphDatabase
+
+from vctrace.kg.schema import init_schema
+from vctrace.kg.server import LocalNeo4j, free_port
+from vctrace.kg.trace_store import graph_summary, write_traces
+from vctrace.settings import Settings
+from vctrace.traces.records import read_traces, write_jsonl
+from vctrace.traces.synthetic import synthetic_traces
+from vctrace.traces.validation import is_valid
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
+    parser.add_argument("--n", type=int, default=18_950)
+    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--heap", default="2g")
+    parser.add_argument("--pagecache", default="2g")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="vctrace-bench-"))
+    settings = Settings()
+    server = LocalNeo4j(root=work / "neo4j", lib_dir=settings.lib_dir, port=free_port(),
+                        version=settings.neo4j_version, heap=args.heap,
+                        pagecache=args.pagecache)
+    try:
+        t0 = time.perf_counter()
+        path = work / "traces.jsonl"
+        write_jsonl(list(synthetic_traces(args.n, args.seed)), path, form="vc_traces")
+        print(f"generated {args.n:,} traces -> {path.stat().st_size / 1e6:.1f} MB "
+              f"in {time.perf_counter() - t0:.1f} s")
+
+        t0 = time.perf_counter()
+        traces = list(read_traces(path))
+        t_parse = time.perf_counter() - t0
+        valid = sum(is_valid(t) for t in traces)
+        actions = sum(len(t.actions) for t in traces)
+        edges = sum(len(t.edges) for t in traces)
+        print(f"parse + validate: {t_parse:.1f} s ({len(traces) / t_parse:,.0f} traces/s); "
+              f"{valid:,} valid; {actions:,} actions, {edges:,} edges")
+
+        t0 = time.perf_counter()
+        server.start()
+        print(f"Neo4j started in {time.perf_counter() - t0:.1f} s (heap {args.heap}, "
+              f"page cache {args.pagecache})")
+        with GraphDatabase.driver(server.uri, auth=("neo4j", server.password())) as driver:
+            init_schema(driver)
+            t0 = time.perf_counter()
+            written = sum(r.traces_written for r in
+                          write_traces(driver, traces, batch_size=args.batch_size))
+            t_write = time.perf_counter() - t0
+            print(f"write to Neo4j: {written:,} traces in {t_write:.1f} s = "
+                  f"{written / t_write:,.0f} traces/s, {actions / t_write:,.0f} actions/s "
+                  f"(batch {args.batch_size})")
+            total = t_parse + t_write
+            print(f"INGEST TOTAL (parse + validate + write): {total:.1f} s = "
+                  f"{args.n / total:,.0f} traces/s, {actions / total:,.0f} actions/s")
+
+            t0 = time.perf_counter()
+            again = sum(r.traces_written for r in
+                        write_traces(driver, traces, batch_size=args.batch_size))
+            print(f"re-ingest (idempotent): {again} written in {time.perf_counter() - t0:.1f} s")
+            print("graph:", graph_summary(driver))
+    finally:
+        server.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
