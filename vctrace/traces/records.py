@@ -268,7 +268,7 @@ def _jsonl(path: Path, prov: Provenance) -> Iterator[Trace]:
                 yield _bad(number, prov, Code.NOT_A_TRACE, "record is not a JSON object")
                 continue
             trace = trace_from_record(record, number=number, provenance=prov)
-            yield _at(trace, findings, None) if findings else trace
+            yield _at(trace, findings, number) if findings else trace
 
 
 def _json(path: Path, prov: Provenance) -> Iterator[Trace]:
