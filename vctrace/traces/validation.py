@@ -110,9 +110,12 @@ def validate_structure(trace: Trace) -> list[Finding]:
         graph.add_edge(edge.source, edge.target, line=edge.line)
 
     for cycle in _cycles(graph):
-        first = graph.edges[cycle[0], cycle[1 % len(cycle)]]["line"]
+        # located at the cycle's last-written edge: the one that closed it
+        lines = [graph.edges[u, cycle[(i + 1) % len(cycle)]]["line"] or 0
+                 for i, u in enumerate(cycle)]
         path = " -> ".join(cycle + [cycle[0]])
-        found.append(Finding.of(Code.CYCLE, f"cycle {path}", field="dag", line=first))
+        found.append(Finding.of(Code.CYCLE, f"cycle {path}", field="dag",
+                                line=max(lines) or None))
 
     found += _terminal_findings(trace, graph)
     return found

@@ -1,0 +1,69 @@
+"""`vctrace validate` and `--help`: output, JSON, exit status 0/1/2. No database involved."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from vctrace.cli import main
+
+from conftest import EXAMPLES, SAMPLE_FILES
+
+
+def test_valid_files_exit_zero_with_a_summary_per_file(capsys):
+    assert main(["validate", *map(str, SAMPLE_FILES)]) == 0
+    out = capsys.readouterr().out
+    assert "vc_traces_row_12563.jsonl: 1 records, 1 valid, 0 invalid" in out
+    assert "vcr_agent_sample.jsonl: 5 records, 5 valid, 0 invalid" in out
+    assert "record 2:explain:line 1: info argument_alias" in out
+
+
+def test_invalid_records_exit_one_and_every_error_is_located(capsys):
+    broken = str(EXAMPLES / "broken_traces.jsonl")
+    assert main(["validate", broken, str(SAMPLE_FILES[0])]) == 1
+    out = capsys.readouterr().out
+    assert f"{broken}:record 1:explain:line 4: error unknown_primitive" in out
+    assert f"{broken}:record 2:dag:line 9: error cycle" in out
+    assert f"{broken}:record 3:explain:line 4: error bad_direction" in out
+    assert "3 records, 0 valid, 3 invalid" in out
+
+
+def test_unreadable_file_exits_two(tmp_path, capsys):
+    assert main(["validate", str(tmp_path / "nope.jsonl"), str(SAMPLE_FILES[0])]) == 2
+    captured = capsys.readouterr()
+    assert "nope.jsonl: no such file" in captured.err
+    assert "1 valid" in captured.out  # the readable file is still reported
+
+
+def test_json_output(capsys):
+    assert main(["validate", "--format", "json", str(EXAMPLES / "broken_traces.jsonl")]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["valid"] is False
+    file_report, = report["files"]
+    assert (file_report["records"], file_report["invalid"]) == (3, 3)
+    codes = [f["code"] for t in file_report["traces"] for f in t["findings"]]
+    assert codes == ["unknown_primitive", "cycle", "bad_direction"]
+    assert file_report["traces"][0]["findings"][0]["line"] == 4
+
+
+def test_min_severity_filters_output(capsys):
+    main(["validate", "--min-severity", "error", *map(str, SAMPLE_FILES)])
+    out = capsys.readouterr().out
+    assert ": info " not in out and ": warning " not in out
+    assert "5 records, 5 valid" in out
+
+
+@pytest.mark.parametrize("args", [[], ["validate"], ["db"], ["db", "start"], ["ingest"],
+                                  ["show"], ["demo"]])
+def test_help_for_every_command(args):
+    result = subprocess.run([sys.executable, "-m", "vctrace.cli", *args, "--help"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0
+    assert result.stdout.startswith("usage: vctrace")
+
+
+def test_usage_errors_exit_two():
+    result = subprocess.run([sys.executable, "-m", "vctrace.cli", "validate"],
+                            capture_output=True, text=True)
+    assert result.returncode == 2 and "required: FILE" in result.stderr
