@@ -179,8 +179,9 @@ def _valid_only(path: str, traces: Iterator[Trace], tally: _IngestTally,
 
 
 def ingest_files(paths: list[str], settings: Settings, *, progress: bool = True,
-                 out=sys.stdout) -> int:
+                 out=None) -> int:
     """Ingest trace files into Neo4j; print a summary; return the exit status."""
+    out = out or sys.stdout
     from .kg.connection import driver_for
     from .kg.schema import init_schema
     from .kg.trace_store import write_traces

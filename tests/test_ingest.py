@@ -1,0 +1,174 @@
+"""Traces in Neo4j: subgraph shape, idempotency, invalid records kept out, lossless read-back,
+hostile strings stored verbatim, and the ingest/show/db CLI against the real server."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from vctrace.cli import main
+from vctrace.kg.trace_store import (InvalidTraceError, graph_summary, read_traces as read_stored,
+                                    resolve_trace_keys, write_traces)
+from vctrace.traces.identity import claim_key, trace_key
+from vctrace.traces.records import read_traces
+from vctrace.traces.text import parse_trace_text
+from vctrace.traces.validation import check, is_valid
+
+from conftest import EXAMPLES, SAMPLE_FILES
+
+ALL_FILES = SAMPLE_FILES + [EXAMPLES / "demo_traces.jsonl"]
+
+
+def _ingest(neo4j, traces, batch_size=3):
+    return list(write_traces(neo4j.driver, traces, batch_size=batch_size))
+
+
+def _count(neo4j, query, **params):
+    records, _, _ = neo4j.driver.execute_query(query, **params)
+    return records[0][0]
+
+
+def test_read_back_is_lossless_for_every_example_file(neo4j):
+    for path in ALL_FILES:
+        traces = list(read_traces(path))
+        _ingest(neo4j, traces)
+        stored = read_stored(neo4j.driver, [trace_key(t) for t in traces])
+        assert len(stored) == len(traces)
+        for original, back in zip(traces, stored):
+            assert back == original, path  # every field, findings and layout included
+
+
+def test_ingest_is_idempotent(neo4j):
+    traces = [t for path in ALL_FILES for t in read_traces(path)]
+    first = _ingest(neo4j, traces)
+    summary = graph_summary(neo4j.driver)
+    rels = _count(neo4j, "MATCH ()-[r]->() RETURN count(r)")
+    second = _ingest(neo4j, traces)
+    assert sum(r.traces_written for r in first) == 11
+    assert sum(r.traces_written for r in second) == 0
+    assert sum(r.traces_existing for r in second) == 11
+    assert graph_summary(neo4j.driver) == summary
+    assert _count(neo4j, "MATCH ()-[r]->() RETURN count(r)") == rels
+
+
+def test_duplicates_within_one_batch_are_written_once(neo4j):
+    trace, = read_traces(SAMPLE_FILES[0])
+    results = _ingest(neo4j, [trace, trace, trace], batch_size=10)
+    assert results[0].traces_written == 1 and results[0].traces_existing == 2
+    assert _count(neo4j, "MATCH (t:Trace) RETURN count(t)") == 1
+
+
+def test_subgraph_shape(neo4j):
+    trace, = read_traces(SAMPLE_FILES[0])  # venetoclax in HOP62
+    _ingest(neo4j, [trace])
+    key = trace_key(trace)
+    q = neo4j.driver.execute_query
+    records, _, _ = q("MATCH (t:Trace {key: $k})-[:HAS_ACTION]->(a) RETURN a ORDER BY a.idx",
+                      k=key)
+    actions = [r["a"] for r in records]
+    assert len(actions) == 13
+    assert set(actions[1].labels) == {"Action", "BindsTo"}
+    assert actions[1]["actor"] == "venetoclax" and actions[1]["target"] == "BCL-2"
+    assert actions[11]["gene_list"] == ["BBC3", "BAX", "APAF1", "GADD45A", "DDIT3"]
+    assert set(actions[0].labels) == {"Action", "SetContext"}
+    records, _, _ = q("MATCH (:Trace {key: $k})-[:HAS_ACTION]->(a)-[r:LEADS_TO]->(b) "
+                      "RETURN a.id AS s, b.id AS t, r.relation AS rel ORDER BY r.idx", k=key)
+    assert [(r["s"], r["t"], r["rel"]) for r in records] == \
+        [(e.source, e.target, e.relation) for e in trace.edges]
+    records, _, _ = q("MATCH (t:Trace {key: $k})-[:PERTURBED_BY]->(d:Drug), "
+                      "(t)-[:IN_CELL_LINE]->(c:CellLine) RETURN d.name AS d, c.name AS c", k=key)
+    assert (records[0]["d"], records[0]["c"]) == ("venetoclax", "HOP62")
+    records, _, _ = q("MATCH (:Trace {key: $k})-[:HAS_ACTION]->(a:RegulatesExpression)"
+                      "-[m:MENTIONS]->(x:Mention) RETURN m.role AS role, m.position AS pos, "
+                      "x.text AS text ORDER BY role, pos", k=key)
+    genes = [(r["pos"], r["text"]) for r in records if r["role"] == "gene_list"]
+    assert genes == list(enumerate(["BBC3", "BAX", "APAF1", "GADD45A", "DDIT3"]))
+    assert [r["text"] for r in records if r["role"] == "regulator"] == ["apoptotic signaling"]
+    records, _, _ = q("MATCH (:Trace {key: $k})-[:READ_FROM]->(i:InputRecord) "
+                      "RETURN i.file AS f, i.record AS r", k=key)
+    assert records[0]["f"].endswith("vc_traces_row_12563.jsonl") and records[0]["r"] == 1
+
+
+def test_claims_are_shared_across_traces(neo4j):
+    traces = list(read_traces(SAMPLE_FILES[1]))  # two runs each on Bevacizumab/Nintedanib
+    _ingest(neo4j, traces)
+    bev_claude, bev_gemini = traces[0], traces[3]
+    key = claim_key(bev_claude, bev_claude.actions[1])  # bevacizumab binds VEGF-A
+    assert key == claim_key(bev_gemini, bev_gemini.actions[1])
+    assert _count(neo4j, "MATCH (a:Action)-[:ASSERTS]->(:Claim {key: $k}) RETURN count(a)",
+                  k=key) == 2
+    assert _count(neo4j, "MATCH (a:Action) WHERE NOT (a)-[:ASSERTS]->(:Claim) "
+                  "RETURN count(a)") == 0
+
+
+def test_hostile_strings_are_stored_verbatim(neo4j):
+    evil = "x'}) MATCH (n) DETACH DELETE n // \\\" ${rows} \u0000-free µ→"
+    text = ('set_context(cell_type="A549")\n'
+            f'binds_to(id="n1", actor={json.dumps(evil)}, target="`Label` :Trace")\n'
+            'induces_phenotype(id="n2", source="drug", phenotype="death")')
+    trace = check(parse_trace_text(text, 'edge("n1", "n2", relation="causal")'))
+    assert is_valid(trace)
+    _ingest(neo4j, [trace])
+    back, = read_stored(neo4j.driver, [trace_key(trace)])
+    assert back.actions[1].args["actor"] == evil
+    assert back == trace
+    assert _count(neo4j, "MATCH (t:Trace) RETURN count(t)") == 1
+
+
+def test_invalid_traces_are_refused_whole(neo4j):
+    broken = list(read_traces(EXAMPLES / "broken_traces.jsonl"))
+    with pytest.raises(InvalidTraceError):
+        _ingest(neo4j, broken)
+    assert _count(neo4j, "MATCH (n) RETURN count(n)") == 0
+
+
+def test_resolve_by_key_prefix_and_trace_id(neo4j):
+    traces = list(read_traces(EXAMPLES / "demo_traces.jsonl"))
+    _ingest(neo4j, traces)
+    key = trace_key(traces[0])
+    assert resolve_trace_keys(neo4j.driver, key) == [key]
+    assert resolve_trace_keys(neo4j.driver, key[:12]) == [key]
+    assert resolve_trace_keys(neo4j.driver, "demo-trametinib-c32") == [key]
+    assert len(resolve_trace_keys(neo4j.driver, "demo-", limit=10)) == 5
+    assert resolve_trace_keys(neo4j.driver, "nothing") == []
+
+
+def test_cli_ingest_reports_invalid_records_and_writes_the_valid_ones(neo4j, tmp_path,
+                                                                        capsys, monkeypatch):
+    mixed = tmp_path / "mixed.jsonl"
+    lines = (EXAMPLES / "demo_traces.jsonl").read_text().splitlines()[:2]
+    lines += (EXAMPLES / "broken_traces.jsonl").read_text().splitlines()[:1]
+    mixed.write_text("\n".join(lines) + "\n")
+    settings_args = ["--neo4j-uri", neo4j.uri, "--neo4j-user", neo4j.user]
+    monkeypatch.setenv("VCTRACE_NEO4J_PASSWORD", neo4j.password)
+    assert main([*settings_args, "ingest", "--no-progress", str(mixed)]) == 1
+    out = capsys.readouterr().out
+    assert "3 records, 2 written, 0 already stored, 1 invalid" in out
+    assert "mixed.jsonl:record 3:explain:line 4: error unknown_primitive" in out
+    assert _count(neo4j, "MATCH (t:Trace) RETURN count(t)") == 2
+    assert main([*settings_args, "ingest", "--no-progress", str(mixed)]) == 1
+    assert "0 written, 2 already stored" in capsys.readouterr().out
+    assert main([*settings_args, "ingest", str(tmp_path / "missing.jsonl")]) == 2
+    assert "no such file" in capsys.readouterr().err
+
+
+def test_cli_show_and_db_status_against_the_server(neo4j):
+    env = neo4j.env()
+    run = lambda *args: subprocess.run([sys.executable, "-m", "vctrace.cli", *args],
+                                       capture_output=True, text=True, env=env)
+    assert run("ingest", "--no-progress", str(EXAMPLES / "demo_traces.jsonl")).returncode == 0
+    shown = run("show", "demo-olaparib-ht-29")
+    assert shown.returncode == 0
+    assert 'binds_to(id="n1", actor="olaparib", target="PARP1"' in shown.stdout
+    as_json = json.loads(run("show", "demo-olaparib-ht-29", "--format", "json").stdout)
+    assert as_json["trace_id"] == "demo-olaparib-ht-29" and len(as_json["actions"]) == 9
+    assert run("show", "no-such-trace").returncode == 1
+    status = run("db", "status")
+    assert status.returncode == 0 and "5 traces" in status.stdout
+    started = run("db", "start")
+    assert started.returncode == 0 and "nothing to start" in started.stdout
+    bad = subprocess.run([sys.executable, "-m", "vctrace.cli", "db", "status"],
+                         capture_output=True, text=True,
+                         env=dict(env, VCTRACE_NEO4J_PASSWORD="wrong"))
+    assert bad.returncode == 2 and "cannot use Neo4j" in bad.stderr

@@ -1,0 +1,66 @@
+"""The local Neo4j runtime: a real server from Maven Central jars, auth on, clean stop."""
+
+import socket
+
+import pytest
+from neo4j import GraphDatabase
+from neo4j.exceptions import AuthError
+
+from vctrace.kg.schema import init_schema, schema_names
+from vctrace.kg.server import LocalNeo4j, ServerError, free_port
+from vctrace.settings import Settings
+
+
+def _port_open(port):
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_session_server_requires_authentication(neo4j_server):
+    with GraphDatabase.driver(neo4j_server.uri, auth=("neo4j", "wrong-password")) as driver:
+        with pytest.raises(AuthError):
+            driver.verify_connectivity()
+    records, _, _ = neo4j_server.driver.execute_query("CALL dbms.components() YIELD versions")
+    assert records[0]["versions"][0].startswith("5.26")
+
+
+def test_schema_init_is_idempotent(neo4j):
+    before = schema_names(neo4j.driver)
+    assert init_schema(neo4j.driver) > 0
+    after = schema_names(neo4j.driver)
+    assert before == after
+    assert {"trace_key", "action_key", "claim_key", "mention_key"} <= after
+
+
+def test_start_stop_restart_keeps_data(tmp_path):
+    settings = Settings()
+    server = LocalNeo4j(root=tmp_path / "srv", lib_dir=settings.lib_dir, port=free_port(),
+                        heap="512m", pagecache="64m", start_timeout_s=180)
+    server.start()
+    try:
+        assert server.is_running() and _port_open(server.port)
+        assert (server.root / "conf" / "neo4j.conf").read_text().count("127.0.0.1") >= 3
+        assert oct(server.password_file.stat().st_mode)[-3:] == "600"
+        with GraphDatabase.driver(server.uri, auth=("neo4j", server.password())) as driver:
+            driver.execute_query("CREATE (:Probe {value: 42})")
+        pid = server.pid()
+        assert server.stop() is True
+        assert not server.is_running() and not _port_open(server.port)
+        assert server.stop() is False
+        server.start()
+        assert server.pid() != pid
+        with GraphDatabase.driver(server.uri, auth=("neo4j", server.password())) as driver:
+            records, _, _ = driver.execute_query("MATCH (p:Probe) RETURN p.value AS v")
+            assert [r["v"] for r in records] == [42]
+    finally:
+        server.stop()
+
+
+def test_busy_port_gives_a_clear_error(tmp_path):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        server = LocalNeo4j(root=tmp_path / "srv", lib_dir=Settings().lib_dir,
+                            port=sock.getsockname()[1])
+        with pytest.raises(ServerError, match="already in use"):
+            server.start()
