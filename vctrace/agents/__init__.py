@@ -1,0 +1,1 @@
+"""Agents that write traces (report generator, explanation constructor). Not built yet."""
