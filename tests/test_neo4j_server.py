@@ -29,7 +29,7 @@ def test_schema_init_is_idempotent(neo4j):
     assert init_schema(neo4j.driver) > 0
     after = schema_names(neo4j.driver)
     assert before == after
-    assert {"trace_key", "action_key", "claim_key", "mention_key"} <= after
+    assert {"trace_key", "claim_key", "mention_key"} <= after
 
 
 def test_start_stop_restart_keeps_data(tmp_path):

@@ -1,32 +1,15 @@
 // New traces as whole subgraphs, one query per batch (the keys were checked absent in the same
 // transaction, so nodes of the trace are CREATEd; shared nodes are MERGEd on their key):
-// the trace, its actions (label from the primitive registry, never from input), the claim
-// each action asserts, the entity mentions of its arguments, and the LEADS_TO edges, which
-// find their endpoints in the trace's own list of new actions rather than through an index.
+// the trace, its drug and cell line, its actions with the claim each asserts and the entity
+// mentions of its arguments, and the LEADS_TO edges, whose endpoints are taken from the
+// trace's own list of new actions (ordered by position) rather than looked up.
+// The per-primitive labels are static, one FOREACH per primitive generated from the registry
+// in place of the line below (never from input): a dynamic label (SET n:$(…)) would force the
+// planner to materialise every row before each later MERGE, several times slower.
 UNWIND $traces AS tr
 CREATE (t:Trace)
 SET t = tr.props, t.ingested_at = datetime()
 WITH t, tr
-CALL (t, tr) {
-  UNWIND tr.actions AS a
-  CREATE (t)-[:HAS_ACTION]->(n:Action)
-  SET n = a.props
-  SET n:$(a.label)
-  MERGE (c:Claim {key: a.claim.key})
-  ON CREATE SET c += a.claim.props, c.created_at = datetime()
-  CREATE (n)-[:ASSERTS]->(c)
-  FOREACH (m IN a.mentions |
-    MERGE (x:Mention {key: m.key})
-    ON CREATE SET x.text = m.text
-    CREATE (n)-[:MENTIONS {role: m.role, position: m.position}]->(x))
-  RETURN collect(n) AS nodes
-}
-CALL (tr, nodes) {
-  UNWIND tr.edges AS e
-  WITH e, [x IN nodes WHERE x.idx = e.source][0] AS a, [x IN nodes WHERE x.idx = e.target][0] AS b
-  CREATE (a)-[r:LEADS_TO]->(b)
-  SET r = e.props
-}
 CALL (t, tr) {
   WITH t, tr WHERE tr.drug_key IS NOT NULL
   MERGE (d:Drug {key: tr.drug_key})
@@ -38,4 +21,25 @@ CALL (t, tr) {
   MERGE (c:CellLine {key: tr.cell_line_key})
   ON CREATE SET c.name = tr.cell_line, c.source = 'trace'
   CREATE (t)-[:IN_CELL_LINE]->(c)
+}
+CALL (t, tr) {
+  UNWIND tr.actions AS a
+  CREATE (t)-[:HAS_ACTION]->(n:Action)
+  SET n = a.props
+  MERGE (c:Claim {key: a.claim.key})
+  ON CREATE SET c += a.claim.props, c.created_at = datetime()
+  CREATE (n)-[:ASSERTS]->(c)
+  FOREACH (m IN a.mentions |
+    MERGE (x:Mention {key: m.key})
+    ON CREATE SET x.text = m.text
+    CREATE (n)-[:MENTIONS {role: m.role, position: m.position}]->(x))
+  //ACTION_LABELS
+  WITH n, a ORDER BY a.props.idx
+  RETURN collect(n) AS nodes
+}
+CALL (tr, nodes) {
+  UNWIND tr.edges AS e
+  WITH e, nodes[e.source] AS a, nodes[e.target] AS b
+  CREATE (a)-[r:LEADS_TO]->(b)
+  SET r = e.props
 }

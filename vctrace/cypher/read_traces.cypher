@@ -4,7 +4,7 @@ MATCH (t:Trace {key: key})
 CALL (t) {
   MATCH (t)-[:HAS_ACTION]->(a:Action)
   WITH a ORDER BY a.idx
-  RETURN collect(a {.id, .primitive, .args_json}) AS actions
+  RETURN collect(properties(a)) AS actions
 }
 CALL (t) {
   MATCH (t)-[:HAS_ACTION]->(a:Action)-[r:LEADS_TO]->(b:Action)

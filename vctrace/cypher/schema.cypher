@@ -1,6 +1,5 @@
 // Constraints and indexes, created before any data; every statement is idempotent.
 CREATE CONSTRAINT trace_key IF NOT EXISTS FOR (n:Trace) REQUIRE n.key IS UNIQUE;
-CREATE CONSTRAINT action_key IF NOT EXISTS FOR (n:Action) REQUIRE n.key IS UNIQUE;
 CREATE CONSTRAINT claim_key IF NOT EXISTS FOR (n:Claim) REQUIRE n.key IS UNIQUE;
 CREATE CONSTRAINT mention_key IF NOT EXISTS FOR (n:Mention) REQUIRE n.key IS UNIQUE;
 CREATE CONSTRAINT drug_key IF NOT EXISTS FOR (n:Drug) REQUIRE n.key IS UNIQUE;

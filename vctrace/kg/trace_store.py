@@ -9,10 +9,12 @@ Graph shape of one trace::
     (:Trace)-[:PERTURBED_BY]->(:Drug) ; (:Trace)-[:IN_CELL_LINE]->(:CellLine)
     (:Trace)-[:READ_FROM]->(:InputRecord {file, sha256, record})
 
-Canonical arguments are also node properties (lists of strings stay lists) so that Cypher can
-filter on them; ``args_json`` holds the exact arguments, which the readers use, and the Trace
+Arguments are node properties named as in the formalism (strings, and lists of strings for
+``gene_list``/``members``) so that Cypher can filter on them; arguments that are not part of
+the primitive's signature, or hold other values, are kept in ``extra_args_json``. The Trace
 node keeps how the text was laid out (line numbers, original lines that differ from the
-canonical rendering), so a round trip through the graph loses nothing. Mentions are the raw
+canonical rendering), so a round trip through the graph loses nothing. Actions have no key of
+their own: they are addressed through their trace (``idx`` is their position). Mentions are the raw
 entity names of arguments; grounding them to knowledge-graph entities is a separate step that
 never rewrites traces.
 
@@ -26,8 +28,11 @@ the next batch in Python overlaps with Neo4j writing the current one (a writer t
 from __future__ import annotations
 
 import json
+import threading
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Iterable, Iterator
 
 from neo4j import Driver, ManagedTransaction
@@ -58,37 +63,45 @@ class WriteResult:
 # ---------------------------------------------------------------- rows for Cypher
 
 
-def _prop_value(value: Any) -> Any:
-    """A Neo4j property value: strings and lists of strings as they are, anything else JSON."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return value
-    return json.dumps(value, ensure_ascii=False)
+RESERVED = ("idx", "primitive", "id", "extra_args_json")
+"""Action node properties that are not arguments (no primitive has an argument so named)."""
+
+
+def _is_plain(value: Any) -> bool:
+    return isinstance(value, str) or (isinstance(value, list)
+                                      and all(isinstance(v, str) for v in value))
 
 
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _action_row(tkey: str, index: int, trace: Trace, action: Action) -> dict[str, Any]:
+def _action_row(trace: Trace, index: int, action: Action) -> dict[str, Any]:
     spec = primitives.get(action.primitive)
     if spec is None:
         raise InvalidTraceError(f"unknown primitive {action.primitive!r}")
-    props = {name: _prop_value(action.args[name]) for name in spec.arguments
-             if name in action.args}
-    ckey = claim_key(trace, action)
-    props.update(key=f"{tkey}:{index}", idx=index, primitive=action.primitive, claim_key=ckey,
-                 args_json=_dumps(action.args))
+    known = set(spec.arguments)
+    props: dict[str, Any] = {k: v for k, v in action.args.items() if k in known and _is_plain(v)}
+    extra = {k: v for k, v in action.args.items() if k not in props}
+    props.update(idx=index, primitive=action.primitive)
+    if extra:
+        props["extra_args_json"] = _dumps(extra)
     if action.id is not None:
         props["id"] = action.id
     context = claim_context(trace, action.primitive)
-    claim = {"key": ckey, "props": {"primitive": action.primitive,
-                                    "args_json": _dumps(claim_args(action)),
-                                    "drug": context.get("drug"),
-                                    "cell_line": context.get("cell_line")}}
+    claim = {"key": claim_key(trace, action),
+             "props": {"primitive": action.primitive, "args_json": _dumps(claim_args(action)),
+                       "drug": context.get("drug"), "cell_line": context.get("cell_line")}}
     return {"label": spec.label, "props": props, "claim": claim,
             "mentions": _mentions(spec, action)}
+
+
+def _args_from_props(props: dict[str, Any]) -> dict[str, Any]:
+    spec = primitives.get(props["primitive"])
+    args = {k: props[k] for k in (spec.arguments if spec else ()) if k in props}
+    if props.get("extra_args_json"):
+        args.update(json.loads(props["extra_args_json"]))
+    return args
 
 
 def _mentions(spec: primitives.PrimitiveSpec, action: Action) -> list[dict[str, Any]]:
@@ -143,7 +156,7 @@ def trace_row(tkey: str, trace: Trace) -> dict[str, Any]:
     drug, cell = trace.drug, trace.cell_line
     return {
         "props": _trace_props(tkey, trace),
-        "actions": [_action_row(tkey, i, trace, a) for i, a in enumerate(trace.actions)],
+        "actions": [_action_row(trace, i, a) for i, a in enumerate(trace.actions)],
         "edges": [{"source": index_of[e.source], "target": index_of[e.target],
                    "props": {"relation": e.relation, "idx": i}}
                   for i, e in enumerate(trace.edges)],
@@ -183,12 +196,21 @@ def _prepare(traces: list[Trace], keys: list[str], stored: set[str]) -> _Prepare
     return _PreparedBatch(rows=rows, inputs=inputs, size=len(traces))
 
 
+@lru_cache(maxsize=1)
+def _create_traces_query(labels: tuple[str, ...]) -> str:
+    """``create_traces.cypher`` with one static label assignment per registered primitive."""
+    lines = [f"  FOREACH (_ IN CASE WHEN a.label = '{label}' THEN [1] ELSE [] END | "
+             f"SET n:{label})" for label in labels]
+    return cypher.load("create_traces").replace("  //ACTION_LABELS", "\n".join(lines))
+
+
 def _write_batch(tx: ManagedTransaction, batch: _PreparedBatch) -> WriteResult:
     # checked again inside the transaction: the pre-check ran outside it
     existing = {r["key"] for r in tx.run(cypher.load("existing_traces"), keys=list(batch.rows))}
     new = [row for key, row in batch.rows.items() if key not in existing and row is not None]
     if new:
-        tx.run(cypher.load("create_traces"), traces=new).consume()
+        labels = tuple(spec.label for spec in primitives.REGISTRY.values())
+        tx.run(_create_traces_query(labels), traces=new).consume()
     if batch.inputs:
         tx.run(cypher.load("link_inputs"), inputs=batch.inputs).consume()
     return WriteResult(traces_written=len(new), traces_existing=batch.size - len(new),
@@ -199,48 +221,88 @@ def _write_batch(tx: ManagedTransaction, batch: _PreparedBatch) -> WriteResult:
 # ---------------------------------------------------------------- writing
 
 
-def _prepare_batch(driver: Driver, traces: list[Trace], database: str) -> _PreparedBatch:
-    keys = [trace_key(t) for t in traces]
-    records, _, _ = driver.execute_query(cypher.load("existing_traces"), keys=keys,
-                                         database_=database, routing_="r")
-    return _prepare(traces, keys, {r["key"] for r in records})
+class _Batcher:
+    """Cuts the trace stream into prepared batches. A trace key met again later in the same
+    run is not written twice; its input-record link is held back until every batch is
+    committed (with concurrent writers the batch that creates the trace may still be open)."""
+
+    def __init__(self, driver: Driver, size: int, database: str):
+        self.driver, self.size, self.database = driver, size, database
+        self.seen: set[str] = set()
+        self.deferred_inputs: list[dict[str, Any]] = []
+
+    def _prepare(self, traces: list[Trace]) -> _PreparedBatch:
+        keys = [trace_key(t) for t in traces]
+        records, _, _ = self.driver.execute_query(cypher.load("existing_traces"), keys=keys,
+                                                  database_=self.database, routing_="r")
+        stored = {r["key"] for r in records}
+        earlier = {k for k in keys if k in self.seen}
+        batch = _prepare(traces, keys, stored | earlier)
+        self.deferred_inputs += [row for row in batch.inputs if row["trace_key"] in earlier]
+        batch.inputs = [row for row in batch.inputs if row["trace_key"] not in earlier]
+        self.seen.update(keys)
+        return batch
+
+    def batches(self, traces: Iterable[Trace]) -> Iterator[_PreparedBatch]:
+        pending: list[Trace] = []
+        for trace in traces:
+            if not is_valid(trace):
+                raise InvalidTraceError("refusing to store an invalid trace "
+                                        f"(record {trace.provenance.record})")
+            pending.append(trace)
+            if len(pending) >= self.size:
+                yield self._prepare(pending)
+                pending = []
+        if pending:
+            yield self._prepare(pending)
 
 
-def _batches(driver: Driver, traces: Iterable[Trace], size: int,
-             database: str) -> Iterator[_PreparedBatch]:
-    pending: list[Trace] = []
-    for trace in traces:
-        if not is_valid(trace):
-            raise InvalidTraceError("refusing to store an invalid trace "
-                                    f"(record {trace.provenance.record})")
-        pending.append(trace)
-        if len(pending) >= size:
-            yield _prepare_batch(driver, pending, database)
-            pending = []
-    if pending:
-        yield _prepare_batch(driver, pending, database)
+def _link_inputs(tx: ManagedTransaction, inputs: list[dict[str, Any]]) -> None:
+    tx.run(cypher.load("link_inputs"), inputs=inputs).consume()
 
 
 def write_traces(driver: Driver, traces: Iterable[Trace], *, database: str = "neo4j",
-                 batch_size: int = 500) -> Iterator[WriteResult]:
+                 batch_size: int = 500, writers: int = 1) -> Iterator[WriteResult]:
     """Write valid traces in batches of ``batch_size``, one transaction per batch, yielding
-    one :class:`WriteResult` per committed batch.
+    one :class:`WriteResult` per committed batch (in commit order).
 
-    The next batch is read and prepared in this thread (the caller's iterator included) while
-    a worker thread sends the current one, so parsing and Neo4j's work overlap; the session is
-    only ever used by one thread at a time. A batch is prepared whole before it is sent: an
-    invalid trace raises :class:`InvalidTraceError` before anything of its batch is written
-    (earlier batches stay committed).
+    Batches are read and prepared in this thread (the caller's iterator included) while
+    ``writers`` worker threads, each with its own session, send earlier ones, so parsing and
+    Neo4j's work overlap. One writer is the default: measured on 2 cores, a second one gained
+    nothing, because concurrent batches deadlock on shared claim and mention nodes and are
+    retried by the driver. A batch is prepared whole before
+    it is sent: an invalid trace raises :class:`InvalidTraceError` before anything of its
+    batch is written (batches already sent are committed).
     """
-    with driver.session(database=database) as session, \
-            ThreadPoolExecutor(max_workers=1, thread_name_prefix="vctrace-writer") as pool:
-        pending = None
-        for batch in _batches(driver, traces, batch_size, database):
-            if pending is not None:
-                yield pending.result()
-            pending = pool.submit(session.execute_write, _write_batch, batch)
-        if pending is not None:
-            yield pending.result()
+    local = threading.local()
+    sessions: list[Any] = []
+
+    def send(batch: _PreparedBatch) -> WriteResult:
+        if not hasattr(local, "session"):
+            local.session = driver.session(database=database)
+            sessions.append(local.session)
+        return local.session.execute_write(_write_batch, batch)
+
+    batcher = _Batcher(driver, batch_size, database)
+    in_flight: deque = deque()
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, writers),
+                                thread_name_prefix="vctrace-writer") as pool:
+            try:
+                for batch in batcher.batches(traces):
+                    while len(in_flight) >= max(1, writers):
+                        yield in_flight.popleft().result()
+                    in_flight.append(pool.submit(send, batch))
+            finally:
+                while in_flight:
+                    result = in_flight.popleft().result()
+                    yield result
+        if batcher.deferred_inputs:
+            with driver.session(database=database) as session:
+                session.execute_write(_link_inputs, batcher.deferred_inputs)
+    finally:
+        for session in sessions:
+            session.close()
 
 
 # ---------------------------------------------------------------- reading
@@ -273,7 +335,7 @@ def _trace_from_record(record: Any) -> Trace:
     actions = []
     for i, row in enumerate(record["actions"]):
         action = Action(id=row.get("id"), primitive=row["primitive"],
-                        args=json.loads(row["args_json"]), line=layout["action_lines"][i])
+                        args=_args_from_props(row), line=layout["action_lines"][i])
         source = layout["action_sources"].get(str(i), format_action(action))
         actions.append(action.model_copy(update={"source_line": source}))
     edges = []
