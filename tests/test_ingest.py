@@ -80,10 +80,10 @@ def test_subgraph_shape(neo4j):
                       "(t)-[:IN_CELL_LINE]->(c:CellLine) RETURN d.name AS d, c.name AS c", k=key)
     assert (records[0]["d"], records[0]["c"]) == ("venetoclax", "HOP62")
     records, _, _ = q("MATCH (:Trace {key: $k})-[:HAS_ACTION]->(a:RegulatesExpression)"
-                      "-[m:MENTIONS]->(x:Mention) RETURN m.role AS role, m.position AS pos, "
-                      "x.text AS text ORDER BY role, pos", k=key)
-    genes = [(r["pos"], r["text"]) for r in records if r["role"] == "gene_list"]
-    assert genes == list(enumerate(["BBC3", "BAX", "APAF1", "GADD45A", "DDIT3"]))
+                      "-[:ASSERTS]->(:Claim)-[m:MENTIONS]->(x:Mention) "
+                      "RETURN m.role AS role, x.text AS text ORDER BY role, text", k=key)
+    genes = [r["text"] for r in records if r["role"] == "gene_list"]
+    assert genes == sorted(["BBC3", "BAX", "APAF1", "GADD45A", "DDIT3"])
     assert [r["text"] for r in records if r["role"] == "regulator"] == ["apoptotic signaling"]
     records, _, _ = q("MATCH (:Trace {key: $k})-[:READ_FROM]->(i:InputRecord) "
                       "RETURN i.file AS f, i.record AS r", k=key)
@@ -100,6 +100,22 @@ def test_claims_are_shared_across_traces(neo4j):
                   k=key) == 2
     assert _count(neo4j, "MATCH (a:Action) WHERE NOT (a)-[:ASSERTS]->(:Claim) "
                   "RETURN count(a)") == 0
+    # the shared claim links its entities once
+    assert _count(neo4j, "MATCH (:Claim {key: $k})-[m:MENTIONS]->() RETURN count(m)",
+                  k=key) == 2
+
+
+def test_argument_values_of_any_shape_round_trip(neo4j):
+    text = ('set_context(cell_type="A549", extras="x", key="not the node key", idx="7")\n'
+            'binds_to(id="n1", actor="drug", target="EGFR", affinity=12.5, unit=None, '
+            'residues_actor=["a", 1])\n'
+            'induces_phenotype(id="n2", source="drug", phenotype="death")')
+    trace = check(parse_trace_text(text, 'edge("n1", "n2", relation="causal")'))
+    assert is_valid(trace), trace.findings
+    _ingest(neo4j, [trace])
+    back, = read_stored(neo4j.driver, [trace_key(trace)])
+    assert back == trace
+    assert back.actions[1].args["affinity"] == 12.5 and back.actions[0].args["idx"] == "7"
 
 
 def test_hostile_strings_are_stored_verbatim(neo4j):

@@ -83,3 +83,10 @@ def test_a_new_primitive_is_one_registry_entry(monkeypatch):
     bad = check(parse_trace_text(text.replace('direction="up"', 'direction="sideways"'),
                                  'edge("n1", "n2", relation="causal")'))
     assert [f.code.value for f in bad.findings] == ["bad_direction"]
+
+
+def test_no_argument_name_shadows_a_stored_action_property():
+    from vctrace.kg.trace_store import RESERVED
+    for spec in primitives.REGISTRY.values():
+        assert not set(spec.arguments) & set(RESERVED), spec.name
+        assert set(spec.entity_args) <= set(spec.claim_args), spec.name

@@ -1,7 +1,7 @@
 // New traces as whole subgraphs, one query per batch (the keys were checked absent in the same
 // transaction, so nodes of the trace are CREATEd; shared nodes are MERGEd on their key):
-// the trace, its drug and cell line, its actions with the claim each asserts and the entity
-// mentions of its arguments, and the LEADS_TO edges, whose endpoints are taken from the
+// the trace, its drug and cell line, its actions linked to the claim each asserts (written
+// just before by merge_claims), and the LEADS_TO edges, whose endpoints are taken from the
 // trace's own list of new actions (ordered by position) rather than looked up.
 // The per-primitive labels are static, one FOREACH per primitive generated from the registry
 // in place of the line below (never from input): a dynamic label (SET n:$(…)) would force the
@@ -26,13 +26,9 @@ CALL (t, tr) {
   UNWIND tr.actions AS a
   CREATE (t)-[:HAS_ACTION]->(n:Action)
   SET n = a.props
-  MERGE (c:Claim {key: a.claim.key})
-  ON CREATE SET c += a.claim.props, c.created_at = datetime()
+  WITH n, a
+  MATCH (c:Claim {key: a.claim_key})
   CREATE (n)-[:ASSERTS]->(c)
-  FOREACH (m IN a.mentions |
-    MERGE (x:Mention {key: m.key})
-    ON CREATE SET x.text = m.text
-    CREATE (n)-[:MENTIONS {role: m.role, position: m.position}]->(x))
   //ACTION_LABELS
   WITH n, a ORDER BY a.props.idx
   RETURN collect(n) AS nodes

@@ -5,7 +5,7 @@ Graph shape of one trace::
     (:Trace {key, trace_id, drug, cell_line, …})-[:HAS_ACTION]->(:Action:<Primitive> {…})
     (:Action)-[:LEADS_TO {relation, idx}]->(:Action)
     (:Action)-[:ASSERTS]->(:Claim {key})            one Claim per distinct claim key
-    (:Action)-[:MENTIONS {role, position}]->(:Mention {key, text})
+    (:Claim)-[:MENTIONS {role}]->(:Mention {key, text})
     (:Trace)-[:PERTURBED_BY]->(:Drug) ; (:Trace)-[:IN_CELL_LINE]->(:CellLine)
     (:Trace)-[:READ_FROM]->(:InputRecord {file, sha256, record})
 
@@ -14,7 +14,9 @@ Arguments are node properties named as in the formalism (strings, and lists of s
 the primitive's signature, or hold other values, are kept in ``extra_args_json``. The Trace
 node keeps how the text was laid out (line numbers, original lines that differ from the
 canonical rendering), so a round trip through the graph loses nothing. Actions have no key of
-their own: they are addressed through their trace (``idx`` is their position). Mentions are the raw
+their own: they are addressed through their trace (``idx`` is their position). Mentions hang
+off claims, not actions: a claim's entities are what grounding and verifiers look at, and a
+claim shared by many traces links its entities once. Mentions are the raw
 entity names of arguments; grounding them to knowledge-graph entities is a separate step that
 never rewrites traces.
 
@@ -31,7 +33,7 @@ import json
 import threading
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Iterable, Iterator
 
@@ -88,12 +90,15 @@ def _action_row(trace: Trace, index: int, action: Action) -> dict[str, Any]:
         props["extra_args_json"] = _dumps(extra)
     if action.id is not None:
         props["id"] = action.id
+    return {"label": spec.label, "props": props, "claim_key": claim_key(trace, action)}
+
+
+def _claim_row(trace: Trace, action: Action, key: str) -> dict[str, Any]:
+    spec = primitives.get(action.primitive)
     context = claim_context(trace, action.primitive)
-    claim = {"key": claim_key(trace, action),
-             "props": {"primitive": action.primitive, "args_json": _dumps(claim_args(action)),
-                       "drug": context.get("drug"), "cell_line": context.get("cell_line")}}
-    return {"label": spec.label, "props": props, "claim": claim,
-            "mentions": _mentions(spec, action)}
+    return {"key": key, "mentions": _mentions(spec, action),
+            "props": {"primitive": action.primitive, "args_json": _dumps(claim_args(action)),
+                      "drug": context.get("drug"), "cell_line": context.get("cell_line")}}
 
 
 def _args_from_props(props: dict[str, Any]) -> dict[str, Any]:
@@ -105,14 +110,14 @@ def _args_from_props(props: dict[str, Any]) -> dict[str, Any]:
 
 
 def _mentions(spec: primitives.PrimitiveSpec, action: Action) -> list[dict[str, Any]]:
-    rows = []
+    """One row per distinct (role, entity name) among the entity arguments of ``action``."""
+    rows, seen = [], set()
     for role in spec.entity_args:
         value = action.args.get(role)
-        is_list = isinstance(value, list)
-        for position, item in enumerate(value if is_list else [value]):
-            if isinstance(item, str) and item.strip():
-                rows.append({"key": normalise_text(item), "text": item.strip(), "role": role,
-                             "position": position if is_list else None})
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str) and item.strip() and (role, normalise_text(item)) not in seen:
+                seen.add((role, normalise_text(item)))
+                rows.append({"key": normalise_text(item), "text": item.strip(), "role": role})
     return rows
 
 
@@ -180,20 +185,28 @@ class _PreparedBatch:
     rows: dict[str, dict[str, Any] | None]  # trace key -> row; None when already stored
     inputs: list[dict[str, Any]]
     size: int
+    claims: list[dict[str, Any]] = field(default_factory=list)  # claims not stored yet
 
 
 def _prepare(traces: list[Trace], keys: list[str], stored: set[str]) -> _PreparedBatch:
     """Parameter rows for the traces of one batch; rows are only built for keys not in
     ``stored`` (re-ingesting a file costs a key lookup per trace, not a full conversion)."""
     rows: dict[str, dict[str, Any] | None] = {}
+    claims: dict[str, dict[str, Any]] = {}
     inputs = []
     for trace, tkey in zip(traces, keys):
         if tkey not in rows:
-            rows[tkey] = None if tkey in stored else trace_row(tkey, trace)
+            row = None if tkey in stored else trace_row(tkey, trace)
+            rows[tkey] = row
+            for action, action_row in zip(trace.actions, row["actions"] if row else ()):
+                ckey = action_row["claim_key"]
+                if ckey not in claims:
+                    claims[ckey] = _claim_row(trace, action, ckey)
         row = _input_row(tkey, trace)
         if row is not None:
             inputs.append(row)
-    return _PreparedBatch(rows=rows, inputs=inputs, size=len(traces))
+    return _PreparedBatch(rows=rows, inputs=inputs, size=len(traces),
+                          claims=list(claims.values()))
 
 
 @lru_cache(maxsize=1)
@@ -208,6 +221,8 @@ def _write_batch(tx: ManagedTransaction, batch: _PreparedBatch) -> WriteResult:
     # checked again inside the transaction: the pre-check ran outside it
     existing = {r["key"] for r in tx.run(cypher.load("existing_traces"), keys=list(batch.rows))}
     new = [row for key, row in batch.rows.items() if key not in existing and row is not None]
+    if batch.claims:
+        tx.run(cypher.load("merge_claims"), claims=batch.claims).consume()
     if new:
         labels = tuple(spec.label for spec in primitives.REGISTRY.values())
         tx.run(_create_traces_query(labels), traces=new).consume()
@@ -238,6 +253,12 @@ class _Batcher:
         stored = {r["key"] for r in records}
         earlier = {k for k in keys if k in self.seen}
         batch = _prepare(traces, keys, stored | earlier)
+        records, _, _ = self.driver.execute_query(
+            cypher.load("existing_claims"), keys=[c["key"] for c in batch.claims],
+            database_=self.database, routing_="r")
+        known = {r["key"] for r in records}
+        # stored claims need no MERGE (and their mentions are already linked)
+        batch.claims = [c for c in batch.claims if c["key"] not in known]
         self.deferred_inputs += [row for row in batch.inputs if row["trace_key"] in earlier]
         batch.inputs = [row for row in batch.inputs if row["trace_key"] not in earlier]
         self.seen.update(keys)

@@ -22,6 +22,7 @@ import hashlib
 import json
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Any
 
 from . import primitives
@@ -38,8 +39,12 @@ def _digest(payload: Any) -> str:
 
 def normalise_text(value: Any) -> str:
     """The matching form of a name: NFKC, case-folded, whitespace collapsed and trimmed."""
-    text = unicodedata.normalize("NFKC", str(value))
-    return _SPACES.sub(" ", text).strip().casefold()
+    return _normalise(value) if isinstance(value, str) else _normalise(str(value))
+
+
+@lru_cache(maxsize=1 << 16)
+def _normalise(text: str) -> str:  # names recur across traces: cached
+    return _SPACES.sub(" ", unicodedata.normalize("NFKC", text)).strip().casefold()
 
 
 def normalise_value(value: Any) -> Any:
