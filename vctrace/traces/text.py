@@ -170,6 +170,36 @@ def _read_call(stripped: str, line: int, field: str,
     return (fast, None) if fast is not None else _ast_call(stripped, line, field, findings)
 
 
+@dataclass
+class _Block:
+    """The calls of one block of text (explain or dag), with what could not be read."""
+
+    calls: list[tuple[int, str, _Call]]  # (line number, original line, call)
+    unparsed: list[str]
+    findings: list[Finding]
+
+
+def _read_block(text: str, field: str, expect: str | None = None) -> _Block:
+    """Read every line of a block as a call; a line that is not one (or, with ``expect``,
+    is a call of another name) is kept in ``unparsed`` with a finding."""
+    block = _Block([], [], [])
+    deviations = _Deviations(field)
+    for number, stripped, original in _split_lines(text):
+        deviations.note(number, stripped, original)
+        call, reason = _read_call(stripped, number, field, block.findings)
+        if call is not None and expect is not None and call.name != expect:
+            call, reason = None, f"expected {expect}(...), found {_preview(call.name)}(...)"
+        if call is None:
+            block.unparsed.append(original)
+            block.findings.append(Finding.of(Code.UNPARSEABLE_LINE,
+                                             f"{reason}: {_preview(stripped)}",
+                                             field=field, line=number))
+        else:
+            block.calls.append((number, original, call))
+    block.findings[:0] = deviations.findings()
+    return block
+
+
 def parse_explain(text: str, *, field: str = "explain") -> tuple[list[Action], list[str],
                                                                   list[Finding]]:
     """Parse explain text into actions.
@@ -178,34 +208,25 @@ def parse_explain(text: str, *, field: str = "explain") -> tuple[list[Action], l
     (unknown primitive or argument, aliases, list types, lengths) are made here because they
     concern one line; checks across lines are in :mod:`vctrace.traces.validation`.
     """
+    block = _read_block(text, field)
     actions: list[Action] = []
-    unparsed: list[str] = []
-    findings: list[Finding] = []
-    deviations = _Deviations(field)
-    for number, stripped, original in _split_lines(text):
-        deviations.note(number, stripped, original)
-        call, reason = _read_call(stripped, number, field, findings)
-        if call is None:
-            unparsed.append(original)
-            findings.append(Finding.of(Code.UNPARSEABLE_LINE, f"{reason}: {_preview(stripped)}",
-                                       field=field, line=number))
-            continue
+    for number, original, call in block.calls:
         name = call.name
         if call.positional:
-            findings.append(Finding.of(
+            block.findings.append(Finding.of(
                 Code.POSITIONAL_ARGUMENT,
                 f"{name}: {len(call.positional)} positional argument(s); only keyword "
                 "arguments are allowed", field=field, line=number))
         raw_args = dict(call.keywords)
         action_id = raw_args.pop("id", None)
         if action_id is not None and not isinstance(action_id, str):
-            findings.append(Finding.of(Code.BAD_ID, f"id {action_id!r} is not a string",
-                                       field=field, line=number))
+            block.findings.append(Finding.of(Code.BAD_ID, f"id {action_id!r} is not a string",
+                                             field=field, line=number))
             action_id = str(action_id)
-        args = _canonical_args(name, raw_args, number, field, findings)
+        args = _canonical_args(name, raw_args, number, field, block.findings)
         actions.append(Action(id=action_id, primitive=name, args=args, line=number,
                               source_line=original))
-    return actions, unparsed, deviations.findings() + findings
+    return actions, block.unparsed, block.findings
 
 
 def _canonical_args(name: str, raw: dict[str, Any], line: int, field: str,
@@ -265,28 +286,16 @@ def _preview(text: str, limit: int = 80) -> str:
 
 def parse_dag(text: str, *, field: str = "dag") -> tuple[list[Edge], list[str], list[Finding]]:
     """Parse dag text (``edge("nA", "nB", relation="causal")`` lines) into edges."""
+    block = _read_block(text, field, expect="edge")
     edges: list[Edge] = []
-    unparsed: list[str] = []
-    findings: list[Finding] = []
-    deviations = _Deviations(field)
-    for number, stripped, original in _split_lines(text):
-        deviations.note(number, stripped, original)
-        call, reason = _read_call(stripped, number, field, findings)
-        if call is not None and call.name != "edge":
-            reason = f"expected edge(...), found {_preview(call.name)}(...)"
-            call = None
-        if call is None:
-            unparsed.append(original)
-            findings.append(Finding.of(Code.UNPARSEABLE_LINE, f"{reason}: {_preview(stripped)}",
-                                       field=field, line=number))
-            continue
-        edge = _edge_from_call(call, number, field, findings)
+    for number, original, call in block.calls:
+        edge = _edge_from_call(call, number, field, block.findings)
         if edge is None:
-            unparsed.append(original)
+            block.unparsed.append(original)
             continue
         edge.line, edge.source_line = number, original
         edges.append(edge)
-    return edges, unparsed, deviations.findings() + findings
+    return edges, block.unparsed, block.findings
 
 
 def _edge_from_call(call: _Call, line: int, field: str,
