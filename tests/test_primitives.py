@@ -3,7 +3,6 @@
 import pytest
 
 from vctrace.traces import primitives
-from vctrace.traces.models import Trace
 from vctrace.traces.primitives import Family, PrimitiveSpec
 from vctrace.traces.text import format_action, parse_trace_text
 from vctrace.traces.validation import check, is_valid

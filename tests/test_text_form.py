@@ -5,7 +5,7 @@ import json
 
 from vctrace.traces.findings import Code
 from vctrace.traces.records import read_traces, to_json_form, trace_from_record
-from vctrace.traces.text import (parse_dag, parse_explain, parse_response, parse_trace_text,
+from vctrace.traces.text import (parse_dag, parse_response, parse_trace_text,
                                  write_dag, write_explain, write_response)
 from vctrace.traces.validation import check, is_valid
 

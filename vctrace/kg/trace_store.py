@@ -69,9 +69,12 @@ RESERVED = ("idx", "primitive", "id", "extra_args_json")
 """Action node properties that are not arguments (no primitive has an argument so named)."""
 
 
-def _is_plain(value: Any) -> bool:
-    return isinstance(value, str) or (isinstance(value, list)
-                                      and all(isinstance(v, str) for v in value))
+def _fits(spec: primitives.PrimitiveSpec, name: str, value: Any) -> bool:
+    """Whether an argument value has its declared type: a list of strings for list
+    arguments, a string otherwise (anything else is kept in ``extra_args_json``)."""
+    if name in spec.list_args:
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    return isinstance(value, str)
 
 
 def _dumps(value: Any) -> str:
@@ -83,7 +86,8 @@ def _action_row(trace: Trace, index: int, action: Action) -> dict[str, Any]:
     if spec is None:
         raise InvalidTraceError(f"unknown primitive {action.primitive!r}")
     known = set(spec.arguments)
-    props: dict[str, Any] = {k: v for k, v in action.args.items() if k in known and _is_plain(v)}
+    props: dict[str, Any] = {k: v for k, v in action.args.items()
+                             if k in known and _fits(spec, k, v)}
     extra = {k: v for k, v in action.args.items() if k not in props}
     props.update(idx=index, primitive=action.primitive)
     if extra:

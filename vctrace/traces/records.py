@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from .findings import Code, Finding
-from .models import Action, Edge, Perturbation, Provenance, Trace
+from .models import Action, Perturbation, Provenance, Trace
 from .text import parse_response, parse_trace_text, write_dag, write_explain
 from .validation import check
 
