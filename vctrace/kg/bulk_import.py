@@ -33,7 +33,7 @@ class BulkImportError(RuntimeError):
 def _cell(value: Any, kind: str) -> str:
     if value is None or (kind == "string[]" and not value):
         return ""
-    if kind == "int":
+    if kind == "long":
         return str(int(value))
     if kind == "string[]":
         if any(ARRAY_DELIMITER in v for v in value):
@@ -67,7 +67,7 @@ _TRACE_COLUMNS = [("key", "ID(Trace)"), ("trace_id", ""), ("drug", ""), ("cell_l
                   ("question", ""), ("answer", ""), ("think", ""), ("report_text", ""),
                   ("explain_verified", ""), ("perturbation_json", ""), ("provenance_json", ""),
                   ("findings_json", ""), ("layout_json", ""), ("unparsed_lines", "string[]"),
-                  ("n_actions", "int"), ("n_edges", "int"), ("primitives", "string[]"),
+                  ("n_actions", "long"), ("n_edges", "long"), ("primitives", "string[]"),
                   ("ingested_at", "datetime"), (":LABEL", "")]
 
 
@@ -99,10 +99,10 @@ class _Writer:
             self._node(name, [("key", f"ID({group})"), ("name", ""), ("source", ""),
                               (":LABEL", "")])
         self._node("inputs", [("key", "ID(InputRecord)"), ("file", ""), ("sha256", ""),
-                              ("record", "int"), ("format", ""), ("read_at", "datetime"),
+                              ("record", "long"), ("format", ""), ("read_at", "datetime"),
                               (":LABEL", "")])
         for spec in primitives.REGISTRY.values():
-            columns = [(":ID(Action)", ""), ("idx", "int"), ("primitive", ""), ("id", ""),
+            columns = [(":ID(Action)", ""), ("idx", "long"), ("primitive", ""), ("id", ""),
                        ("extra_args_json", "")]
             columns += [(a, "string[]" if a in spec.list_args else "") for a in spec.arguments]
             columns.append((":LABEL", ""))
@@ -111,7 +111,7 @@ class _Writer:
                 "asserts": ("Action", "Claim"), "claim_mentions": ("Claim", "Mention"),
                 "perturbed_by": ("Trace", "Drug"), "in_cell_line": ("Trace", "CellLine"),
                 "read_from": ("Trace", "InputRecord")}
-        props = {"leads_to": [("relation", ""), ("idx", "int")],
+        props = {"leads_to": [("relation", ""), ("idx", "long")],
                  "claim_mentions": [("role", "")]}
         for name, (start, end) in ends.items():
             self.rels[name] = _CsvFile(folder / f"rel_{name}.csv",

@@ -143,6 +143,9 @@ class LocalNeo4j:
             "server.memory.heap.max_size": self.heap,
             "server.memory.pagecache.size": self.pagecache,
             "db.tx_log.preallocate": "false",
+            "db.shutdown_transaction_end_timeout": "2s",
+            # Bolt's network layer otherwise idles 2 x 5 s on every stop
+            "internal.dbms.bolt.netty_server_shutdown_quiet_period": "0",
             "db.tx_log.rotation.retention_policy": "2 files",
             "dbms.usage_report.enabled": "false",
         }

@@ -1,0 +1,69 @@
+"""The offline bulk path (`vctrace ingest --bulk`) builds the same graph as the transactional
+path, on a second real server it starts itself."""
+
+from collections import Counter
+
+import pytest
+
+from vctrace.cli import main
+from vctrace.kg.bulk_import import write_import_files
+from vctrace.kg.server import LocalNeo4j, free_port
+from vctrace.kg.trace_store import graph_summary, read_traces as read_stored, write_traces
+from vctrace.settings import Settings
+from vctrace.traces.identity import trace_key
+from vctrace.traces.records import read_traces
+
+from conftest import EXAMPLES, SAMPLE_FILES
+
+FILES = [str(p) for p in SAMPLE_FILES + [EXAMPLES / "demo_traces.jsonl"]]
+
+
+def _shape(driver):
+    """Counts per node label set and per relationship type with its property keys."""
+    nodes, _, _ = driver.execute_query("MATCH (n) RETURN labels(n) AS l, keys(n) AS k")
+    rels, _, _ = driver.execute_query("MATCH ()-[r]->() RETURN type(r) AS t, keys(r) AS k")
+    return (Counter((tuple(sorted(r["l"])), tuple(sorted(set(r["k"]) - {"ingested_at"})))
+                    for r in nodes),
+            Counter((r["t"], tuple(sorted(r["k"]))) for r in rels))
+
+
+def test_import_files_have_typed_headers(tmp_path):
+    traces = [t for f in FILES for t in read_traces(f)]
+    result, nodes, rels = write_import_files(traces, tmp_path)
+    assert (result.traces, result.actions) == (11, sum(len(t.actions) for t in traces))
+    header = (tmp_path / "nodes_actions_RegulatesExpression.csv").read_text().splitlines()[0]
+    assert header.startswith(":ID(Action),idx:long,") and "gene_list:string[]" in header
+    assert (tmp_path / "rel_leads_to.csv").read_text().startswith(
+        ":START_ID(Action),:END_ID(Action),:TYPE,relation,idx:long")
+
+
+def test_bulk_graph_equals_transactional_graph(neo4j, tmp_path, monkeypatch):
+    traces = [t for f in FILES for t in read_traces(f)]
+    list(write_traces(neo4j.driver, traces))
+    transactional = (graph_summary(neo4j.driver), _shape(neo4j.driver))
+
+    home = tmp_path / "home"
+    home.mkdir()
+    settings = Settings()
+    (home / settings.lib_dir.name).symlink_to(settings.lib_dir)
+    port = str(free_port())
+    cli = ["--home", str(home), "--bolt-port", port]
+    monkeypatch.delenv("VCTRACE_NEO4J_URI", raising=False)
+    try:
+        assert main([*cli, "ingest", "--bulk", "--no-progress", *FILES]) == 0
+        server = LocalNeo4j.from_settings(Settings(home=home, bolt_port=int(port)))
+        from neo4j import GraphDatabase
+        with GraphDatabase.driver(server.uri, auth=("neo4j", server.password())) as driver:
+            assert (graph_summary(driver), _shape(driver)) == transactional
+            stored = read_stored(driver, [trace_key(t) for t in traces])
+            assert stored == traces  # lossless, exactly as the transactional path
+        # a second bulk load would replace the store: refused
+        assert main([*cli, "ingest", "--bulk", "--no-progress", *FILES]) == 2
+    finally:
+        main([*cli, "db", "stop"])
+
+
+def test_bulk_refuses_a_remote_server(monkeypatch, capsys):
+    monkeypatch.setenv("VCTRACE_NEO4J_URI", "bolt://example.invalid:7687")
+    assert main(["ingest", "--bulk", FILES[0]]) == 2
+    assert "local server only" in capsys.readouterr().err
