@@ -30,16 +30,17 @@ class BulkImportError(RuntimeError):
     """The import could not be done (the database is not empty, or neo4j-admin failed)."""
 
 
-def _cell(value: Any, kind: str) -> str:
-    if value is None or (kind == "string[]" and not value):
-        return ""
-    if kind == "long":
-        return str(int(value))
-    if kind == "string[]":
-        if any(ARRAY_DELIMITER in v for v in value):
-            raise BulkImportError("a list value contains U+001F; use the transactional ingest")
-        value = ARRAY_DELIMITER.join(value)
+def _quote(value: Any) -> str:
     return '"' + str(value).replace('"', '""') + '"'
+
+
+def _array(value: list[str]) -> str:
+    if any(ARRAY_DELIMITER in v for v in value):
+        raise BulkImportError("a list value contains U+001F; use the transactional ingest")
+    return _quote(ARRAY_DELIMITER.join(value)) if value else ""
+
+
+_ENCODE = {"string[]": _array, "long": lambda value: str(int(value))}
 
 
 class _CsvFile:
@@ -48,6 +49,7 @@ class _CsvFile:
 
     def __init__(self, path: Path, columns: list[tuple[str, str]]):
         self.path, self.columns = path, columns
+        self.encoders = [(name, _ENCODE.get(kind, _quote)) for name, kind in columns]
         self.handle = path.open("w", encoding="utf-8", newline="")
         header = [name if kind in ("", "string") else f"{name}:{kind}"
                   for name, kind in columns]
@@ -55,8 +57,16 @@ class _CsvFile:
         self.rows = 0
 
     def write(self, values: dict[str, Any]) -> None:
-        self.handle.write(",".join(_cell(values.get(name), kind)
-                                   for name, kind in self.columns) + "\n")
+        self.handle.write(",".join("" if (v := values.get(name)) is None else encode(v)
+                                   for name, encode in self.encoders) + "\n")
+        self.rows += 1
+
+    def write_relationship(self, start: str, end: str, rel_type: str, *props: Any) -> None:
+        """Positional fast path for relationship files (start, end, type, properties)."""
+        cells = [_quote(start), _quote(end), rel_type]
+        cells += ["" if v is None else encode(v)
+                  for v, (_, encode) in zip(props, self.encoders[3:])]
+        self.handle.write(",".join(cells) + "\n")
         self.rows += 1
 
     def close(self) -> None:
@@ -121,10 +131,8 @@ class _Writer:
     def _node(self, name: str, columns: list[tuple[str, str]]) -> None:
         self.nodes[name] = _CsvFile(self.folder / f"nodes_{name}.csv", columns)
 
-    def _rel(self, name: str, start: str, end: str, rel_type: str, **props: Any) -> None:
-        file = self.rels[name]
-        file.write({file.columns[0][0]: start, file.columns[1][0]: end, ":TYPE": rel_type,
-                    **props})
+    def _rel(self, name: str, start: str, end: str, rel_type: str, *props: Any) -> None:
+        self.rels[name].write_relationship(start, end, rel_type, *props)
 
     def add(self, trace: Trace, result: BulkResult) -> None:
         tkey = trace_key(trace)
@@ -173,10 +181,10 @@ class _Writer:
                                                       ":LABEL": "Mention"})
                         result.mentions += 1
                     self._rel("claim_mentions", ckey, mention["key"], "MENTIONS",
-                              role=mention["role"])
+                              mention["role"])
         for edge in row["edges"]:
             self._rel("leads_to", f"{tkey}:{edge['source']}", f"{tkey}:{edge['target']}",
-                      "LEADS_TO", **edge["props"])
+                      "LEADS_TO", edge["props"]["relation"], edge["props"]["idx"])
         result.traces += 1
         result.actions += len(row["actions"])
         result.edges += len(row["edges"])

@@ -149,7 +149,7 @@ def _trace_props(tkey: str, trace: Trace) -> dict[str, Any]:
         "provenance_json": trace.provenance.model_dump_json(),
         "findings_json": _dumps([f.model_dump(mode="json") for f in trace.findings]),
         "layout_json": _dumps(_layout(trace)),
-        "unparsed_lines": trace.unparsed_lines,
+        "unparsed_lines": trace.unparsed_lines or None,  # no property rather than []
         "n_actions": len(trace.actions), "n_edges": len(trace.edges),
         "primitives": sorted({a.primitive for a in trace.actions}),
     }

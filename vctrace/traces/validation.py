@@ -109,7 +109,8 @@ def validate_structure(trace: Trace) -> list[Finding]:
                                     f"edge {edge.source} -> {edge.target} given twice", **at))
         graph.add_edge(edge.source, edge.target, line=edge.line)
 
-    for cycle in _cycles(graph):
+    cycles = [] if nx.is_directed_acyclic_graph(graph) else _cycles(graph)
+    for cycle in cycles:
         # located at the cycle's last-written edge: the one that closed it
         lines = [graph.edges[u, cycle[(i + 1) % len(cycle)]]["line"] or 0
                  for i, u in enumerate(cycle)]
