@@ -3,8 +3,6 @@ path, on a second real server it starts itself."""
 
 from collections import Counter
 
-import pytest
-
 from vctrace.cli import main
 from vctrace.kg.bulk_import import write_import_files
 from vctrace.kg.server import LocalNeo4j, free_port

@@ -67,3 +67,21 @@ def test_usage_errors_exit_two():
     result = subprocess.run([sys.executable, "-m", "vctrace.cli", "validate"],
                             capture_output=True, text=True)
     assert result.returncode == 2 and "required: FILE" in result.stderr
+
+
+def test_unreachable_database_fails_fast_with_one_line(monkeypatch, capsys):
+    import time
+
+    from vctrace.kg.server import free_port
+    monkeypatch.setenv("VCTRACE_NEO4J_PASSWORD", "irrelevant")
+    started = time.monotonic()
+    code = main(["--neo4j-uri", f"bolt://127.0.0.1:{free_port()}", "show", "t-0"])
+    assert code == 2 and time.monotonic() - started < 10
+    err = capsys.readouterr().err
+    assert err.startswith("vctrace: cannot reach Neo4j at bolt://127.0.0.1:") and \
+        err.count("\n") == 1
+
+
+def test_local_database_not_started(tmp_path, capsys):
+    assert main(["--home", str(tmp_path), "show", "t-0"]) == 2
+    assert "run `vctrace db start` first" in capsys.readouterr().err

@@ -187,4 +187,4 @@ def test_cli_show_and_db_status_against_the_server(neo4j):
     bad = subprocess.run([sys.executable, "-m", "vctrace.cli", "db", "status"],
                          capture_output=True, text=True,
                          env=dict(env, VCTRACE_NEO4J_PASSWORD="wrong"))
-    assert bad.returncode == 2 and "cannot use Neo4j" in bad.stderr
+    assert bad.returncode == 2 and "refused the credentials" in bad.stderr

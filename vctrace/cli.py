@@ -18,6 +18,7 @@ from typing import Any, Iterable, Iterator
 
 from tqdm import tqdm
 
+from .kg.connection import NoServerError
 from .settings import Settings
 from .traces.findings import Severity
 from .traces.models import Trace
@@ -150,7 +151,9 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
     except (ServerError, OSError) as exc:
         _err(str(exc))
         return EXIT_UNUSABLE
-    except Exception as exc:  # driver errors: unreachable server, bad credentials
+    except NoServerError:
+        raise
+    except Exception as exc:  # other driver errors
         _err(f"cannot use Neo4j at {settings.uri}: {type(exc).__name__}: {exc}")
         return EXIT_UNUSABLE
 
@@ -289,7 +292,9 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         return bulk_ingest_files(args.files, settings, progress=not args.no_progress)
     try:
         return ingest_files(args.files, settings, progress=not args.no_progress)
-    except Exception as exc:  # driver errors: unreachable server, bad credentials
+    except NoServerError:
+        raise
+    except Exception as exc:  # other driver errors
         _err(f"cannot use Neo4j at {settings.uri}: {type(exc).__name__}: {exc}")
         return EXIT_UNUSABLE
 
@@ -318,7 +323,9 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
                      f"{args.trace!r} matches several traces; give more of the key")
                 return EXIT_INVALID
             trace = read_stored(driver, keys, database=settings.neo4j_database)[0]
-    except Exception as exc:  # driver errors: unreachable server, bad credentials
+    except NoServerError:
+        raise
+    except Exception as exc:  # other driver errors
         _err(f"cannot use Neo4j at {settings.uri}: {type(exc).__name__}: {exc}")
         return EXIT_UNUSABLE
     if args.format == "json":
@@ -365,8 +372,8 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     print("   actions per primitive:")
     for row in counts:
         print(f"     {row['primitive']:<34}{row['actions']:>5} actions in {row['traces']} traces")
-    print("next: vctrace show demo-trametinib-c32 | vctrace validate "
-          f"{files[1]} | vctrace db stop")
+    print("next, try:\n  vctrace show demo-trametinib-c32\n"
+          f"  vctrace validate {files[1]}\n  vctrace db stop")
     return EXIT_OK
 
 
@@ -454,6 +461,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_UNUSABLE
     try:
         return args.func(args, settings)
+    except NoServerError as exc:
+        _err(str(exc))
+        return EXIT_UNUSABLE
     except KeyboardInterrupt:
         _err("interrupted")
         return 130
