@@ -94,3 +94,17 @@ def test_unreadable_files_raise_one_clear_error(tmp_path, name, content, message
         path.write_bytes(content)
     with pytest.raises(FileReadError, match=message):
         list(read_traces(path))
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".json", ".parquet", ".csv"])
+def test_written_files_read_back_the_same(tmp_path, suffix):
+    from vctrace.traces.records import write_traces_file
+    traces = [t for path in [VENETOCLAX, SAMPLES / "vcr_agent_sample.jsonl"]
+              for t in read_traces(path)]
+    path = tmp_path / f"out{suffix}"
+    assert write_traces_file(traces, path) == 6
+    again = list(read_traces(path))
+    assert len(again) == 6
+    for a, b in zip(traces, again):
+        _same_content(a, b)
+        assert b.question == a.question and b.explain_verified == a.explain_verified

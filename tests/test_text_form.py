@@ -163,3 +163,14 @@ def test_text_model_text_round_trip_keeps_meaning_for_real_samples():
             assert [(e.source, e.target, e.relation) for e in text_again.edges] == \
                 [(e.source, e.target, e.relation) for e in trace.edges]
             assert write_explain(text_again.actions) == write_explain(trace.actions)
+
+
+def test_dot_picture_has_every_action_and_edge():
+    from vctrace.traces.render import to_dot
+    trace = check(parse_trace_text(EXPLAIN, DAG))
+    dot = to_dot(trace, title='binimetinib "in" C32')
+    assert dot.startswith("digraph trace {") and dot.endswith("}")
+    assert dot.count(" -> ") == 6 and dot.count("style=dashed") == 1
+    assert '"n1" [label="n1  binds_to\\nactor: binimetinib\\ntarget: MAP2K1"' in dot
+    assert 'label="binimetinib \\"in\\" C32"' in dot
+    assert "shape=note" in dot  # set_context

@@ -23,6 +23,7 @@ from .settings import Settings
 from .traces.findings import Severity
 from .traces.models import Trace
 from .traces.records import FileReadError, read_traces, to_json_form
+from .traces.render import to_dot
 from .traces.text import write_dag, write_explain
 from .traces.identity import trace_key
 from .traces.validation import is_valid
@@ -331,6 +332,8 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
     if args.format == "json":
         print(json.dumps(dict(to_json_form(trace), trace_key=keys[0]), indent=2,
                          ensure_ascii=False))
+    elif args.format == "dot":
+        print(to_dot(trace, title=f"{trace.drug or '?'} in {trace.cell_line or '?'} ({keys[0]})"))
     else:
         print(format_trace_text(trace, keys[0]))
     return EXIT_OK
@@ -432,9 +435,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("show", help="print a stored trace",
                        description="Read a trace back from Neo4j by key, key prefix or "
-                       "trace_id and print it as explain/dag text or as JSON.")
+                       "trace_id and print it as explain/dag text, as JSON, or as a Graphviz "
+                       "picture (--format dot | dot -Tsvg > trace.svg).")
     p.add_argument("trace", metavar="TRACE")
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--format", choices=("text", "json", "dot"), default="text")
     p.set_defaults(func=cmd_show)
 
     p = sub.add_parser("demo", help="start Neo4j, ingest example traces, print a summary",

@@ -17,7 +17,7 @@ import hashlib
 import json
 import sys
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from .findings import Code, Finding
 from .models import Action, Perturbation, Provenance, Trace
@@ -330,9 +330,49 @@ def _text_file(path: Path, prov: Provenance) -> Iterator[Trace]:
     yield _at(check(trace), findings, 1)
 
 
-def write_jsonl(traces: list[Trace], path: str | Path, *, form: str = "json") -> None:
+def write_traces_file(traces: Iterable[Trace], path: str | Path, *,
+                      form: str = "vc_traces") -> int:
+    """Write traces to ``path`` in the format its suffix names (.jsonl, .json, .parquet,
+    .csv), as VC-TRACES rows (``form="vc_traces"``) or in the JSON form (``form="json"``,
+    JSON/JSONL only). In CSV the perturbation is a JSON string. Returns the number written."""
+    path = Path(path)
+    fmt = detect_format(path)
+    convert = {"json": to_json_form, "vc_traces": to_vc_traces_row}[form]
+    if fmt == "jsonl":
+        count = 0
+        with path.open("w", encoding="utf-8") as handle:
+            for trace in traces:
+                handle.write(json.dumps(convert(trace), ensure_ascii=False) + "\n")
+                count += 1
+        return count
+    rows = [convert(t) for t in traces]
+    if fmt == "json":
+        path.write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
+    elif fmt in ("parquet", "csv") and form == "vc_traces":
+        import pandas as pd
+
+        frame = pd.DataFrame(rows, columns=list(to_vc_traces_row(Trace())))
+        if fmt == "csv":
+            frame["perturbation"] = [json.dumps(p, ensure_ascii=False) if p else None
+                                     for p in frame["perturbation"]]
+            frame.to_csv(path, index=False)
+        else:
+            import pyarrow as pa
+
+            try:
+                frame.to_parquet(path, index=False)  # a struct column, as VC-TRACES has
+            except (pa.ArrowInvalid, pa.ArrowTypeError):
+                # perturbations of different shapes (Tahoe and older records) fit no single
+                # struct type: stored as JSON strings, which the reader also takes
+                frame["perturbation"] = [json.dumps(p, ensure_ascii=False) if p else None
+                                         for p in frame["perturbation"]]
+                frame.to_parquet(path, index=False)
+    else:
+        raise ValueError(f"cannot write {form} traces as {fmt}")
+    return len(rows)
+
+
+def write_jsonl(traces: Iterable[Trace], path: str | Path, *, form: str = "json") -> None:
     """Write traces as JSONL in the JSON form (``form="json"``) or as VC-TRACES rows."""
-    convert = to_json_form if form == "json" else to_vc_traces_row
-    with Path(path).open("w", encoding="utf-8") as handle:
-        for trace in traces:
-            handle.write(json.dumps(convert(trace), ensure_ascii=False) + "\n")
+    write_traces_file(traces, Path(path).with_suffix(".jsonl") if Path(path).suffix != ".jsonl"
+                      else path, form=form)
