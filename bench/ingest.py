@@ -24,7 +24,7 @@ from vctrace.kg.schema import init_schema
 from vctrace.kg.server import LocalNeo4j, free_port
 from vctrace.kg.trace_store import graph_summary, write_traces
 from vctrace.settings import Settings
-from vctrace.traces.records import read_traces, write_jsonl
+from vctrace.traces.records import read_traces, write_traces_file
 from vctrace.traces.synthetic import synthetic_traces
 from vctrace.traces.validation import is_valid
 
@@ -46,7 +46,7 @@ def main() -> None:
     try:
         t0 = time.perf_counter()
         path = work / "traces.jsonl"
-        write_jsonl(list(synthetic_traces(args.n, args.seed)), path, form="vc_traces")
+        write_traces_file(synthetic_traces(args.n, args.seed), path)
         print(f"generated {args.n:,} traces -> {path.stat().st_size / 1e6:.1f} MB "
               f"in {time.perf_counter() - t0:.1f} s")
 

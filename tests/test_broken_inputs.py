@@ -192,3 +192,14 @@ def test_findings_carry_record_and_line(tmp_path, name):
         trace, = read_traces(path)
         finding = [f for f in trace.findings if f.code is Code.UNKNOWN_PRIMITIVE][0]
         assert (finding.record, finding.line) == (1, 3)
+
+
+def test_assert_valid_raises_one_exception_type_with_the_findings():
+    from vctrace.traces.findings import TraceInvalid
+    from vctrace.traces.validation import assert_valid
+    checked = assert_valid(parse_trace_text("\n".join(GOOD), "\n".join(GOOD_DAG)))
+    assert is_valid(checked)
+    with pytest.raises(TraceInvalid, match="dangling_edge at dag:line 3") as caught:
+        assert_valid(parse_trace_text("\n".join(GOOD), "\n".join(
+            GOOD_DAG + ['edge("n2", "n9", relation="causal")'])))
+    assert [f.code for f in caught.value.findings] == [Code.DANGLING_EDGE]

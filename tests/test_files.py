@@ -5,7 +5,8 @@ import json
 import pandas as pd
 import pytest
 
-from vctrace.traces.records import (FileReadError, read_traces, to_vc_traces_row, write_jsonl)
+from vctrace.traces.records import (FileReadError, read_traces, to_vc_traces_row,
+                                    write_traces_file)
 from vctrace.traces.validation import is_valid
 
 from conftest import SAMPLES
@@ -52,7 +53,7 @@ def test_csv_with_python_repr_perturbation(tmp_path):
 
 def test_json_array_json_form_and_text_files(tmp_path):
     ref = _reference()
-    write_jsonl([ref], tmp_path / "json_form.jsonl")
+    write_traces_file([ref], tmp_path / "json_form.jsonl", form="json")
     from_jsonl, = read_traces(tmp_path / "json_form.jsonl")
     _same_content(from_jsonl, ref)
     array = tmp_path / "traces.json"
@@ -98,7 +99,6 @@ def test_unreadable_files_raise_one_clear_error(tmp_path, name, content, message
 
 @pytest.mark.parametrize("suffix", [".jsonl", ".json", ".parquet", ".csv"])
 def test_written_files_read_back_the_same(tmp_path, suffix):
-    from vctrace.traces.records import write_traces_file
     traces = [t for path in [VENETOCLAX, SAMPLES / "vcr_agent_sample.jsonl"]
               for t in read_traces(path)]
     path = tmp_path / f"out{suffix}"

@@ -59,6 +59,14 @@ def test_duplicates_within_one_batch_are_written_once(neo4j):
     assert _count(neo4j, "MATCH (t:Trace) RETURN count(t)") == 1
 
 
+def test_duplicates_across_batches_are_written_once(neo4j):
+    first, second = list(read_traces(SAMPLE_FILES[1]))[:2]
+    results = _ingest(neo4j, [first, second, first, second, first], batch_size=1)
+    assert [r.traces_written for r in results] == [1, 1, 0, 0, 0]
+    assert _count(neo4j, "MATCH (t:Trace) RETURN count(t)") == 2
+    assert _count(neo4j, "MATCH (:Trace)-[r:READ_FROM]->() RETURN count(r)") == 2
+
+
 def test_subgraph_shape(neo4j):
     trace, = read_traces(SAMPLE_FILES[0])  # venetoclax in HOP62
     _ingest(neo4j, [trace])

@@ -30,8 +30,6 @@ the next batch in Python overlaps with Neo4j writing the current one (a writer t
 from __future__ import annotations
 
 import json
-import threading
-from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -240,94 +238,60 @@ def _write_batch(tx: ManagedTransaction, batch: _PreparedBatch) -> WriteResult:
 # ---------------------------------------------------------------- writing
 
 
-class _Batcher:
-    """Cuts the trace stream into prepared batches. A trace key met again later in the same
-    run is not written twice; its input-record link is held back until every batch is
-    committed (with concurrent writers the batch that creates the trace may still be open)."""
-
-    def __init__(self, driver: Driver, size: int, database: str):
-        self.driver, self.size, self.database = driver, size, database
-        self.seen: set[str] = set()
-        self.deferred_inputs: list[dict[str, Any]] = []
-
-    def _prepare(self, traces: list[Trace]) -> _PreparedBatch:
-        keys = [trace_key(t) for t in traces]
-        records, _, _ = self.driver.execute_query(cypher.load("existing_traces"), keys=keys,
-                                                  database_=self.database, routing_="r")
-        stored = {r["key"] for r in records}
-        earlier = {k for k in keys if k in self.seen}
-        batch = _prepare(traces, keys, stored | earlier)
-        records, _, _ = self.driver.execute_query(
-            cypher.load("existing_claims"), keys=[c["key"] for c in batch.claims],
-            database_=self.database, routing_="r")
-        known = {r["key"] for r in records}
-        # stored claims need no MERGE (and their mentions are already linked)
-        batch.claims = [c for c in batch.claims if c["key"] not in known]
-        self.deferred_inputs += [row for row in batch.inputs if row["trace_key"] in earlier]
-        batch.inputs = [row for row in batch.inputs if row["trace_key"] not in earlier]
-        self.seen.update(keys)
-        return batch
-
-    def batches(self, traces: Iterable[Trace]) -> Iterator[_PreparedBatch]:
-        pending: list[Trace] = []
-        for trace in traces:
-            if not is_valid(trace):
-                raise InvalidTraceError("refusing to store an invalid trace "
-                                        f"(record {trace.provenance.record})")
-            pending.append(trace)
-            if len(pending) >= self.size:
-                yield self._prepare(pending)
-                pending = []
-        if pending:
-            yield self._prepare(pending)
+def _prepare_batch(driver: Driver, traces: list[Trace], database: str) -> _PreparedBatch:
+    """Rows for one batch, leaving out traces and claims that are already stored (checked
+    again inside the write transaction: this look-up runs while the previous batch is still
+    being written)."""
+    keys = [trace_key(t) for t in traces]
+    records, _, _ = driver.execute_query(cypher.load("existing_traces"), keys=keys,
+                                         database_=database, routing_="r")
+    batch = _prepare(traces, keys, {r["key"] for r in records})
+    records, _, _ = driver.execute_query(cypher.load("existing_claims"),
+                                         keys=[c["key"] for c in batch.claims],
+                                         database_=database, routing_="r")
+    known = {r["key"] for r in records}
+    # stored claims need no MERGE (and their mentions are already linked)
+    batch.claims = [c for c in batch.claims if c["key"] not in known]
+    return batch
 
 
-def _link_inputs(tx: ManagedTransaction, inputs: list[dict[str, Any]]) -> None:
-    tx.run(cypher.load("link_inputs"), inputs=inputs).consume()
+def _batches(driver: Driver, traces: Iterable[Trace], size: int,
+             database: str) -> Iterator[_PreparedBatch]:
+    pending: list[Trace] = []
+    for trace in traces:
+        if not is_valid(trace):
+            raise InvalidTraceError("refusing to store an invalid trace "
+                                    f"(record {trace.provenance.record})")
+        pending.append(trace)
+        if len(pending) >= size:
+            yield _prepare_batch(driver, pending, database)
+            pending = []
+    if pending:
+        yield _prepare_batch(driver, pending, database)
 
 
 def write_traces(driver: Driver, traces: Iterable[Trace], *, database: str = "neo4j",
-                 batch_size: int = 500, writers: int = 1) -> Iterator[WriteResult]:
+                 batch_size: int = 500) -> Iterator[WriteResult]:
     """Write valid traces in batches of ``batch_size``, one transaction per batch, yielding
-    one :class:`WriteResult` per committed batch (in commit order).
+    one :class:`WriteResult` per committed batch.
 
-    Batches are read and prepared in this thread (the caller's iterator included) while
-    ``writers`` worker threads, each with its own session, send earlier ones, so parsing and
-    Neo4j's work overlap. One writer is the default: measured on 2 cores, a second one gained
-    nothing, because concurrent batches deadlock on shared claim and mention nodes and are
-    retried by the driver. A batch is prepared whole before
-    it is sent: an invalid trace raises :class:`InvalidTraceError` before anything of its
-    batch is written (batches already sent are committed).
+    The next batch is read and prepared in this thread (the caller's iterator included) while
+    a worker thread writes the current one, so parsing and Neo4j's work overlap; batches are
+    committed one after the other, in order. (Measured on 2 cores, a second concurrent writer
+    gained nothing: concurrent batches deadlock on shared claim and mention nodes and are
+    retried.) A batch is prepared whole before it is sent: an invalid trace raises
+    :class:`InvalidTraceError` before anything of its batch is written (earlier batches stay
+    committed).
     """
-    local = threading.local()
-    sessions: list[Any] = []
-
-    def send(batch: _PreparedBatch) -> WriteResult:
-        if not hasattr(local, "session"):
-            local.session = driver.session(database=database)
-            sessions.append(local.session)
-        return local.session.execute_write(_write_batch, batch)
-
-    batcher = _Batcher(driver, batch_size, database)
-    in_flight: deque = deque()
-    try:
-        with ThreadPoolExecutor(max_workers=max(1, writers),
-                                thread_name_prefix="vctrace-writer") as pool:
-            try:
-                for batch in batcher.batches(traces):
-                    while len(in_flight) >= max(1, writers):
-                        yield in_flight.popleft().result()
-                    in_flight.append(pool.submit(send, batch))
-            finally:
-                while in_flight:
-                    result = in_flight.popleft().result()
-                    yield result
-        if batcher.deferred_inputs:
-            with driver.session(database=database) as session:
-                session.execute_write(_link_inputs, batcher.deferred_inputs)
-    finally:
-        for session in sessions:
-            session.close()
+    with driver.session(database=database) as session, \
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="vctrace-writer") as pool:
+        pending = None
+        for batch in _batches(driver, traces, batch_size, database):
+            if pending is not None:
+                yield pending.result()
+            pending = pool.submit(session.execute_write, _write_batch, batch)
+        if pending is not None:
+            yield pending.result()
 
 
 # ---------------------------------------------------------------- reading

@@ -119,10 +119,6 @@ class Finding(BaseModel):
         return ":".join(parts)
 
 
-def has_errors(findings: list[Finding]) -> bool:
-    return any(f.severity is Severity.ERROR for f in findings)
-
-
 class TraceInvalid(ValueError):
     """Raised by ``assert_valid`` when a trace has error findings."""
 

@@ -132,5 +132,3 @@ class Trace(BaseModel):
     def cell_line(self) -> str | None:
         return self.perturbation.cell_line if self.perturbation else None
 
-    def action_by_id(self) -> dict[str, Action]:
-        return {a.id: a for a in self.actions if a.id is not None}

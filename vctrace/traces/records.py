@@ -371,8 +371,3 @@ def write_traces_file(traces: Iterable[Trace], path: str | Path, *,
         raise ValueError(f"cannot write {form} traces as {fmt}")
     return len(rows)
 
-
-def write_jsonl(traces: Iterable[Trace], path: str | Path, *, form: str = "json") -> None:
-    """Write traces as JSONL in the JSON form (``form="json"``) or as VC-TRACES rows."""
-    write_traces_file(traces, Path(path).with_suffix(".jsonl") if Path(path).suffix != ".jsonl"
-                      else path, form=form)

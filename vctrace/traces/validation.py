@@ -176,14 +176,3 @@ def assert_valid(trace: Trace) -> Trace:
         raise TraceInvalid(checked.findings)
     return checked
 
-
-def as_graph(trace: Trace) -> nx.DiGraph:
-    """The DAG of a trace as a networkx graph, node attributes from the actions."""
-    graph = nx.DiGraph()
-    for action in trace.actions:
-        if action.id is not None:
-            graph.add_node(action.id, primitive=action.primitive, **{"args": action.args})
-    for edge in trace.edges:
-        if edge.source in graph and edge.target in graph:
-            graph.add_edge(edge.source, edge.target, relation=edge.relation)
-    return graph
