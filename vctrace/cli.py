@@ -339,6 +339,52 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+# ---------------------------------------------------------------- knowledge
+
+
+def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
+    from .kg.connection import driver_for
+    from .kg.schema import init_schema
+    from .loaders import REGISTRY, SourceFileError
+
+    loader_class = REGISTRY[args.source]
+    t0 = time.monotonic()
+    with driver_for(settings) as driver:
+        init_schema(driver, settings.neo4j_database)
+        loader = loader_class(driver, settings.neo4j_database)
+        try:
+            release = loader.load([Path(p) for p in args.paths],
+                                  source_version=args.source_version)
+        except SourceFileError as exc:
+            _err(str(exc))
+            return EXIT_UNUSABLE
+    for problem in release.problems:
+        print(f"  {problem}")
+    print(f"{args.source}: {release.rows_read:,} rows read, {release.rows_loaded:,} loaded, "
+          f"{release.rows_rejected:,} rejected, in {time.monotonic() - t0:.1f} s "
+          f"(release {release.key}, source {release.source} {release.version})")
+    return EXIT_INVALID if release.rows_rejected else EXIT_OK
+
+
+def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
+    from .kg.connection import driver_for
+    from .loaders import list_releases
+
+    with driver_for(settings) as driver:
+        releases = list_releases(driver, settings.neo4j_database)
+    if args.format == "json":
+        print(json.dumps(releases, indent=2, default=str))
+        return EXIT_OK
+    if not releases:
+        print("no knowledge loaded yet (vctrace load --help)")
+    for r in releases:
+        files = ", ".join(json.loads(r["files_json"]))
+        print(f"{r['source']} {r['version']}  {r['started_at'][:19]}  read {r['rows_read']:,}, "
+              f"loaded {r['rows_loaded']:,}, rejected {r['rows_rejected']:,}  [{files}]  "
+              f"{r['key']}")
+    return EXIT_OK
+
+
 # ---------------------------------------------------------------- demo
 
 
@@ -440,6 +486,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("trace", metavar="TRACE")
     p.add_argument("--format", choices=("text", "json", "dot"), default="text")
     p.set_defaults(func=cmd_show)
+
+    from .loaders import REGISTRY as LOADERS
+    p = sub.add_parser("load", help="load a knowledge source into Neo4j",
+                       description="Load a knowledge source's files (streamed, idempotent, "
+                       "with a provenance record). Sources: " +
+                       "; ".join(f"{name}: {cls.description}" for name, cls in LOADERS.items())
+                       + ". Exit 0 when every row loaded, 1 when some were rejected, 2 when a "
+                       "file is not of the source's format.")
+    p.add_argument("source", choices=sorted(LOADERS), metavar="SOURCE",
+                   help=f"one of: {', '.join(sorted(LOADERS))}")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--source-version", default="unversioned",
+                   help="the source's release, recorded with the load")
+    p.set_defaults(func=cmd_load)
+
+    p = sub.add_parser("sources", help="list the knowledge loads recorded",
+                       description="List every recorded load (source release) with counts.")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(func=cmd_sources)
 
     p = sub.add_parser("demo", help="start Neo4j, ingest example traces, print a summary",
                        description="Start the local Neo4j (or use VCTRACE_NEO4J_URI), ingest "

@@ -1,4 +1,12 @@
-"""Knowledge loaders (PrimeKG, Tahoe-100M, Harmonizome, ontologies): one module per source,
-each streaming its files into Neo4j with provenance. Not built yet: see issue 3. Trace files
-are read by :mod:`vctrace.traces.records`, not here.
+"""Knowledge loaders: one module per source, each streaming its real files into Neo4j with a
+provenance record (:mod:`vctrace.loaders.base`). Importing this package registers them all.
+
+Built so far: Tahoe-100M metadata. PrimeKG, Tahoe differential expression, Harmonizome and
+ontologies are issue 3's remaining parts. Trace files are read by
+:mod:`vctrace.traces.records`, not here.
 """
+
+from . import tahoe_metadata  # noqa: F401  (registers the loader)
+from .base import REGISTRY, Loader, SourceFileError, SourceRelease, list_releases
+
+__all__ = ["REGISTRY", "Loader", "SourceFileError", "SourceRelease", "list_releases"]

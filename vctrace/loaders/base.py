@@ -1,0 +1,143 @@
+"""What every knowledge loader shares: its identity, its provenance record, bad-row reports.
+
+A loader reads one source's real files, streaming, and writes nodes and relationships in
+batches; each run records a :class:`SourceRelease` (source, version, file checksums, rows read
+/ loaded / rejected, options such as thresholds, start and end) as a ``(:SourceRelease)`` node,
+and every node and relationship it writes names its source. Loading the same files again
+changes nothing (MERGE on keys; the release is keyed by source + checksums + options).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, ClassVar
+
+from neo4j import Driver
+
+from .. import cypher
+
+
+class SourceFileError(ValueError):
+    """A file that is not what the loader reads (wrong format or columns); nothing written."""
+
+
+@dataclass
+class RowProblem:
+    """A problem with one row: the file, its line (1-based, header included), what is wrong,
+    and whether the whole row was rejected or only a part of it left out."""
+
+    file: str
+    line: int
+    message: str
+    rejected: bool = True
+
+    def __str__(self) -> str:
+        what = "rejected" if self.rejected else "partly loaded"
+        return f"{self.file}:{self.line}: {what}: {self.message}"
+
+
+@dataclass
+class SourceRelease:
+    """The provenance of one load."""
+
+    source: str
+    version: str
+    loader: str
+    loader_version: str
+    files: dict[str, str] = field(default_factory=dict)  # file name -> SHA-256
+    options: dict[str, Any] = field(default_factory=dict)
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    started_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat())
+    finished_at: str | None = None
+    problems: list[RowProblem] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        identity = json.dumps([self.source, self.version, sorted(self.files.items()),
+                               self.options], sort_keys=True, default=str)
+        return "sr-" + hashlib.sha256(identity.encode()).hexdigest()[:24]
+
+    def reject(self, file: str, line: int, message: str) -> None:
+        """The row is not loaded."""
+        self.rows_rejected += 1
+        self.problems.append(RowProblem(file, line, message))
+
+    def note(self, file: str, line: int, message: str) -> None:
+        """The row is loaded, but part of it (e.g. one listed target) is left out."""
+        self.problems.append(RowProblem(file, line, message, rejected=False))
+
+    def row(self) -> dict[str, Any]:
+        return {"key": self.key, "source": self.source, "version": self.version,
+                "loader": self.loader, "loader_version": self.loader_version,
+                "files_json": json.dumps(self.files, sort_keys=True),
+                "options_json": json.dumps(self.options, sort_keys=True, default=str),
+                "rows_read": self.rows_read, "rows_loaded": self.rows_loaded,
+                "rows_rejected": self.rows_rejected, "started_at": self.started_at,
+                "finished_at": self.finished_at,
+                "problems": len(self.problems),
+                "problems_sample": [str(p) for p in self.problems[:100]]}
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class Loader:
+    """Base class: subclasses set ``source``, ``version`` (of the loader code) and implement
+    :meth:`load`. They register themselves by name in :data:`REGISTRY`."""
+
+    name: ClassVar[str]
+    source: ClassVar[str]
+    version: ClassVar[str] = "1"
+    description: ClassVar[str] = ""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if getattr(cls, "name", None):
+            if cls.name in REGISTRY:
+                raise ValueError(f"loader {cls.name!r} registered twice")
+            REGISTRY[cls.name] = cls
+
+    def __init__(self, driver: Driver, database: str = "neo4j", batch_size: int = 5000):
+        self.driver, self.database, self.batch_size = driver, database, batch_size
+
+    def load(self, paths: list[Path], *, source_version: str = "unversioned",
+             **options: Any) -> SourceRelease:
+        raise NotImplementedError
+
+    def new_release(self, paths: list[Path], source_version: str,
+                    options: dict[str, Any]) -> SourceRelease:
+        return SourceRelease(source=self.source, version=source_version, loader=self.name,
+                             loader_version=self.version,
+                             files={p.name: sha256_of(p) for p in paths}, options=options)
+
+    def run(self, query_name: str, rows: list[dict[str, Any]], **params: Any) -> None:
+        """Send ``rows`` to a named query in batches, one transaction per batch."""
+        query = cypher.load(query_name)
+        for start in range(0, len(rows), self.batch_size):
+            self.driver.execute_query(query, rows=rows[start:start + self.batch_size],
+                                      database_=self.database, **params)
+
+    def record(self, release: SourceRelease) -> None:
+        release.finished_at = datetime.now(timezone.utc).isoformat()
+        self.driver.execute_query(cypher.load("merge_source_release"), row=release.row(),
+                                  database_=self.database)
+
+
+REGISTRY: dict[str, type[Loader]] = {}
+
+
+def list_releases(driver: Driver, database: str = "neo4j") -> list[dict[str, Any]]:
+    """Every recorded load, newest first."""
+    records, _, _ = driver.execute_query(cypher.load("source_releases"), database_=database)
+    return [dict(r["release"]) for r in records]
