@@ -1,12 +1,13 @@
 """Knowledge loaders: one module per source, each streaming its real files into Neo4j with a
 provenance record (:mod:`vctrace.loaders.base`). Importing this package registers them all.
 
-Built so far: Tahoe-100M metadata. PrimeKG, Tahoe differential expression, Harmonizome and
-ontologies are issue 3's remaining parts. Trace files are read by
+Built so far: Tahoe-100M metadata and PrimeKG (transactional). Tahoe differential
+expression, Harmonizome, ontologies, grounding and the full-scale PrimeKG path are issue 3's
+remaining parts. Trace files are read by
 :mod:`vctrace.traces.records`, not here.
 """
 
-from . import tahoe_metadata  # noqa: F401  (registers the loader)
+from . import primekg, tahoe_metadata  # noqa: F401  (importing registers the loaders)
 from .base import REGISTRY, Loader, SourceFileError, SourceRelease, list_releases
 
 __all__ = ["REGISTRY", "Loader", "SourceFileError", "SourceRelease", "list_releases"]

@@ -1,0 +1,216 @@
+"""PrimeKG (Harvard, CC BY 4.0): ``kg.csv`` in its 12- and 10-column forms, and ``nodes.csv``.
+
+Streams the file (``csv`` reader, fixed-size batches, so memory stays flat whatever the file
+size). Nodes become ``:Entity`` plus a label per PrimeKG node type; relationships get a type
+per PrimeKG ``relation`` (from a fixed table: an unknown relation is a rejected row, never a
+new type made from file text), with ``display_relation`` kept. PrimeKG lists every
+relationship in both directions; each is stored once, in a canonical direction (the first
+type named by the relation, e.g. drug → protein for ``drug_protein``; by key for same-type
+relations), and MERGE makes the second copy a no-op.
+
+Keys: genes and drugs by normalised name (the form trace mentions and Tahoe use, so the same
+``MAP2K1`` or ``trametinib`` node is shared), with ``entrez_id`` / ``drugbank_id`` kept; every
+other type by ``<source>:<id>`` (``MONDO:13924``, ``GO:8150``, ``REACTOME:R-HSA-…``).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import sys
+from pathlib import Path
+from typing import Any, Iterator
+
+from .. import cypher
+from ..traces.identity import normalise_text
+from .base import Loader, SourceFileError, SourceRelease
+
+SOURCE = "primekg"
+COLUMNS_12 = ("relation", "display_relation", "x_index", "x_id", "x_type", "x_name",
+              "x_source", "y_index", "y_id", "y_type", "y_name", "y_source")
+COLUMNS_10 = tuple(c for c in COLUMNS_12 if not c.endswith("_index"))
+NODE_COLUMNS = ("node_index", "node_id", "node_type", "node_name", "node_source")
+
+LABELS = {  # PrimeKG node type -> label
+    "gene/protein": "Gene", "drug": "Drug", "disease": "Disease",
+    "effect/phenotype": "Phenotype", "biological_process": "BiologicalProcess",
+    "molecular_function": "MolecularFunction", "cellular_component": "CellularComponent",
+    "pathway": "Pathway", "anatomy": "Anatomy", "exposure": "Exposure",
+}
+_TYPE_ABBREVIATIONS = {"drug": "drug", "protein": "gene/protein", "disease": "disease",
+                       "phenotype": "effect/phenotype", "effect": "effect/phenotype",
+                       "bioprocess": "biological_process", "molfunc": "molecular_function",
+                       "cellcomp": "cellular_component", "pathway": "pathway",
+                       "anatomy": "anatomy", "exposure": "exposure"}
+RELATIONS = {  # PrimeKG relation -> relationship type (the 30 of the published graph)
+    "anatomy_protein_present": "ANATOMY_PROTEIN_PRESENT",
+    "anatomy_protein_absent": "ANATOMY_PROTEIN_ABSENT", "drug_drug": "DRUG_DRUG",
+    "protein_protein": "PROTEIN_PROTEIN",
+    "disease_phenotype_positive": "DISEASE_PHENOTYPE_POSITIVE",
+    "disease_phenotype_negative": "DISEASE_PHENOTYPE_NEGATIVE",
+    "bioprocess_protein": "BIOPROCESS_PROTEIN", "cellcomp_protein": "CELLCOMP_PROTEIN",
+    "disease_protein": "DISEASE_PROTEIN", "molfunc_protein": "MOLFUNC_PROTEIN",
+    "drug_effect": "DRUG_EFFECT", "bioprocess_bioprocess": "BIOPROCESS_BIOPROCESS",
+    "pathway_protein": "PATHWAY_PROTEIN", "disease_disease": "DISEASE_DISEASE",
+    "contraindication": "CONTRAINDICATION", "drug_protein": "DRUG_PROTEIN",
+    "phenotype_phenotype": "PHENOTYPE_PHENOTYPE", "anatomy_anatomy": "ANATOMY_ANATOMY",
+    "molfunc_molfunc": "MOLFUNC_MOLFUNC", "indication": "INDICATION",
+    "cellcomp_cellcomp": "CELLCOMP_CELLCOMP", "phenotype_protein": "PHENOTYPE_PROTEIN",
+    "off-label use": "OFF_LABEL_USE", "pathway_pathway": "PATHWAY_PATHWAY",
+    "exposure_disease": "EXPOSURE_DISEASE", "exposure_exposure": "EXPOSURE_EXPOSURE",
+    "exposure_bioprocess": "EXPOSURE_BIOPROCESS", "exposure_protein": "EXPOSURE_PROTEIN",
+    "exposure_molfunc": "EXPOSURE_MOLFUNC", "exposure_cellcomp": "EXPOSURE_CELLCOMP",
+}
+_SOURCE_TYPE = {"contraindication": "drug", "indication": "drug", "off-label use": "drug"}
+_ID = re.compile(r"^[A-Za-z0-9_:.\-]+$")
+
+
+def node_key(node_type: str, node_id: str, name: str, source: str) -> str:
+    """The graph key of a PrimeKG node (see the module docstring)."""
+    if node_type in ("gene/protein", "drug"):
+        return normalise_text(name)
+    return f"{source}:{node_id}"
+
+
+def _first_type(relation: str) -> str | None:
+    """The node type a relation is oriented from (``drug_protein`` → ``drug``)."""
+    if relation in _SOURCE_TYPE:
+        return _SOURCE_TYPE[relation]
+    return _TYPE_ABBREVIATIONS.get(relation.split("_")[0])
+
+
+def _open_csv(path: Path, expected: tuple[tuple[str, ...], ...]) -> tuple[Iterator, tuple]:
+    """A csv reader positioned after a header equal to one of ``expected``."""
+    if not path.is_file():
+        raise SourceFileError(f"{path}: no such file")
+    handle = path.open(encoding="utf-8", errors="replace", newline="")
+    sample = handle.readline()
+    delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
+    header = tuple(h.strip() for h in next(csv.reader([sample], delimiter=delimiter), []))
+    if header not in expected:
+        handle.close()
+        raise SourceFileError(
+            f"{path}: not a PrimeKG {path.name}: header is "
+            f"{', '.join(header[:6]) or '(empty)'}{'…' if len(header) > 6 else ''}; expected "
+            + " or ".join(f"{len(cols)} columns {', '.join(cols[:4])}, …" for cols in expected))
+    return csv.reader(handle, delimiter=delimiter), header
+
+
+class PrimeKGLoader(Loader):
+    name = "primekg"
+    source = SOURCE
+    version = "1"
+    description = "PrimeKG kg.csv (12 or 10 columns) and optionally nodes.csv"
+
+    def load(self, paths: list[Path], *, source_version: str = "unversioned",
+             **options: Any) -> SourceRelease:
+        kg = [p for p in paths if p.name != "nodes.csv"]
+        nodes = [p for p in paths if p.name == "nodes.csv"]
+        if len(kg) != 1:
+            raise SourceFileError("give one kg.csv (and optionally nodes.csv)")
+        readers = [(_open_csv(p, (NODE_COLUMNS,)), p) for p in nodes]
+        kg_reader = _open_csv(kg[0], (COLUMNS_12, COLUMNS_10))  # both checked before writing
+        release = self.new_release(paths, source_version, options)
+        csv.field_size_limit(sys.maxsize)
+        for (reader, _), path in readers:
+            self._nodes(reader, path, release)
+        self._edges(*kg_reader, kg[0], release)
+        self.record(release)
+        return release
+
+    def _node_row(self, node_type: str, node_id: str, name: str,
+                  source: str) -> dict[str, Any] | None:
+        label = LABELS.get(node_type)
+        if label is None or not node_id or not _ID.match(node_id) or not name.strip():
+            return None
+        return {"key": node_key(node_type, node_id, name, source), "name": name.strip(),
+                "label": label, "primekg_id": node_id, "primekg_source": source}
+
+    def _flush_nodes(self, rows: list[dict[str, Any]], release: SourceRelease) -> None:
+        by_label: dict[str, list[dict[str, Any]]] = {}
+        for row in rows:
+            by_label.setdefault(row["label"], []).append(row)
+        for label, group in by_label.items():
+            # the label comes from the LABELS table above, never from the file
+            query = _merge_nodes_query(label)
+            self.driver.execute_query(query, rows=group, source=SOURCE, release=release.key,
+                                      database_=self.database)
+
+    def _nodes(self, reader: Iterator, path: Path, release: SourceRelease) -> None:
+        batch: list[dict[str, Any]] = []
+        for line, cells in enumerate(reader, start=2):
+            release.rows_read += 1
+            if len(cells) != len(NODE_COLUMNS):
+                release.reject(path.name, line, f"{len(cells)} columns, expected "
+                               f"{len(NODE_COLUMNS)}")
+                continue
+            _, node_id, node_type, name, source = (c.strip() for c in cells)
+            row = self._node_row(node_type, node_id, name, source)
+            if row is None:
+                release.reject(path.name, line, f"bad node (type {node_type!r}, id {node_id!r})")
+                continue
+            batch.append(row)
+            release.rows_loaded += 1
+            if len(batch) >= self.batch_size:
+                self._flush_nodes(batch, release)
+                batch = []
+        if batch:
+            self._flush_nodes(batch, release)
+
+    def _edges(self, reader: Iterator, header: tuple, path: Path,
+               release: SourceRelease) -> None:
+        index = {name: i for i, name in enumerate(header)}
+        nodes: dict[str, dict[str, Any]] = {}
+        edges: dict[tuple, dict[str, Any]] = {}
+        for line, cells in enumerate(reader, start=2):
+            release.rows_read += 1
+            if len(cells) != len(header):
+                release.reject(path.name, line, f"{len(cells)} columns, expected {len(header)}")
+                continue
+            get = lambda name: cells[index[name]].strip()  # noqa: E731
+            relation = get("relation")
+            rel_type = RELATIONS.get(relation)
+            if rel_type is None:
+                release.reject(path.name, line, f"unknown relation {relation!r}")
+                continue
+            x = self._node_row(get("x_type"), get("x_id"), get("x_name"), get("x_source"))
+            y = self._node_row(get("y_type"), get("y_id"), get("y_name"), get("y_source"))
+            if x is None or y is None:
+                release.reject(path.name, line, "bad node (unknown type, empty name or id "
+                               "with spaces)")
+                continue
+            first = _first_type(relation)
+            x_first = (get("x_type") == first) if get("x_type") != get("y_type") \
+                else (x["label"], x["key"]) <= (y["label"], y["key"])
+            a, b = (x, y) if x_first else (y, x)
+            nodes[(a["label"], a["key"])] = a
+            nodes[(b["label"], b["key"])] = b
+            edges[(rel_type, a["label"], a["key"], b["label"], b["key"])] = {
+                "a": a["key"], "b": b["key"], "display_relation": get("display_relation")}
+            release.rows_loaded += 1
+            if len(edges) >= self.batch_size:
+                self._flush_edges(nodes, edges, release)
+                nodes, edges = {}, {}
+        if edges:
+            self._flush_edges(nodes, edges, release)
+
+    def _flush_edges(self, nodes: dict, edges: dict, release: SourceRelease) -> None:
+        self._flush_nodes(list(nodes.values()), release)
+        groups: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+        for (rel_type, a_label, _, b_label, _), row in edges.items():
+            groups.setdefault((rel_type, a_label, b_label), []).append(row)
+        for (rel_type, a_label, b_label), rows in groups.items():
+            self.driver.execute_query(_merge_edges_query(rel_type, a_label, b_label), rows=rows,
+                                      source=SOURCE, release=release.key,
+                                      database_=self.database)
+
+
+def _merge_nodes_query(label: str) -> str:
+    assert label in LABELS.values()
+    return cypher.load("merge_primekg_nodes").replace("$$LABEL$$", label)
+
+
+def _merge_edges_query(rel_type: str, a_label: str, b_label: str) -> str:
+    assert rel_type in RELATIONS.values() and {a_label, b_label} <= set(LABELS.values())
+    return (cypher.load("merge_primekg_edges").replace("$$TYPE$$", rel_type)
+            .replace("$$A$$", a_label).replace("$$B$$", b_label))
