@@ -348,13 +348,19 @@ def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
     from .loaders import REGISTRY, SourceFileError
 
     loader_class = REGISTRY[args.source]
+    de_options = {name: value for name, value in (
+        ("padj", args.padj), ("min_abs_lfc", args.min_abs_lfc),
+        ("conditions", args.conditions)) if value is not None}
+    if de_options and args.source != "tahoe-de":
+        _err(f"--padj, --min-abs-lfc and --conditions apply to tahoe-de, not {args.source}")
+        return EXIT_UNUSABLE
     t0 = time.monotonic()
     with driver_for(settings) as driver:
         init_schema(driver, settings.neo4j_database)
         loader = loader_class(driver, settings.neo4j_database)
         try:
             release = loader.load([Path(p) for p in args.paths],
-                                  source_version=args.source_version)
+                                  source_version=args.source_version, **de_options)
         except SourceFileError as exc:
             _err(str(exc))
             return EXIT_UNUSABLE
@@ -499,6 +505,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--source-version", default="unversioned",
                    help="the source's release, recorded with the load")
+    p.add_argument("--padj", type=float, help="tahoe-de: keep calls with padj below this "
+                   "(default 0.05)")
+    p.add_argument("--min-abs-lfc", type=float, help="tahoe-de: keep calls with |log2FC| at "
+                   "least this (default 0.5)")
+    p.add_argument("--conditions", choices=("all", "traces"),
+                   help="tahoe-de: every condition, or those of ingested traces (default all)")
     p.set_defaults(func=cmd_load)
 
     p = sub.add_parser("sources", help="list the knowledge loads recorded",

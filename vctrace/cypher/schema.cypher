@@ -21,3 +21,5 @@ CREATE CONSTRAINT cellular_component_key IF NOT EXISTS FOR (n:CellularComponent)
 CREATE CONSTRAINT pathway_key IF NOT EXISTS FOR (n:Pathway) REQUIRE n.key IS UNIQUE;
 CREATE CONSTRAINT anatomy_key IF NOT EXISTS FOR (n:Anatomy) REQUIRE n.key IS UNIQUE;
 CREATE CONSTRAINT exposure_key IF NOT EXISTS FOR (n:Exposure) REQUIRE n.key IS UNIQUE;
+CREATE CONSTRAINT de_experiment_key IF NOT EXISTS FOR (n:DEExperiment) REQUIRE n.key IS UNIQUE;
+CREATE CONSTRAINT gene_universe_key IF NOT EXISTS FOR (n:GeneUniverse) REQUIRE n.key IS UNIQUE;
