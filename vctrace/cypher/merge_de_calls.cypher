@@ -1,10 +1,10 @@
-// Significant differential-expression calls of one batch (experiment properties are set at
-// the end of the load by merge_de_experiments).
-UNWIND $rows AS r
-MERGE (e:DEExperiment {key: r.experiment})
-MERGE (g:Gene {key: r.gene_key})
-ON CREATE SET g:Entity, g.symbol = r.gene, g.sources = [$source]
+// Significant differential-expression calls of one batch, grouped by experiment (one lookup
+// per experiment, not per call); the genes exist already (merge_de_genes runs first).
+// Experiment properties are set at the end of the load by merge_de_experiments.
+UNWIND $rows AS grp
+MERGE (e:DEExperiment {key: grp.experiment})
+WITH e, grp
+UNWIND grp.calls AS r
+MATCH (g:Gene {key: r.gene_key})
 MERGE (e)-[d:DE]->(g)
-SET d.log2fc = r.log2fc, d.padj = r.padj, d.pvalue = r.pvalue, d.base_mean = r.base_mean,
-    d.lfc_se = r.lfc_se, d.stat = r.stat, d.direction = r.direction, d.source = $source,
-    d.release = $release
+SET d += r.props, d.source = $source, d.release = $release

@@ -21,6 +21,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -60,6 +61,7 @@ class TahoeDELoader(Loader):
              padj: float = 0.05, min_abs_lfc: float = 0.5, conditions: str = "all",
              **options: Any) -> SourceRelease:
         files = [self._check(p) for p in paths]
+        self._genes_merged: set[str] = set()
         allowed = self._trace_conditions() if conditions == "traces" else None
         release = self.new_release(paths, source_version, dict(
             options, padj=padj, min_abs_lfc=min_abs_lfc, conditions=conditions))
@@ -132,38 +134,54 @@ class TahoeDELoader(Loader):
         significant = table.filter(pc.and_(
             pc.less(table["padj"], padj),
             pc.greater_equal(pc.abs(table["log2FoldChange"]), min_abs_lfc)))
-        calls = [{"experiment": condition_key(r["drug"], r["Cell_Name_Vevo"],
-                                              r["concentration"]),
-                  "gene_key": normalise_text(r["gene_name"]), "gene": r["gene_name"],
-                  "log2fc": r["log2FoldChange"], "padj": r["padj"], "pvalue": r["pvalue"],
-                  "base_mean": r["baseMean"], "lfc_se": r["lfcSE"], "stat": r["stat"],
-                  "direction": "up" if r["log2FoldChange"] > 0 else "down"}
-                 for r in significant.to_pylist()]
-        self.run("merge_de_calls", calls, source=SOURCE, release=release.key)
+        groups: dict[str, list[dict[str, Any]]] = {}
+        genes: dict[str, dict[str, Any]] = {}
+        for r in significant.to_pylist():
+            gene_key = normalise_text(r["gene_name"])
+            genes.setdefault(gene_key, {"key": gene_key, "symbol": r["gene_name"]})
+            groups.setdefault(condition_key(r["drug"], r["Cell_Name_Vevo"], r["concentration"]),
+                              []).append({"gene_key": gene_key, "props": {
+                                  "log2fc": r["log2FoldChange"], "padj": r["padj"],
+                                  "pvalue": r["pvalue"], "base_mean": r["baseMean"],
+                                  "lfc_se": r["lfcSE"], "stat": r["stat"],
+                                  "direction": "up" if r["log2FoldChange"] > 0 else "down"}})
+        new_genes = [g for key, g in genes.items() if key not in self._genes_merged]
+        self.run("merge_de_genes", new_genes, source=SOURCE)
+        self._genes_merged.update(genes)
+        # one row per experiment: small batches, as each carries its calls
+        for key, calls in groups.items():
+            self.driver.execute_query(cypher.load("merge_de_calls"),
+                                      rows=[{"experiment": key, "calls": calls}],
+                                      source=SOURCE, release=release.key,
+                                      database_=self.database)
         release.rows_loaded += table.num_rows
 
     def _conditions(self, table: pa.Table, experiments: dict[str, dict[str, Any]],
                     tested: dict[str, set[int]], universe: dict[str, int]) -> None:
-        """Experiment rows and tested genes of the conditions in ``table``."""
-        was_tested = pc.is_valid(table["pvalue"])
-        columns = table.select(["drug", "Cell_Name_Vevo", "concentration", "gene_name"]) \
-            .append_column("tested", was_tested).to_pydict()
-        seen_rows: dict[tuple, int] = {}
-        for i, (drug, cell, conc) in enumerate(zip(columns["drug"], columns["Cell_Name_Vevo"],
-                                                   columns["concentration"])):
-            seen_rows.setdefault((drug, cell, conc), i)
-            if columns["tested"][i]:
-                tested.setdefault(condition_key(drug, cell, conc), set()).add(
-                    universe[columns["gene_name"][i]])
-        for (drug, cell, conc), i in seen_rows.items():
-            key = condition_key(drug, cell, conc)
-            if key in experiments:
-                continue
-            row = table.slice(i, 1).to_pylist()[0]
-            experiments[key] = {
-                "key": key, "drug": drug.strip(), "drug_key": normalise_text(drug),
-                "cell_line": cell.strip(), "cell_line_key": normalise_text(cell),
-                "concentration": conc, "unit": row["concentration_unit"],
-                "plate": row["plate"], "cellosaurus_id": row["Cell_ID_Cellosaur"],
-                "depmap_id": row["Cell_ID_DepMap"], "n_cells_trt": row["n_cells_trt"],
-                "n_cells_ctrl": row["n_cells_ctrl"]}
+        """Experiment rows and tested genes of the conditions in ``table`` (vectorised: the
+        rows of one condition are selected by dictionary code, not looped over)."""
+        if table.num_rows == 0:
+            return
+        parts = [pc.cast(table[c], pa.string()) for c in _CONDITION]
+        codes = pc.binary_join_element_wise(*parts, "\x1f").dictionary_encode()
+        indices = codes.combine_chunks().indices.to_numpy(zero_copy_only=False)
+        names = pa.array(list(universe), type=pa.string())
+        genes = pc.index_in(pc.cast(table["gene_name"], pa.string()), value_set=names) \
+            .to_numpy(zero_copy_only=False)
+        was_tested = pc.is_valid(table["pvalue"]).to_numpy(zero_copy_only=False)
+        for code in np.unique(indices):
+            rows = np.flatnonzero(indices == code)
+            first = table.slice(int(rows[0]), 1).to_pylist()[0]
+            key = condition_key(first["drug"], first["Cell_Name_Vevo"], first["concentration"])
+            tested.setdefault(key, set()).update(genes[rows[was_tested[rows]]].tolist())
+            if key not in experiments:
+                experiments[key] = {
+                    "key": key, "drug": first["drug"].strip(),
+                    "drug_key": normalise_text(first["drug"]),
+                    "cell_line": first["Cell_Name_Vevo"].strip(),
+                    "cell_line_key": normalise_text(first["Cell_Name_Vevo"]),
+                    "concentration": first["concentration"],
+                    "unit": first["concentration_unit"], "plate": first["plate"],
+                    "cellosaurus_id": first["Cell_ID_Cellosaur"],
+                    "depmap_id": first["Cell_ID_DepMap"],
+                    "n_cells_trt": first["n_cells_trt"], "n_cells_ctrl": first["n_cells_ctrl"]}
