@@ -107,4 +107,4 @@ def test_cli_options(neo4j, tmp_path, monkeypatch, capsys):
     assert main([*cli, "load", "tahoe-de", path, "--min-abs-lfc", "1.5"]) == 0
     assert "12 rows read, 12 loaded, 0 rejected" in capsys.readouterr().out
     assert main([*cli, "load", "primekg", path, "--padj", "0.1"]) == 2
-    assert "apply to tahoe-de" in capsys.readouterr().err
+    assert "--padj applies to tahoe-de, not primekg" in capsys.readouterr().err

@@ -348,11 +348,15 @@ def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
     from .loaders import REGISTRY, SourceFileError
 
     loader_class = REGISTRY[args.source]
-    de_options = {name: value for name, value in (
+    options = {name: value for name, value in (
         ("padj", args.padj), ("min_abs_lfc", args.min_abs_lfc),
-        ("conditions", args.conditions)) if value is not None}
-    if de_options and args.source != "tahoe-de":
-        _err(f"--padj, --min-abs-lfc and --conditions apply to tahoe-de, not {args.source}")
+        ("conditions", args.conditions), ("dataset", args.dataset)) if value is not None}
+    applies = {"padj": "tahoe-de", "min_abs_lfc": "tahoe-de", "conditions": "tahoe-de",
+               "dataset": "harmonizome"}
+    misplaced = [name for name in options if applies[name] != args.source]
+    if misplaced:
+        _err(f"--{misplaced[0].replace('_', '-')} applies to {applies[misplaced[0]]}, "
+             f"not {args.source}")
         return EXIT_UNUSABLE
     t0 = time.monotonic()
     with driver_for(settings) as driver:
@@ -360,7 +364,7 @@ def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
         loader = loader_class(driver, settings.neo4j_database)
         try:
             release = loader.load([Path(p) for p in args.paths],
-                                  source_version=args.source_version, **de_options)
+                                  source_version=args.source_version, **options)
         except SourceFileError as exc:
             _err(str(exc))
             return EXIT_UNUSABLE
@@ -511,6 +515,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "least this (default 0.5)")
     p.add_argument("--conditions", choices=("all", "traces"),
                    help="tahoe-de: every condition, or those of ingested traces (default all)")
+    p.add_argument("--dataset", help="harmonizome: the dataset's name (default: the name of "
+                   "the folder holding the file)")
     p.set_defaults(func=cmd_load)
 
     p = sub.add_parser("sources", help="list the knowledge loads recorded",

@@ -1,0 +1,122 @@
+"""Harmonizome (Ma'ayan lab) ``gene_attribute_edges.txt[.gz]`` of any dataset.
+
+The file is a TSV whose header row is ``source source_desc source_id target target_desc
+target_id weight`` followed by a second descriptor row (``GeneSym na GeneID …``) that is
+skipped. Each row links a gene (symbol, Entrez id) to an attribute of the dataset (a drug
+signature, a pathway, a GO term…) with a weight: +1/−1 for up/down in signature datasets, a
+standardised value otherwise. Written as::
+
+    (:Gene)-[:HAS_ATTRIBUTE {dataset, weight, sign}]->(:HarmonizomeAttribute:Entity
+                                                       {key: '<dataset>:<name>', name, dataset})
+
+The dataset name is an option; by default the name of the folder holding the file (the
+layout of Harmonizome downloads: ``<dataset>/gene_attribute_edges.txt.gz``).
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+from pathlib import Path
+from typing import Any, Iterator
+
+from ..traces.identity import normalise_text
+from .base import Loader, SourceFileError, SourceRelease
+
+SOURCE = "harmonizome"
+HEADER = ("source", "source_desc", "source_id", "target", "target_desc", "target_id", "weight")
+
+
+def _open(path: Path) -> io.TextIOBase:
+    if not path.is_file():
+        raise SourceFileError(f"{path}: no such file")
+    raw = path.open("rb")
+    magic = raw.read(2)
+    raw.seek(0)
+    stream = gzip.open(raw) if magic == b"\x1f\x8b" else raw
+    return io.TextIOWrapper(stream, encoding="utf-8", errors="replace", newline="")
+
+
+def _rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+    handle = _open(path)
+    reader = csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
+    try:
+        header = tuple(c.strip() for c in next(reader, []))
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise SourceFileError(f"{path}: cannot read: {exc}") from exc
+    if header != HEADER:
+        handle.close()
+        raise SourceFileError(f"{path}: not a Harmonizome gene_attribute_edges file: header is "
+                              f"{' '.join(header[:7]) or '(empty)'}; expected "
+                              f"{' '.join(HEADER)}")
+    next(reader, None)  # the descriptor row
+    for line, cells in enumerate(reader, start=3):
+        yield line, cells
+    handle.close()
+
+
+class HarmonizomeLoader(Loader):
+    name = "harmonizome"
+    source = SOURCE
+    version = "1"
+    description = ("Harmonizome gene_attribute_edges.txt[.gz] of any dataset (--dataset, "
+                   "default the file's folder name)")
+
+    def load(self, paths: list[Path], *, source_version: str = "unversioned",
+             dataset: str | None = None, **options: Any) -> SourceRelease:
+        # every file's header is checked (by starting its reader) before anything is written
+        readers = [(path, _peek(_rows(path))) for path in paths]
+        release = self.new_release(paths, source_version, dict(options, dataset=dataset))
+        for path, rows in readers:
+            name = dataset or path.resolve().parent.name
+            self._load_file(path, rows, name, release)
+        self.record(release)
+        return release
+
+    def _load_file(self, path: Path, rows: Iterator, dataset: str,
+                   release: SourceRelease) -> None:
+        batch: list[dict[str, Any]] = []
+        for line, cells in rows:
+            release.rows_read += 1
+            if len(cells) != len(HEADER):
+                release.reject(path.name, line, f"{len(cells)} columns, expected {len(HEADER)}")
+                continue
+            symbol, _, gene_id, target, target_desc, target_id, weight = (c.strip()
+                                                                          for c in cells)
+            try:
+                value = float(weight)
+            except ValueError:
+                release.reject(path.name, line, f"weight {weight!r} is not a number")
+                continue
+            if not symbol or not target:
+                release.reject(path.name, line, "empty gene or attribute")
+                continue
+            batch.append({"gene_key": normalise_text(symbol), "symbol": symbol,
+                          "entrez_id": gene_id if gene_id not in ("", "na") else None,
+                          "attribute_key": f"{dataset}:{normalise_text(target)}",
+                          "attribute": target, "attribute_desc": target_desc or None,
+                          "attribute_id": target_id if target_id not in ("", "na") else None,
+                          "weight": value, "sign": (value > 0) - (value < 0)})
+            release.rows_loaded += 1
+            if len(batch) >= self.batch_size:
+                self.run("merge_harmonizome_edges", batch, source=SOURCE, dataset=dataset,
+                         release=release.key)
+                batch = []
+        if batch:
+            self.run("merge_harmonizome_edges", batch, source=SOURCE, dataset=dataset,
+                     release=release.key)
+
+
+def _peek(rows: Iterator) -> Iterator:
+    """Start the generator (so its header check runs now) without losing the first row."""
+    try:
+        first = next(rows)
+    except StopIteration:
+        return iter(())
+    return _chain(first, rows)
+
+
+def _chain(first: Any, rest: Iterator) -> Iterator:
+    yield first
+    yield from rest
