@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from neo4j import Driver, GraphDatabase
 
+from vctrace import cypher
 from vctrace.kg.schema import init_schema
 from vctrace.kg.server import LocalNeo4j, free_port
 from vctrace.settings import Settings
@@ -68,7 +69,7 @@ def neo4j_server(tmp_path_factory) -> Neo4jServer:
                            pagecache="256m", start_timeout_s=180)
         local.start()
         uri, user, password = local.uri, "neo4j", local.password()
-    driver = GraphDatabase.driver(uri, auth=(user, password))
+    driver = GraphDatabase.driver(uri, auth=(user, password), notifications_min_severity="OFF")
     init_schema(driver)
     try:
         yield Neo4jServer(uri, user, password, driver, local)
@@ -81,7 +82,8 @@ def neo4j_server(tmp_path_factory) -> Neo4jServer:
 @pytest.fixture
 def neo4j(neo4j_server) -> Neo4jServer:
     """The session's server with an empty graph (schema kept)."""
-    neo4j_server.driver.execute_query("MATCH (n) DETACH DELETE n")
+    with neo4j_server.driver.session() as session:  # batched: some tests load 100k+ nodes
+        session.run(cypher.load("clear_graph")).consume()
     return neo4j_server
 
 

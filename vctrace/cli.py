@@ -187,6 +187,7 @@ def ingest_files(paths: list[str], settings: Settings, *, progress: bool = True,
     """Ingest trace files into Neo4j; print a summary; return the exit status."""
     out = out or sys.stdout
     from .kg.connection import driver_for
+    from .kg.grounding import ground
     from .kg.schema import init_schema
     from .kg.trace_store import write_traces
 
@@ -220,11 +221,15 @@ def ingest_files(paths: list[str], settings: Settings, *, progress: bool = True,
             for name in ("records", "valid", "invalid", "written", "existing", "actions",
                          "edges"):
                 setattr(tally, name, getattr(tally, name) + getattr(file_tally, name))
+        grounding = ground(driver, settings.neo4j_database)
     elapsed = time.monotonic() - t0
     rate = tally.written / elapsed if elapsed else 0.0
     print(f"total: {tally.written} traces written ({tally.actions:,} actions, "
           f"{tally.edges:,} edges), {tally.existing} already stored, {tally.invalid} invalid, "
           f"in {elapsed:.1f} s ({rate:,.0f} traces/s)", file=out)
+    if grounding.mentions:
+        print(f"grounding: {grounding.grounded:,} of {grounding.mentions:,} new mentions link to "
+              "knowledge-graph entities (vctrace ground for the table)", file=out)
     if unreadable:
         return EXIT_UNUSABLE
     return EXIT_INVALID if tally.invalid else EXIT_OK
@@ -344,6 +349,7 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
     from .kg.connection import driver_for
+    from .kg.grounding import ground
     from .kg.schema import init_schema
     from .loaders import REGISTRY, SourceFileError
 
@@ -368,12 +374,48 @@ def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
         except SourceFileError as exc:
             _err(str(exc))
             return EXIT_UNUSABLE
+        grounding = ground(driver, settings.neo4j_database, rebuild=True)
     for problem in release.problems:
         print(f"  {problem}")
     print(f"{args.source}: {release.rows_read:,} rows read, {release.rows_loaded:,} loaded, "
           f"{release.rows_rejected:,} rejected, in {time.monotonic() - t0:.1f} s "
           f"(release {release.key}, source {release.source} {release.version})")
+    print(f"re-grounded all traces: {grounding.grounded:,} of {grounding.mentions:,} mentions "
+          f"link to entities ({grounding.aliases:,} aliases indexed)")
     return EXIT_INVALID if release.rows_rejected else EXIT_OK
+
+
+def print_grounding(result, report, out=None) -> None:
+    out = out or sys.stdout
+    print(f"grounding: {result.grounded:,} of {result.mentions:,} ungrounded mentions linked "
+          f"({result.grounded_exact:,} by exact name, {result.grounded_compact:,} by compact "
+          f"form" + (f"; {result.aliases:,} aliases indexed" if result.aliases else "") + ")",
+          file=out)
+    if report:
+        print(f"  {'primitive':<34}{'role':<16}{'arguments':>10}{'grounded':>10}{'share':>8}",
+              file=out)
+        for row in report:
+            share = row["grounded"] / row["arguments"] if row["arguments"] else 0.0
+            print(f"  {row['primitive']:<34}{row['role']:<16}{row['arguments']:>10,}"
+                  f"{row['grounded']:>10,}{share:>8.1%}", file=out)
+
+
+def cmd_ground(args: argparse.Namespace, settings: Settings) -> int:
+    from .kg.connection import driver_for
+    from .kg.grounding import ground, grounding_report
+    from .kg.schema import init_schema
+
+    with driver_for(settings) as driver:
+        init_schema(driver, settings.neo4j_database)
+        result = ground(driver, settings.neo4j_database, rebuild=args.rebuild)
+        report = grounding_report(driver, settings.neo4j_database)
+    if args.format == "json":
+        print(json.dumps({"mentions": result.mentions, "grounded_exact": result.grounded_exact,
+                          "grounded_compact": result.grounded_compact,
+                          "aliases": result.aliases, "by_role": report}, indent=2))
+    else:
+        print_grounding(result, report)
+    return EXIT_OK
 
 
 def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
@@ -518,6 +560,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dataset", help="harmonizome: the dataset's name (default: the name of "
                    "the folder holding the file)")
     p.set_defaults(func=cmd_load)
+
+    p = sub.add_parser("ground", help="link trace mentions to knowledge-graph entities",
+                       description="Ground the entity names of trace arguments to loaded "
+                       "entities (exact, then punctuation-free form) and print how many "
+                       "arguments ground, per primitive and role. Runs by itself after ingest "
+                       "(new mentions) and load (everything, with --rebuild).")
+    p.add_argument("--rebuild", action="store_true",
+                   help="re-index every entity and ground every mention again")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(func=cmd_ground)
 
     p = sub.add_parser("sources", help="list the knowledge loads recorded",
                        description="List every recorded load (source release) with counts.")

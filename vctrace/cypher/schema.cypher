@@ -24,3 +24,4 @@ CREATE CONSTRAINT exposure_key IF NOT EXISTS FOR (n:Exposure) REQUIRE n.key IS U
 CREATE CONSTRAINT de_experiment_key IF NOT EXISTS FOR (n:DEExperiment) REQUIRE n.key IS UNIQUE;
 CREATE CONSTRAINT gene_universe_key IF NOT EXISTS FOR (n:GeneUniverse) REQUIRE n.key IS UNIQUE;
 CREATE CONSTRAINT harmonizome_attribute_key IF NOT EXISTS FOR (n:HarmonizomeAttribute) REQUIRE n.key IS UNIQUE;
+CREATE CONSTRAINT alias_key IF NOT EXISTS FOR (n:Alias) REQUIRE n.key IS UNIQUE;

@@ -1,0 +1,72 @@
+"""Grounding trace mentions to loaded entities, per primitive role, before and after loads."""
+
+from vctrace.cli import main
+from vctrace.kg.grounding import compact, ground, grounding_report
+from vctrace.kg.trace_store import write_traces
+from vctrace.loaders.tahoe_metadata import TahoeMetadataLoader
+from vctrace.traces.records import read_traces
+
+from conftest import EXAMPLES, SAMPLES, TAHOE
+
+METADATA = [TAHOE / "drug_metadata.parquet", TAHOE / "cell_line_metadata.parquet"]
+
+
+def _entity(neo4j, text):
+    records, _, _ = neo4j.driver.execute_query(
+        "MATCH (m:Mention {text: $t}) OPTIONAL MATCH (m)-[g:REFERS_TO]->(e) "
+        "RETURN collect([labels(e), e.key, g.match]) AS links", t=text)
+    return sorted((sorted(set(l) - {"Entity"})[0], k, how)
+                  for l, k, how in records[0]["links"] if k)
+
+
+def test_compact_form():
+    assert compact("BCL-2") == compact("bcl2") == "bcl2"
+    assert compact(" VEGF-A ") == "vegfa" and compact("caspase-3/7") == "caspase37"
+
+
+def test_mentions_ground_exactly_or_by_compact_form(neo4j):
+    list(write_traces(neo4j.driver, read_traces(SAMPLES / "vc_traces_row_12563.jsonl")))
+    TahoeMetadataLoader(neo4j.driver).load(METADATA + [TAHOE / "gene_metadata.parquet"])
+    result = ground(neo4j.driver, rebuild=True)
+    assert result.aliases > 100_000 and result.grounded >= 6
+    assert _entity(neo4j, "venetoclax") == [("Drug", "venetoclax", "exact")]
+    assert _entity(neo4j, "BCL-2") == [("Gene", "bcl2", "compact")]
+    assert _entity(neo4j, "BAX") == [("Gene", "bax", "exact")]
+    assert _entity(neo4j, "BH3-only proteins") == []  # a protein family: not an entity here
+    again = ground(neo4j.driver)  # only ungrounded mentions are looked at again
+    assert again.grounded == 0 and again.mentions == result.mentions - result.grounded
+    report = {(r["primitive"], r["role"]): (r["arguments"], r["grounded"])
+              for r in grounding_report(neo4j.driver)}
+    assert report[("binds_to", "actor")] == (1, 1)
+    assert report[("binds_to", "target")] == (1, 1)
+    # BBC3, BAX, APAF1, GADD45A, DDIT3 are all genes of the Tahoe gene table
+    assert report[("regulates_expression", "gene_list")] == (5, 5)
+
+
+def test_rebuild_is_idempotent(neo4j):
+    list(write_traces(neo4j.driver, read_traces(EXAMPLES / "demo_traces.jsonl")))
+    TahoeMetadataLoader(neo4j.driver).load(METADATA)
+    first = ground(neo4j.driver, rebuild=True)
+    count = "MATCH ()-[r:REFERS_TO]->() RETURN count(r) AS c"
+    links = neo4j.driver.execute_query(count).records[0]["c"]
+    second = ground(neo4j.driver, rebuild=True)
+    assert (second.grounded, second.aliases) == (first.grounded, first.aliases)
+    assert neo4j.driver.execute_query(count).records[0]["c"] == links
+
+
+def test_cli_grounds_after_load_and_after_ingest(neo4j, monkeypatch, capsys):
+    monkeypatch.setenv("VCTRACE_NEO4J_PASSWORD", neo4j.password)
+    cli = ["--neo4j-uri", neo4j.uri, "--neo4j-user", neo4j.user]
+    # traces first, knowledge later: the load grounds the traces already there
+    assert main([*cli, "ingest", "--no-progress", str(EXAMPLES / "demo_traces.jsonl")]) == 0
+    assert _entity(neo4j, "MAP2K1") == []
+    assert main([*cli, "load", "tahoe-metadata", *map(str, METADATA)]) == 0
+    assert "re-grounded all traces" in capsys.readouterr().out
+    assert _entity(neo4j, "MAP2K1") == [("Gene", "map2k1", "exact")]
+    # knowledge first, traces later: ingest grounds the new mentions
+    assert main([*cli, "ingest", "--no-progress", str(SAMPLES / "vc_traces_row_12563.jsonl")]) == 0
+    assert "new mentions link to knowledge-graph entities" in capsys.readouterr().out
+    assert _entity(neo4j, "venetoclax") == [("Drug", "venetoclax", "exact")]
+    assert main([*cli, "ground"]) == 0
+    out = capsys.readouterr().out
+    assert "binds_to" in out and "share" in out

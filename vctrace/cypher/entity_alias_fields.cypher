@@ -1,0 +1,4 @@
+// The fields of entities of one label that name them ($$LABEL$$: from a fixed list in code).
+MATCH (e:$$LABEL$$)
+RETURN e {.key, .name, .symbol, .base_name, .primekg_id, .entrez_id, .ensembl_id,
+          .cellosaurus_id, .depmap_id} AS e, e.names AS names
