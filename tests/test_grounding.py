@@ -1,5 +1,7 @@
 """Grounding trace mentions to loaded entities, per primitive role, before and after loads."""
 
+import pytest
+
 from vctrace.cli import main
 from vctrace.kg.grounding import compact, ground, grounding_report
 from vctrace.kg.trace_store import write_traces
@@ -70,3 +72,43 @@ def test_cli_grounds_after_load_and_after_ingest(neo4j, monkeypatch, capsys):
     assert main([*cli, "ground"]) == 0
     out = capsys.readouterr().out
     assert "binds_to" in out and "share" in out
+
+
+HGNC_HEADER = ("hgnc_id\tsymbol\tname\tlocus_group\tlocus_type\tstatus\tlocation\t"
+               "location_sortable\talias_symbol\talias_name\tprev_symbol\tprev_name\t"
+               "gene_group\tgene_group_id\tdate_approved_reserved\tdate_symbol_changed\t"
+               "date_name_changed\tdate_modified\tentrez_id\tensembl_gene_id")
+
+
+def _hgnc_row(hgnc_id, symbol, name, aliases, prev, entrez, ensembl):
+    return "\t".join([hgnc_id, symbol, name, "protein-coding gene", "gene with protein product",
+                      "Approved", "15q22.31", "15q22.31", aliases, "", prev, "", "", "",
+                      "1991-07-31", "", "", "2023-01-20", entrez, ensembl])
+
+
+def test_hgnc_aliases_ground_protein_names(neo4j, tmp_path):
+    from vctrace.loaders import SourceFileError
+    from vctrace.loaders.hgnc import HGNCLoader
+    path = tmp_path / "hgnc_complete_set.txt"
+    path.write_text("\n".join([
+        HGNC_HEADER,
+        _hgnc_row("HGNC:6840", "MAP2K1", "mitogen-activated protein kinase kinase 1",
+                  '"MEK1|MKK1"', "PRKMK1", "5604", "ENSG00000169032"),
+        _hgnc_row("HGNC:990", "BCL2", "BCL2 apoptosis regulator", "Bcl-2", "", "596",
+                  "ENSG00000171791"),
+        "HGNC:1\tbroken row"]) + "\n")
+    list(write_traces(neo4j.driver, read_traces(EXAMPLES / "demo_traces.jsonl")))
+    text = ('set_context(cell_type="C32")\n'
+            'binds_to(id="n1", actor="trametinib", target="MEK1")\n'
+            'induces_phenotype(id="n2", source="trametinib", phenotype="arrest")')
+    from vctrace.traces.text import parse_trace_text
+    from vctrace.traces.validation import check
+    list(write_traces(neo4j.driver, [check(parse_trace_text(
+        text, 'edge("n1", "n2", relation="causal")'))]))
+    release = HGNCLoader(neo4j.driver).load([path])
+    assert (release.rows_loaded, release.rows_rejected) == (2, 1)
+    ground(neo4j.driver, rebuild=True)
+    assert _entity(neo4j, "MEK1") == [("Gene", "map2k1", "exact")]
+    assert _entity(neo4j, "MAP2K1") == [("Gene", "map2k1", "exact")]
+    with pytest.raises(SourceFileError, match="not an HGNC complete set"):
+        HGNCLoader(neo4j.driver).load([TAHOE / "drug_metadata.parquet"])

@@ -7,7 +7,7 @@ remaining parts. Trace files are read by
 :mod:`vctrace.traces.records`, not here.
 """
 
-from . import harmonizome, primekg, tahoe_de, tahoe_metadata  # noqa: F401  (registers them)
+from . import harmonizome, hgnc, primekg, tahoe_de, tahoe_metadata  # noqa: F401  (registers)
 from .base import REGISTRY, Loader, SourceFileError, SourceRelease, list_releases
 
 __all__ = ["REGISTRY", "Loader", "SourceFileError", "SourceRelease", "list_releases"]
