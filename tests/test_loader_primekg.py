@@ -57,7 +57,8 @@ def test_kg_csv_loads_each_relationship_once_in_a_canonical_direction(neo4j, tmp
     assert dict(records[0]) == {"d": "binimetinib", "id": "DB11967", "g": "map2k1",
                                 "dr": "target", "s": "primekg"}
     records, _, _ = neo4j.driver.execute_query(
-        "MATCH (d:Disease {key: 'MONDO_grouped:13924_12592'}) RETURN d.name AS name")
+        "MATCH (d:Disease {key: 'MONDO_grouped:13924_12592'}), (n:Disease {key: 'MONDO:0005070'}) "
+        "RETURN d.name AS name")
     assert records[0]["name"] == "melanoma, cutaneous"  # a quoted field with a comma
 
 

@@ -25,3 +25,5 @@ CREATE CONSTRAINT de_experiment_key IF NOT EXISTS FOR (n:DEExperiment) REQUIRE n
 CREATE CONSTRAINT gene_universe_key IF NOT EXISTS FOR (n:GeneUniverse) REQUIRE n.key IS UNIQUE;
 CREATE CONSTRAINT harmonizome_attribute_key IF NOT EXISTS FOR (n:HarmonizomeAttribute) REQUIRE n.key IS UNIQUE;
 CREATE CONSTRAINT alias_key IF NOT EXISTS FOR (n:Alias) REQUIRE n.key IS UNIQUE;
+CREATE CONSTRAINT ontology_term_curie IF NOT EXISTS FOR (n:OntologyTerm) REQUIRE n.curie IS UNIQUE;
+CREATE CONSTRAINT chemical_key IF NOT EXISTS FOR (n:Chemical) REQUIRE n.key IS UNIQUE;

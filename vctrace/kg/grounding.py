@@ -28,7 +28,7 @@ from ..traces.identity import normalise_text
 
 ENTITY_LABELS = ("Gene", "Drug", "CellLine", "Disease", "Phenotype", "BiologicalProcess",
                  "MolecularFunction", "CellularComponent", "Pathway", "Anatomy", "Exposure",
-                 "HarmonizomeAttribute")
+                 "Chemical", "HarmonizomeAttribute")
 _ALIAS_FIELDS = ("key", "name", "symbol", "base_name", "primekg_id", "entrez_id",
                  "ensembl_id", "cellosaurus_id", "depmap_id")
 _NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)

@@ -7,7 +7,8 @@ remaining parts. Trace files are read by
 :mod:`vctrace.traces.records`, not here.
 """
 
-from . import harmonizome, hgnc, primekg, tahoe_de, tahoe_metadata  # noqa: F401  (registers)
+from . import (harmonizome, hgnc, ontology, primekg, tahoe_de,  # noqa: F401 (registers)
+               tahoe_metadata)
 from .base import REGISTRY, Loader, SourceFileError, SourceRelease, list_releases
 
 __all__ = ["REGISTRY", "Loader", "SourceFileError", "SourceRelease", "list_releases"]

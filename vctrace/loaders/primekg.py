@@ -10,7 +10,8 @@ relations), and MERGE makes the second copy a no-op.
 
 Keys: genes and drugs by normalised name (the form trace mentions and Tahoe use, so the same
 ``MAP2K1`` or ``trametinib`` node is shared), with ``entrez_id`` / ``drugbank_id`` kept; every
-other type by ``<source>:<id>`` (``MONDO:13924``, ``GO:8150``, ``REACTOME:R-HSA-…``).
+other type by its CURIE (``MONDO:0013924``, ``GO:0008150``, ``HP:0001250``) or, for sources
+without one, ``<source>:<id>`` (``REACTOME:R-HSA-…``, ``MONDO_grouped:13924_12592``).
 """
 
 from __future__ import annotations
@@ -65,10 +66,18 @@ _SOURCE_TYPE = {"contraindication": "drug", "indication": "drug", "off-label use
 _ID = re.compile(r"^[A-Za-z0-9_:.\-]+$")
 
 
+_CURIE_PREFIX = {"GO": "GO", "MONDO": "MONDO", "HPO": "HP", "UBERON": "UBERON"}
+
+
 def node_key(node_type: str, node_id: str, name: str, source: str) -> str:
-    """The graph key of a PrimeKG node (see the module docstring)."""
+    """The graph key of a PrimeKG node (see the module docstring). Ontology terms get their
+    standard CURIE (PrimeKG writes GO:0008150 as ``8150``), the key the ontology loader uses
+    too, so a term loaded from both sources is one node."""
     if node_type in ("gene/protein", "drug"):
         return normalise_text(name)
+    prefix = _CURIE_PREFIX.get(source)
+    if prefix and node_id.isdigit():
+        return f"{prefix}:{int(node_id):07d}"
     return f"{source}:{node_id}"
 
 

@@ -1,0 +1,116 @@
+"""Ontologies from OBO files, read with obonet: GO, MONDO, HPO, UBERON, ChEBI, Cellosaurus.
+
+Each term becomes ``(:OntologyTerm:Entity {curie, name, namespace, ontology, definition,
+obsolete, names})`` plus the label of what it identifies, so that terms land on the same nodes
+as the other sources' entities:
+
+- GO → ``BiologicalProcess`` / ``MolecularFunction`` / ``CellularComponent`` by namespace,
+  MONDO → ``Disease``, HP → ``Phenotype``, UBERON → ``Anatomy`` (keyed by CURIE, the key the
+  PrimeKG loader gives them); ChEBI → ``Chemical`` (by CURIE);
+- Cellosaurus → ``CellLine`` keyed by the normalised cell line name (Tahoe's and the traces'
+  key), with ``cellosaurus_id``.
+
+``is_a`` parents become ``(:OntologyTerm)-[:IS_A]->(:OntologyTerm)``; names and exact/related
+synonyms go into ``names`` for grounding; obsolete terms are kept with ``obsolete: true`` (a
+trace may still use an old name). obonet reads a whole file into memory: fine for these
+ontologies (ChEBI, the largest, is a few hundred MB).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import obonet
+
+from .. import cypher
+from ..traces.identity import normalise_text
+from .base import Loader, SourceFileError, SourceRelease
+
+SOURCE = "ontology"
+_GO_LABELS = {"biological_process": "BiologicalProcess",
+              "molecular_function": "MolecularFunction",
+              "cellular_component": "CellularComponent"}
+_PREFIX_LABELS = {"MONDO": "Disease", "HP": "Phenotype", "UBERON": "Anatomy",
+                  "CHEBI": "Chemical", "CVCL": "CellLine"}
+LABELS = tuple(sorted(set(_GO_LABELS.values()) | set(_PREFIX_LABELS.values())))
+_SYNONYM = re.compile(r'^"((?:[^"\\]|\\.)*)"\s+(EXACT|RELATED|NARROW|BROAD)')
+
+
+def _label(curie: str, namespace: str | None) -> str | None:
+    prefix = re.split(r"[:_]", curie, maxsplit=1)[0].upper()  # GO:0005739, CVCL_2514
+    if prefix == "GO":
+        return _GO_LABELS.get(namespace or "")
+    return _PREFIX_LABELS.get(prefix)
+
+
+def _synonyms(values: list[str]) -> list[str]:
+    names = []
+    for value in values:
+        match = _SYNONYM.match(value)
+        if match and match.group(2) in ("EXACT", "RELATED"):
+            names.append(match.group(1).replace('\\"', '"'))
+    return names
+
+
+class OntologyLoader(Loader):
+    name = "ontology"
+    source = SOURCE
+    version = "1"
+    description = "OBO ontologies (GO, MONDO, HPO, UBERON, ChEBI, Cellosaurus), read with obonet"
+
+    def load(self, paths: list[Path], *, source_version: str = "unversioned",
+             **options: Any) -> SourceRelease:
+        graphs = [(path, self._read(path)) for path in paths]  # all parsed before writing
+        release = self.new_release(paths, source_version, options)
+        for path, graph in graphs:
+            self._load_graph(path, graph, release)
+        self.record(release)
+        return release
+
+    def _read(self, path: Path):
+        if not path.is_file():
+            raise SourceFileError(f"{path}: no such file")
+        with path.open("rb") as handle:
+            head = handle.read(4096).decode("utf-8", errors="replace")
+        if "format-version:" not in head and "[Term]" not in head:
+            raise SourceFileError(f"{path}: not an OBO file (no format-version header or "
+                                  "[Term] stanza)")
+        try:
+            return obonet.read_obo(path, ignore_obsolete=False)
+        except Exception as exc:  # obonet raises several types on malformed files
+            raise SourceFileError(f"{path}: cannot read as OBO: {exc}") from exc
+
+    def _load_graph(self, path: Path, graph, release: SourceRelease) -> None:
+        ontology = str(graph.graph.get("ontology") or path.stem)
+        terms: dict[str, list[dict[str, Any]]] = {}
+        for curie, data in graph.nodes(data=True):
+            release.rows_read += 1
+            name = data.get("name")
+            label = _label(curie, data.get("namespace"))
+            if not name or label is None:
+                release.reject(path.name, 0, f"{curie}: " + (
+                    "no name" if not name else "not a kind of term this graph stores"))
+                continue
+            names = [name] + _synonyms(data.get("synonym", []))
+            key = normalise_text(name) if label == "CellLine" else curie
+            terms.setdefault(label, []).append({
+                "key": key, "curie": curie, "name": name, "namespace": data.get("namespace"),
+                "definition": (data.get("def") or "").split('" [')[0].strip('"') or None,
+                "obsolete": str(data.get("is_obsolete", "false")).lower() == "true",
+                "names": sorted({normalise_text(n) for n in names}),
+                "cellosaurus_id": curie if label == "CellLine" else None})
+            release.rows_loaded += 1
+        for label, rows in terms.items():
+            self.driver.execute_query(_merge_terms_query(label), rows=rows, source=SOURCE,
+                                      ontology=ontology, release=release.key,
+                                      database_=self.database)
+        parents = [{"child": child, "parent": parent}
+                   for child, parent, relation in graph.edges(keys=True) if relation == "is_a"]
+        self.run("merge_is_a", parents, source=SOURCE, release=release.key)
+
+
+def _merge_terms_query(label: str) -> str:
+    assert label in LABELS  # from the fixed tables above, never from the file
+    return cypher.load("merge_ontology_terms").replace("$$LABEL$$", label)
