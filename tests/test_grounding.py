@@ -67,7 +67,7 @@ def test_cli_grounds_after_load_and_after_ingest(neo4j, monkeypatch, capsys):
     assert _entity(neo4j, "MAP2K1") == [("Gene", "map2k1", "exact")]
     # knowledge first, traces later: ingest grounds the new mentions
     assert main([*cli, "ingest", "--no-progress", str(SAMPLES / "vc_traces_row_12563.jsonl")]) == 0
-    assert "new mentions link to knowledge-graph entities" in capsys.readouterr().out
+    assert "ungrounded mentions now link to knowledge-graph" in capsys.readouterr().out
     assert _entity(neo4j, "venetoclax") == [("Drug", "venetoclax", "exact")]
     assert main([*cli, "ground"]) == 0
     out = capsys.readouterr().out

@@ -196,3 +196,16 @@ def test_cli_show_and_db_status_against_the_server(neo4j):
                          capture_output=True, text=True,
                          env=dict(env, VCTRACE_NEO4J_PASSWORD="wrong"))
     assert bad.returncode == 2 and "refused the credentials" in bad.stderr
+
+
+def test_demo_runs_against_the_configured_server(neo4j, monkeypatch, capsys):
+    for name, value in neo4j.env().items():
+        if name.startswith("VCTRACE_"):
+            monkeypatch.setenv(name, value)
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    assert "tahoe-de" in out and "rows loaded" in out
+    assert "5 traces, 42 actions" in out
+    assert "binds_to                          target" in out  # the grounding table
+    assert _count(neo4j, "MATCH (:Trace)-[:PERTURBED_BY]->(:Drug)-[:TARGETS]->(:Gene) "
+                  "RETURN count(*)") >= 5

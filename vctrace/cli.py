@@ -228,8 +228,8 @@ def ingest_files(paths: list[str], settings: Settings, *, progress: bool = True,
           f"{tally.edges:,} edges), {tally.existing} already stored, {tally.invalid} invalid, "
           f"in {elapsed:.1f} s ({rate:,.0f} traces/s)", file=out)
     if grounding.mentions:
-        print(f"grounding: {grounding.grounded:,} of {grounding.mentions:,} new mentions link to "
-              "knowledge-graph entities (vctrace ground for the table)", file=out)
+        print(f"grounding: {grounding.grounded:,} of {grounding.mentions:,} ungrounded mentions "
+              "now link to knowledge-graph entities (vctrace ground for the table)", file=out)
     if unreadable:
         return EXIT_UNUSABLE
     return EXIT_INVALID if tally.invalid else EXIT_OK
@@ -391,6 +391,12 @@ def print_grounding(result, report, out=None) -> None:
           f"({result.grounded_exact:,} by exact name, {result.grounded_compact:,} by compact "
           f"form" + (f"; {result.aliases:,} aliases indexed" if result.aliases else "") + ")",
           file=out)
+    print_report(report, out)
+
+
+def print_report(report, out=None) -> None:
+    """The per primitive / role grounding table."""
+    out = out or sys.stdout
     if report:
         print(f"  {'primitive':<34}{'role':<16}{'arguments':>10}{'grounded':>10}{'share':>8}",
               file=out)
@@ -440,10 +446,21 @@ def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
 # ---------------------------------------------------------------- demo
 
 
+DEMO_KNOWLEDGE = (  # (loader, files under examples/knowledge), loaded in this order
+    ("tahoe-metadata", ("tahoe/drug_metadata.parquet", "tahoe/cell_line_metadata.parquet")),
+    ("primekg", ("primekg/kg.csv",)),
+    ("hgnc", ("hgnc/hgnc_complete_set.txt",)),
+    ("tahoe-de", ("tahoe_de/demo_de_SYNTHETIC.parquet",)),
+)
+
+
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from .kg.connection import driver_for
+    from .kg.grounding import ground, grounding_report
+    from .kg.schema import init_schema
     from .kg.server import ServerError
     from .kg.trace_store import graph_summary, primitive_counts
+    from .loaders import REGISTRY
 
     examples = resources.files("vctrace.examples")
     files = [str(examples / "demo_traces.jsonl"), str(examples / "broken_traces.jsonl")]
@@ -459,21 +476,34 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
             return EXIT_UNUSABLE
     else:
         print(f"1. using the Neo4j at {settings.uri}")
-    print("2. ingesting example traces for Tahoe-100M drugs (one file of valid traces, one of "
+    print("2. loading the demo knowledge set (real Tahoe-100M metadata of 20 drugs and 5 cell "
+          "lines, PrimeKG-format targets and pathways, HGNC aliases; a SYNTHETIC DE table):")
+    with driver_for(settings) as driver:
+        init_schema(driver, settings.neo4j_database)
+        for source, names in DEMO_KNOWLEDGE:
+            paths = [Path(str(examples / "knowledge" / name)) for name in names]
+            release = REGISTRY[source](driver, settings.neo4j_database).load(
+                paths, source_version="vctrace-demo")
+            print(f"   {source:<16}{release.rows_loaded:>6,} rows loaded")
+        ground(driver, settings.neo4j_database, rebuild=True)  # index the entities' names
+    print("3. ingesting example traces for Tahoe-100M drugs (one file of valid traces, one of "
           "deliberately broken ones):")
     status = cmd_ingest(argparse.Namespace(files=files, no_progress=True, bulk=False),
                         settings)
     if status == EXIT_UNUSABLE:
         return status
     with driver_for(settings) as driver:
+        report = grounding_report(driver, settings.neo4j_database)
         summary = graph_summary(driver, database=settings.neo4j_database)
         counts = primitive_counts(driver, database=settings.neo4j_database)
-    print("3. the graph now holds: " +
+    print("4. the graph now holds: " +
           ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in summary.items()))
     print("   actions per primitive:")
     for row in counts:
         print(f"     {row['primitive']:<34}{row['actions']:>5} actions in {row['traces']} traces")
-    print("next, try:\n  vctrace show demo-trametinib-c32\n"
+    print("   trace arguments grounded to knowledge-graph entities, per primitive and role:")
+    print_report(report)
+    print("next, try:\n  vctrace show demo-trametinib-c32\n  vctrace ground\n"
           f"  vctrace validate {files[1]}\n  vctrace db stop")
     return EXIT_OK
 
