@@ -35,11 +35,15 @@ def write_kg(path, columns=COLUMNS_12, extra=()):
 
 
 def _counts(neo4j):
-    records, _, _ = neo4j.driver.execute_query(
+    return _graph_counts(neo4j.driver)
+
+
+def _graph_counts(driver):
+    records, _, _ = driver.execute_query(
         "MATCH (n:Entity) WITH [l IN labels(n) WHERE l <> 'Entity'][0] AS label, count(*) AS c "
         "RETURN collect([label, c]) AS nodes")
     nodes = {label: c for label, c in records[0]["nodes"]}
-    records, _, _ = neo4j.driver.execute_query(
+    records, _, _ = driver.execute_query(
         "MATCH ()-[r]->() RETURN type(r) AS t, count(*) AS c ORDER BY t")
     return nodes, {r["t"]: r["c"] for r in records}
 
@@ -114,3 +118,38 @@ def test_wrong_files_are_refused_before_anything_is_written(neo4j, tmp_path):
         PrimeKGLoader(neo4j.driver).load([harmonizome])
     records, _, _ = neo4j.driver.execute_query("MATCH (n) RETURN count(n) AS c")
     assert records[0]["c"] == 0
+
+
+def test_bulk_path_builds_the_same_graph(neo4j, tmp_path, monkeypatch):
+    from neo4j import GraphDatabase
+
+    from vctrace.cli import main
+    from vctrace.kg.server import LocalNeo4j, free_port
+    from vctrace.settings import Settings
+
+    path = write_kg(tmp_path / "kg.csv")
+    PrimeKGLoader(neo4j.driver).load([path])
+    from vctrace.kg.grounding import ground
+    ground(neo4j.driver, rebuild=True)  # as `vctrace load` does after every load
+    expected = _counts(neo4j)
+    props = ("MATCH (d:Drug)-[r:DRUG_PROTEIN]->(g:Gene) RETURN d {.*} AS d, g {.*} AS g, "
+             "r.display_relation AS dr, labels(d) AS l")
+    expected_props = neo4j.driver.execute_query(props).records[0]
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / Settings().lib_dir.name).symlink_to(Settings().lib_dir)
+    port = free_port()
+    cli = ["--home", str(home), "--bolt-port", str(port)]
+    monkeypatch.delenv("VCTRACE_NEO4J_URI", raising=False)
+    try:
+        assert main([*cli, "load", "primekg", "--bulk", str(path)]) == 0
+        server = LocalNeo4j.from_settings(Settings(home=home, bolt_port=port))
+        with GraphDatabase.driver(server.uri, auth=("neo4j", server.password())) as driver:
+            assert _graph_counts(driver) == expected
+            got = driver.execute_query(props).records[0]
+            assert sorted(got["l"]) == sorted(expected_props["l"])
+            assert got["dr"] == expected_props["dr"] and got["g"] == expected_props["g"]
+            assert {k: v for k, v in got["d"].items()} == dict(expected_props["d"])
+        assert main([*cli, "load", "primekg", "--bulk", str(path)]) == 2  # not empty any more
+    finally:
+        main([*cli, "db", "stop"])

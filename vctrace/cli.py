@@ -235,6 +235,26 @@ def ingest_files(paths: list[str], settings: Settings, *, progress: bool = True,
     return EXIT_INVALID if tally.invalid else EXIT_OK
 
 
+def _empty_local_server(settings: Settings):
+    """The started local server if its database is empty (what --bulk replaces), else None
+    after saying why."""
+    from .kg.connection import driver_for
+
+    if not settings.uses_local_server:
+        _err("--bulk imports into the local server only (VCTRACE_NEO4J_URI is set)")
+        return None
+    server = _local(settings)
+    server.start()
+    with driver_for(settings) as driver:
+        records, _, _ = driver.execute_query("MATCH (n) RETURN count(n) > 0 AS used",
+                                             database_=settings.neo4j_database)
+    if records[0]["used"]:
+        _err("--bulk needs an empty database (it replaces the store); this one holds data: "
+             "load without --bulk to add to it")
+        return None
+    return server
+
+
 def bulk_ingest_files(paths: list[str], settings: Settings, *, progress: bool = True) -> int:
     """First load into an empty local database with neo4j-admin import (see kg/bulk_import)."""
     import tempfile
@@ -244,20 +264,10 @@ def bulk_ingest_files(paths: list[str], settings: Settings, *, progress: bool = 
     from .kg.schema import init_schema
     from .kg.server import ServerError
 
-    if not settings.uses_local_server:
-        _err("--bulk imports into the local server only (VCTRACE_NEO4J_URI is set); "
-             "use plain `vctrace ingest`")
-        return EXIT_UNUSABLE
-    server = _local(settings)
     t0 = time.monotonic()
     try:
-        server.start()
-        with driver_for(settings) as driver:
-            records, _, _ = driver.execute_query("MATCH (n) RETURN count(n) > 0 AS used",
-                                                 database_=settings.neo4j_database)
-        if records[0]["used"]:
-            _err("--bulk needs an empty database (it replaces the store); this one holds data: "
-                 "use plain `vctrace ingest` to add to it")
+        server = _empty_local_server(settings)
+        if server is None:
             return EXIT_UNUSABLE
         tally, unreadable = _IngestTally(), []
 
@@ -365,12 +375,36 @@ def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
              f"not {args.source}")
         return EXIT_UNUSABLE
     t0 = time.monotonic()
+    paths = [Path(p) for p in args.paths]
+    if args.bulk:
+        if args.source != "primekg":
+            _err(f"--bulk applies to primekg, not {args.source}")
+            return EXIT_UNUSABLE
+        import tempfile
+
+        from .kg.bulk_import import BulkImportError
+        from .kg.server import ServerError
+        from .loaders.primekg import bulk_load
+        try:
+            server = _empty_local_server(settings)
+            if server is None:
+                return EXIT_UNUSABLE
+            with tempfile.TemporaryDirectory(prefix="vctrace-import-",
+                                             dir=server.root / "import") as folder:
+                release, seconds = bulk_load(server, paths, Path(folder),
+                                             source_version=args.source_version)
+        except (SourceFileError, BulkImportError, ServerError) as exc:
+            _err(str(exc))
+            return EXIT_UNUSABLE
+        print("bulk: " + ", ".join(f"{k} {v:.1f} s" for k, v in seconds.items()))
     with driver_for(settings) as driver:
         init_schema(driver, settings.neo4j_database)
         loader = loader_class(driver, settings.neo4j_database)
         try:
-            release = loader.load([Path(p) for p in args.paths],
-                                  source_version=args.source_version, **options)
+            if args.bulk:
+                loader.record(release)
+            else:
+                release = loader.load(paths, source_version=args.source_version, **options)
         except SourceFileError as exc:
             _err(str(exc))
             return EXIT_UNUSABLE
@@ -589,6 +623,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="tahoe-de: every condition, or those of ingested traces (default all)")
     p.add_argument("--dataset", help="harmonizome: the dataset's name (default: the name of "
                    "the folder holding the file)")
+    p.add_argument("--bulk", action="store_true",
+                   help="primekg: first load into an EMPTY local database with neo4j-admin "
+                   "import (stops and restarts the server; for the full 8.1 M-row file)")
     p.set_defaults(func=cmd_load)
 
     p = sub.add_parser("ground", help="link trace mentions to knowledge-graph entities",

@@ -43,7 +43,7 @@ def _array(value: list[str]) -> str:
 _ENCODE = {"string[]": _array, "long": lambda value: str(int(value))}
 
 
-class _CsvFile:
+class CsvFile:
     """One CSV file with a typed neo4j-admin header; ``None`` is written as an empty field
     (no property), strings always quoted (an empty string stays an empty string)."""
 
@@ -96,8 +96,8 @@ class _Writer:
         self.folder = folder
         now = datetime.now(timezone.utc).isoformat()
         self.now = now
-        self.nodes: dict[str, _CsvFile] = {}
-        self.rels: dict[str, _CsvFile] = {}
+        self.nodes: dict[str, CsvFile] = {}
+        self.rels: dict[str, CsvFile] = {}
         self.seen: dict[str, set[str]] = {k: set() for k in
                                           ("trace", "claim", "mention", "drug", "cell", "input")}
         self._node("traces", _TRACE_COLUMNS)
@@ -124,12 +124,12 @@ class _Writer:
         props = {"leads_to": [("relation", ""), ("idx", "long")],
                  "claim_mentions": [("role", "")]}
         for name, (start, end) in ends.items():
-            self.rels[name] = _CsvFile(folder / f"rel_{name}.csv",
+            self.rels[name] = CsvFile(folder / f"rel_{name}.csv",
                                        [(f":START_ID({start})", ""), (f":END_ID({end})", ""),
                                         (":TYPE", "")] + props.get(name, []))
 
     def _node(self, name: str, columns: list[tuple[str, str]]) -> None:
-        self.nodes[name] = _CsvFile(self.folder / f"nodes_{name}.csv", columns)
+        self.nodes[name] = CsvFile(self.folder / f"nodes_{name}.csv", columns)
 
     def _rel(self, name: str, start: str, end: str, rel_type: str, *props: Any) -> None:
         self.rels[name].write_relationship(start, end, rel_type, *props)
@@ -211,13 +211,13 @@ def write_import_files(traces: Iterable[Trace], folder: Path) -> tuple[BulkResul
     return result, nodes, rels
 
 
-def bulk_import(server: LocalNeo4j, traces: Iterable[Trace], folder: Path) -> BulkResult:
-    """Import ``traces`` into the (empty) database of the local ``server``: write the CSV
-    files, stop the server, run ``neo4j-admin database import full``, start it again. The
-    caller checks emptiness first and creates the schema afterwards."""
-    t0 = time.perf_counter()
-    result, nodes, rels = write_import_files(traces, folder)
-    result.seconds["write files"] = time.perf_counter() - t0
+def admin_import(server: LocalNeo4j, nodes: list[Path], rels: list[Path],
+                 folder: Path) -> dict[str, float]:
+    """Replace the local ``server``'s database with the given CSV files: stop the server, run
+    ``neo4j-admin database import full``, start it again. Returns the seconds of each step.
+    On failure the server is started again (with its old store) and the tool's output
+    raised as :class:`BulkImportError`."""
+    seconds = {}
     t0 = time.perf_counter()
     server.stop()
     cmd = ["java", "-Xmx2g", "-cp", server._classpath(), ADMIN_TOOL, "database", "import",
@@ -226,7 +226,7 @@ def bulk_import(server: LocalNeo4j, traces: Iterable[Trace], folder: Path) -> Bu
            *[f"--nodes={path}" for path in nodes],
            *[f"--relationships={path}" for path in rels]]
     completed = subprocess.run(cmd, env=server._env(), capture_output=True, text=True)
-    result.seconds["neo4j-admin import"] = time.perf_counter() - t0
+    seconds["neo4j-admin import"] = time.perf_counter() - t0
     if completed.returncode != 0:
         try:
             server.start()
@@ -236,5 +236,16 @@ def bulk_import(server: LocalNeo4j, traces: Iterable[Trace], folder: Path) -> Bu
                               + (completed.stdout + completed.stderr)[-3000:])
     t0 = time.perf_counter()
     server.start()
-    result.seconds["restart"] = time.perf_counter() - t0
+    seconds["restart"] = time.perf_counter() - t0
+    return seconds
+
+
+def bulk_import(server: LocalNeo4j, traces: Iterable[Trace], folder: Path) -> BulkResult:
+    """Import ``traces`` into the (empty) database of the local ``server``: write the CSV
+    files, then :func:`admin_import`. The caller checks emptiness first and creates the
+    schema afterwards."""
+    t0 = time.perf_counter()
+    result, nodes, rels = write_import_files(traces, folder)
+    result.seconds["write files"] = time.perf_counter() - t0
+    result.seconds.update(admin_import(server, nodes, rels, folder))
     return result

@@ -24,7 +24,7 @@ from typing import Any, Iterator
 
 from .. import cypher
 from ..traces.identity import normalise_text
-from .base import Loader, SourceFileError, SourceRelease
+from .base import Loader, SourceFileError, SourceRelease, sha256_of
 
 SOURCE = "primekg"
 COLUMNS_12 = ("relation", "display_relation", "x_index", "x_id", "x_type", "x_name",
@@ -81,6 +81,15 @@ def node_key(node_type: str, node_id: str, name: str, source: str) -> str:
     return f"{source}:{node_id}"
 
 
+def _node_row(node_type: str, node_id: str, name: str, source: str) -> dict[str, Any] | None:
+    """A node of a kg.csv or nodes.csv row, or ``None`` when it is not a valid node."""
+    label = LABELS.get(node_type)
+    if label is None or not node_id or not _ID.match(node_id) or not name.strip():
+        return None
+    return {"key": node_key(node_type, node_id, name, source), "name": name.strip(),
+            "label": label, "primekg_id": node_id, "primekg_source": source}
+
+
 def _first_type(relation: str) -> str | None:
     """The node type a relation is oriented from (``drug_protein`` → ``drug``)."""
     if relation in _SOURCE_TYPE:
@@ -127,14 +136,6 @@ class PrimeKGLoader(Loader):
         self.record(release)
         return release
 
-    def _node_row(self, node_type: str, node_id: str, name: str,
-                  source: str) -> dict[str, Any] | None:
-        label = LABELS.get(node_type)
-        if label is None or not node_id or not _ID.match(node_id) or not name.strip():
-            return None
-        return {"key": node_key(node_type, node_id, name, source), "name": name.strip(),
-                "label": label, "primekg_id": node_id, "primekg_source": source}
-
     def _flush_nodes(self, rows: list[dict[str, Any]], release: SourceRelease) -> None:
         by_label: dict[str, list[dict[str, Any]]] = {}
         for row in rows:
@@ -154,7 +155,7 @@ class PrimeKGLoader(Loader):
                                f"{len(NODE_COLUMNS)}")
                 continue
             _, node_id, node_type, name, source = (c.strip() for c in cells)
-            row = self._node_row(node_type, node_id, name, source)
+            row = _node_row(node_type, node_id, name, source)
             if row is None:
                 release.reject(path.name, line, f"bad node (type {node_type!r}, id {node_id!r})")
                 continue
@@ -168,35 +169,13 @@ class PrimeKGLoader(Loader):
 
     def _edges(self, reader: Iterator, header: tuple, path: Path,
                release: SourceRelease) -> None:
-        index = {name: i for i, name in enumerate(header)}
-        nodes: dict[str, dict[str, Any]] = {}
+        nodes: dict[tuple, dict[str, Any]] = {}
         edges: dict[tuple, dict[str, Any]] = {}
-        for line, cells in enumerate(reader, start=2):
-            release.rows_read += 1
-            if len(cells) != len(header):
-                release.reject(path.name, line, f"{len(cells)} columns, expected {len(header)}")
-                continue
-            get = lambda name: cells[index[name]].strip()  # noqa: E731
-            relation = get("relation")
-            rel_type = RELATIONS.get(relation)
-            if rel_type is None:
-                release.reject(path.name, line, f"unknown relation {relation!r}")
-                continue
-            x = self._node_row(get("x_type"), get("x_id"), get("x_name"), get("x_source"))
-            y = self._node_row(get("y_type"), get("y_id"), get("y_name"), get("y_source"))
-            if x is None or y is None:
-                release.reject(path.name, line, "bad node (unknown type, empty name or id "
-                               "with spaces)")
-                continue
-            first = _first_type(relation)
-            x_first = (get("x_type") == first) if get("x_type") != get("y_type") \
-                else (x["label"], x["key"]) <= (y["label"], y["key"])
-            a, b = (x, y) if x_first else (y, x)
+        for rel_type, a, b, display, _ in edge_rows(reader, header, path, release):
             nodes[(a["label"], a["key"])] = a
             nodes[(b["label"], b["key"])] = b
             edges[(rel_type, a["label"], a["key"], b["label"], b["key"])] = {
-                "a": a["key"], "b": b["key"], "display_relation": get("display_relation")}
-            release.rows_loaded += 1
+                "a": a["key"], "b": b["key"], "display_relation": display}
             if len(edges) >= self.batch_size:
                 self._flush_edges(nodes, edges, release)
                 nodes, edges = {}, {}
@@ -214,6 +193,37 @@ class PrimeKGLoader(Loader):
                                       database_=self.database)
 
 
+def edge_rows(reader: Iterator, header: tuple, path: Path,
+              release: SourceRelease) -> Iterator[tuple[str, dict, dict, str, bool]]:
+    """Valid relationships of kg.csv rows as (type, from node, to node, display_relation,
+    whether the row was already in canonical direction); bad rows are rejected on
+    ``release`` with their line."""
+    index = {name: i for i, name in enumerate(header)}
+    for line, cells in enumerate(reader, start=2):
+        release.rows_read += 1
+        if len(cells) != len(header):
+            release.reject(path.name, line, f"{len(cells)} columns, expected {len(header)}")
+            continue
+        get = lambda name: cells[index[name]].strip()  # noqa: E731
+        relation = get("relation")
+        rel_type = RELATIONS.get(relation)
+        if rel_type is None:
+            release.reject(path.name, line, f"unknown relation {relation!r}")
+            continue
+        x_type, y_type = get("x_type"), get("y_type")
+        x = _node_row(x_type, get("x_id"), get("x_name"), get("x_source"))
+        y = _node_row(y_type, get("y_id"), get("y_name"), get("y_source"))
+        if x is None or y is None:
+            release.reject(path.name, line, "bad node (unknown type, empty name or id "
+                           "with spaces)")
+            continue
+        x_first = (x_type == _first_type(relation)) if x_type != y_type \
+            else (x["label"], x["key"]) <= (y["label"], y["key"])
+        release.rows_loaded += 1
+        yield (rel_type, x, y, get("display_relation"), True) if x_first \
+            else (rel_type, y, x, get("display_relation"), False)
+
+
 def _merge_nodes_query(label: str) -> str:
     assert label in LABELS.values()
     return cypher.load("merge_primekg_nodes").replace("$$LABEL$$", label)
@@ -223,3 +233,73 @@ def _merge_edges_query(rel_type: str, a_label: str, b_label: str) -> str:
     assert rel_type in RELATIONS.values() and {a_label, b_label} <= set(LABELS.values())
     return (cypher.load("merge_primekg_edges").replace("$$TYPE$$", rel_type)
             .replace("$$A$$", a_label).replace("$$B$$", b_label))
+
+
+def bulk_load(server, paths: list[Path], folder: Path, *,
+              source_version: str = "unversioned") -> tuple[SourceRelease, dict[str, float]]:
+    """First load of PrimeKG into the EMPTY database of the local ``server`` with
+    ``neo4j-admin database import`` (the caller checks emptiness, then records the release
+    and creates the schema). Streams kg.csv once, keeping the canonical copy of each pair:
+    memory holds the nodes (129,375 in PrimeKG), not the rows. PrimeKG lists every pair in
+    both directions; where a relation's canonical and mirror copies do not balance, the
+    difference is reported (use the transactional loader for such a file)."""
+    import time
+
+    from ..kg.bulk_import import CsvFile, admin_import
+
+    kg = [p for p in paths if p.name != "nodes.csv"]
+    if len(kg) != 1:
+        raise SourceFileError("give one kg.csv (and optionally nodes.csv)")
+    reader, header = _open_csv(kg[0], (COLUMNS_12, COLUMNS_10))
+    node_readers = [(_open_csv(p, (NODE_COLUMNS,))[0], p) for p in paths if p.name == "nodes.csv"]
+    release = SourceRelease(source=SOURCE, version=source_version, loader="primekg",
+                            loader_version=PrimeKGLoader.version,
+                            files={p.name: sha256_of(p) for p in paths},
+                            options={"bulk": True})
+    t0 = time.perf_counter()
+    folder.mkdir(parents=True, exist_ok=True)
+    nodes: dict[tuple[str, str], dict[str, Any]] = {}
+    for node_reader, path in node_readers:
+        for line, cells in enumerate(node_reader, start=2):
+            release.rows_read += 1
+            row = _node_row(cells[2].strip(), cells[1].strip(), cells[3].strip(),
+                            cells[4].strip()) if len(cells) == len(NODE_COLUMNS) else None
+            if row is None:
+                release.reject(path.name, line, "bad node row")
+                continue
+            nodes[(row["label"], row["key"])] = row
+            release.rows_loaded += 1
+    rel_files: dict[tuple[str, str, str], CsvFile] = {}
+    balance: dict[str, int] = {}
+    for rel_type, a, b, display, canonical in edge_rows(reader, header, kg[0], release):
+        nodes.setdefault((a["label"], a["key"]), a)
+        nodes.setdefault((b["label"], b["key"]), b)
+        balance[rel_type] = balance.get(rel_type, 0) + (1 if canonical else -1)
+        if not canonical:
+            continue
+        group = (rel_type, a["label"], b["label"])
+        if group not in rel_files:
+            rel_files[group] = CsvFile(
+                folder / f"rel_{rel_type}_{a['label']}_{b['label']}.csv",
+                [(f":START_ID({a['label']})", ""), (f":END_ID({b['label']})", ""),
+                 (":TYPE", ""), ("display_relation", ""), ("source", ""), ("release", "")])
+        rel_files[group].write_relationship(a["key"], b["key"], rel_type, display, SOURCE,
+                                            release.key)
+    for rel_type, difference in balance.items():
+        if difference:
+            release.note(kg[0].name, 0, f"{rel_type}: {abs(difference):,} pair(s) listed in one "
+                         "direction only; the bulk path keeps canonical copies, so some may "
+                         "be missing: load this file with the transactional loader")
+    node_files: dict[str, CsvFile] = {}
+    for (label, _), row in nodes.items():
+        if label not in node_files:
+            node_files[label] = CsvFile(folder / f"nodes_{label}.csv", [
+                ("key", f"ID({label})"), ("name", ""), ("primekg_id", ""),
+                ("primekg_source", ""), ("sources", "string[]"), (":LABEL", "")])
+        node_files[label].write(dict(row, sources=[SOURCE], **{":LABEL": f"{label}\x1fEntity"}))
+    for file in list(node_files.values()) + list(rel_files.values()):
+        file.close()
+    seconds = {"write files": time.perf_counter() - t0}
+    seconds.update(admin_import(server, [f.path for f in node_files.values()],
+                                [f.path for f in rel_files.values()], folder))
+    return release, seconds
