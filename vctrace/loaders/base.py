@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 from neo4j import Driver
 
 from .. import cypher
+from ..traces.records import file_sha256
 
 
 class SourceFileError(ValueError):
@@ -84,12 +85,21 @@ class SourceRelease:
                 "problems_sample": [str(p) for p in self.problems[:100]]}
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+def open_parquet(path: Path, columns: tuple[str, ...], what: str):
+    """A parquet file that has every column of ``columns``, or :class:`SourceFileError`
+    naming ``what`` the file should have been."""
+    import pyarrow.parquet as pq
+
+    if not path.is_file():
+        raise SourceFileError(f"{path}: no such file")
+    try:
+        handle = pq.ParquetFile(path)
+    except Exception as exc:  # pyarrow raises several types for a file that is not parquet
+        raise SourceFileError(f"{path}: not a parquet file ({exc})") from exc
+    missing = [c for c in columns if c not in handle.schema_arrow.names]
+    if missing:
+        raise SourceFileError(f"{path}: not a {what}: missing column(s) {', '.join(missing)}")
+    return handle
 
 
 class Loader:
@@ -119,7 +129,7 @@ class Loader:
                     options: dict[str, Any]) -> SourceRelease:
         return SourceRelease(source=self.source, version=source_version, loader=self.name,
                              loader_version=self.version,
-                             files={p.name: sha256_of(p) for p in paths}, options=options)
+                             files={p.name: file_sha256(p) for p in paths}, options=options)
 
     def run(self, query_name: str, rows: list[dict[str, Any]], **params: Any) -> None:
         """Send ``rows`` to a named query in batches, one transaction per batch."""

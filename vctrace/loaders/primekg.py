@@ -25,7 +25,8 @@ from typing import Any, Iterator
 
 from .. import cypher
 from ..traces.identity import normalise_text
-from .base import Loader, SourceFileError, SourceRelease, sha256_of
+from ..traces.records import file_sha256
+from .base import Loader, SourceFileError, SourceRelease
 
 SOURCE = "primekg"
 COLUMNS_12 = ("relation", "display_relation", "x_index", "x_id", "x_type", "x_name",
@@ -257,7 +258,7 @@ def bulk_load(server, paths: list[Path], folder: Path, *,
     node_readers = [(_open_csv(p, (NODE_COLUMNS,))[0], p) for p in paths if p.name == "nodes.csv"]
     release = SourceRelease(source=SOURCE, version=source_version, loader="primekg",
                             loader_version=PrimeKGLoader.version,
-                            files={p.name: sha256_of(p) for p in paths},
+                            files={p.name: file_sha256(p) for p in paths},
                             options={"bulk": True})
     t0 = time.perf_counter()
     folder.mkdir(parents=True, exist_ok=True)

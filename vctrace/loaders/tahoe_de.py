@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 
 from .. import cypher
 from ..traces.identity import normalise_text
-from .base import Loader, SourceFileError, SourceRelease
+from .base import Loader, SourceRelease, open_parquet
 
 SOURCE = "tahoe-100m-de"
 COLUMNS = ("gene_name", "baseMean", "log2FoldChange", "lfcSE", "stat", "pvalue", "padj",
@@ -91,17 +91,7 @@ class TahoeDELoader(Loader):
         return release
 
     def _check(self, path: Path) -> tuple[Path, pq.ParquetFile]:
-        if not path.is_file():
-            raise SourceFileError(f"{path}: no such file")
-        try:
-            handle = pq.ParquetFile(path)
-        except Exception as exc:  # pyarrow raises several types for a file that is not parquet
-            raise SourceFileError(f"{path}: not a parquet file ({exc})") from exc
-        missing = [c for c in COLUMNS if c not in handle.schema_arrow.names]
-        if missing:
-            raise SourceFileError(f"{path}: not a Tahoe DE shard: missing column(s) "
-                                  f"{', '.join(missing)}")
-        return path, handle
+        return path, open_parquet(path, COLUMNS, "Tahoe DE shard")
 
     def _trace_conditions(self) -> set[tuple[str, str]]:
         records, _, _ = self.driver.execute_query(cypher.load("trace_conditions"),

@@ -24,10 +24,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
-
 from ..traces.identity import normalise_text
-from .base import Loader, SourceFileError, SourceRelease
+from .base import Loader, SourceFileError, SourceRelease, open_parquet
 
 SOURCE = "tahoe-100m"
 FILES = {
@@ -88,14 +86,7 @@ def _yes(value: Any) -> bool | None:
 def _rows(path: Path, columns: tuple[str, ...]):
     """(line, row) pairs of a parquet file, line = row number + 1 (the header is line 1 in
     the CSV view people export these tables to)."""
-    try:
-        handle = pq.ParquetFile(path)
-    except Exception as exc:  # pyarrow raises several types for a file that is not parquet
-        raise SourceFileError(f"{path}: not a parquet file ({exc})") from exc
-    missing = [c for c in columns if c not in handle.schema_arrow.names]
-    if missing:
-        raise SourceFileError(f"{path}: not a Tahoe {path.name}: missing column(s) "
-                              f"{', '.join(missing)}")
+    handle = open_parquet(path, columns, f"Tahoe {path.name}")
     line = 1
     for batch in handle.iter_batches(batch_size=10_000, columns=list(columns)):
         for row in batch.to_pylist():
