@@ -53,10 +53,10 @@ def tahoe(source: Path) -> None:
     keep = drugs[drugs["drug"].str.strip().isin(DRUGS)]
     assert len(keep) == len(DRUGS), set(DRUGS) - set(keep["drug"].str.strip())
     (OUT / "tahoe").mkdir(parents=True, exist_ok=True)
-    keep.to_parquet(OUT / "tahoe" / "drug_metadata.parquet", index=False)
+    keep.to_parquet(OUT / "tahoe" / "drug_metadata.demo.parquet", index=False)
     cells = pd.read_parquet(source / "cell_line_metadata.parquet")
     cells[cells["cell_name"].isin(CELL_LINES)].to_parquet(
-        OUT / "tahoe" / "cell_line_metadata.parquet", index=False)
+        OUT / "tahoe" / "cell_line_metadata.demo.parquet", index=False)
 
 
 def primekg(targets: dict[str, list[str]]) -> None:
@@ -122,7 +122,7 @@ def de() -> None:
 def main() -> None:
     source = Path(sys.argv[1] if len(sys.argv) > 1 else "../shared/data/tahoe")
     tahoe(source)
-    drugs = pd.read_parquet(OUT / "tahoe" / "drug_metadata.parquet")
+    drugs = pd.read_parquet(OUT / "tahoe" / "drug_metadata.demo.parquet")
     targets = {d.strip(): [t.strip() for t in str(v).split(",")]
                for d, v in zip(drugs["drug"], drugs["targets"])}
     primekg(targets)

@@ -8,6 +8,7 @@ instead; it will be wiped between tests.
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from neo4j import Driver, GraphDatabase
 
 from vctrace import cypher
 from vctrace.kg.schema import init_schema
-from vctrace.kg.server import LocalNeo4j, free_port
+from vctrace.kg.server import LocalNeo4j, ServerError, free_port
 from vctrace.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,10 +65,17 @@ def neo4j_server(tmp_path_factory) -> Neo4jServer:
         password = os.environ.get("VCTRACE_TEST_NEO4J_PASSWORD", "")
     else:
         settings = Settings()
-        local = LocalNeo4j(root=tmp_path_factory.mktemp("neo4j"), lib_dir=settings.lib_dir,
-                           port=free_port(), version=settings.neo4j_version, heap="768m",
-                           pagecache="256m", start_timeout_s=180)
-        local.start()
+        for attempt in (1, 2):  # a second try on a fresh port if the first was taken meanwhile
+            local = LocalNeo4j(root=tmp_path_factory.mktemp("neo4j"), lib_dir=settings.lib_dir,
+                               port=free_port(), version=settings.neo4j_version, heap="768m",
+                               pagecache="256m", start_timeout_s=180)
+            try:
+                local.start()
+                break
+            except ServerError as exc:
+                if attempt == 2:
+                    raise
+                warnings.warn(f"test Neo4j did not start, trying again: {exc}")
         uri, user, password = local.uri, "neo4j", local.password()
     driver = GraphDatabase.driver(uri, auth=(user, password), notifications_min_severity="OFF")
     init_schema(driver)

@@ -481,7 +481,8 @@ def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
 
 
 DEMO_KNOWLEDGE = (  # (loader, files under examples/knowledge), loaded in this order
-    ("tahoe-metadata", ("tahoe/drug_metadata.parquet", "tahoe/cell_line_metadata.parquet")),
+    ("tahoe-metadata", ("tahoe/drug_metadata.demo.parquet",
+                        "tahoe/cell_line_metadata.demo.parquet")),
     ("primekg", ("primekg/kg.csv",)),
     ("hgnc", ("hgnc/hgnc_complete_set.txt",)),
     ("tahoe-de", ("tahoe_de/demo_de_SYNTHETIC.parquet",)),

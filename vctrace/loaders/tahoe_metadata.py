@@ -86,7 +86,7 @@ def _yes(value: Any) -> bool | None:
 def _rows(path: Path, columns: tuple[str, ...]):
     """(line, row) pairs of a parquet file, line = row number + 1 (the header is line 1 in
     the CSV view people export these tables to)."""
-    handle = open_parquet(path, columns, f"Tahoe {path.name}")
+    handle = open_parquet(path, columns, f"Tahoe {_table(path)}")
     line = 1
     for batch in handle.iter_batches(batch_size=10_000, columns=list(columns)):
         for row in batch.to_pylist():
@@ -119,7 +119,7 @@ class TahoeMetadataLoader(Loader):
 
     def _genes(self, path: Path, release: SourceRelease) -> None:
         rows = []
-        for line, row in _rows(path, FILES[path.name]):
+        for line, row in _rows(path, FILES[_table(path)]):
             release.rows_read += 1
             symbol = _text(row["gene_symbol"])
             if symbol is None or not _SYMBOL.match(symbol):
@@ -132,7 +132,7 @@ class TahoeMetadataLoader(Loader):
 
     def _drugs(self, path: Path, release: SourceRelease) -> None:
         rows = []
-        for line, row in _rows(path, FILES[path.name]):
+        for line, row in _rows(path, FILES[_table(path)]):
             release.rows_read += 1
             name = _text(row["drug"])
             if name is None:
@@ -162,7 +162,7 @@ class TahoeMetadataLoader(Loader):
 
     def _cell_lines(self, path: Path, release: SourceRelease) -> None:
         rows = []
-        for line, row in _rows(path, FILES[path.name]):
+        for line, row in _rows(path, FILES[_table(path)]):
             release.rows_read += 1
             name = _text(row["cell_name"])
             if name is None:
@@ -189,7 +189,7 @@ class TahoeMetadataLoader(Loader):
 
     def _conditions(self, path: Path, release: SourceRelease) -> None:
         rows = []
-        for line, row in _rows(path, FILES[path.name]):
+        for line, row in _rows(path, FILES[_table(path)]):
             release.rows_read += 1
             drug, cell = _text(row["drug"]), _text(row["cell_name"])
             conc = row["conc"]
@@ -205,14 +205,21 @@ class TahoeMetadataLoader(Loader):
         release.rows_loaded += len(rows)
 
 
+def _table(path: Path) -> str | None:
+    """Which Tahoe table a file holds, by name: ``drug_metadata.parquet``, or a variant such
+    as ``drug_metadata.demo.parquet`` (a subset kept under a name of its own)."""
+    name = f"{path.name.split('.')[0]}.parquet"
+    return name if name in FILES and path.suffix == ".parquet" else None
+
+
 def _resolve(paths: list[Path]) -> dict[str, Path]:
     """Known Tahoe metadata files among ``paths`` (files, or folders holding them)."""
     found: dict[str, Path] = {}
     for path in paths:
         if path.is_dir():
-            found.update({p.name: p for p in sorted(path.iterdir()) if p.name in FILES})
-        elif path.name in FILES:
-            found[path.name] = path
+            found.update({_table(p): p for p in sorted(path.iterdir()) if _table(p)})
+        elif _table(path):
+            found[_table(path)] = path
         elif not path.exists():
             raise SourceFileError(f"{path}: no such file or folder")
         else:
