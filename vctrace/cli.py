@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from collections import Counter
@@ -477,6 +478,81 @@ def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+# ---------------------------------------------------------------- queries
+
+
+def _param(text: str) -> tuple[str, Any]:
+    name, sep, value = text.partition("=")
+    if not sep or not name.isidentifier():
+        raise argparse.ArgumentTypeError(f"--param wants name=value, got {text!r}")
+    try:
+        return name, json.loads(value)  # numbers, booleans, lists, quoted strings
+    except json.JSONDecodeError:
+        return name, value
+
+
+def _print_rows(keys: list[str], rows: list[list[Any]], fmt: str) -> None:
+    import csv
+    if fmt == "json":
+        print(json.dumps([dict(zip(keys, row)) for row in rows], indent=2, ensure_ascii=False,
+                         default=str))
+        return
+    if fmt == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(keys)
+        writer.writerows([json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list))
+                          else v for v in row] for row in rows)
+        return
+    cells = [[str(k) for k in keys]] + [[_cell(v) for v in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(keys))]
+    for n, row in enumerate(cells):
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
+        if n == 0:
+            print("  ".join("-" * w for w in widths))
+    print(f"({len(rows)} row{'s' if len(rows) != 1 else ''})", file=sys.stderr)
+
+
+def _cell(value: Any, width: int = 60) -> str:
+    text = "" if value is None else (json.dumps(value, ensure_ascii=False, default=str)
+                                     if isinstance(value, (dict, list)) else str(value))
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def _run_query(text: str, params: dict[str, Any], settings: Settings, fmt: str) -> int:
+    from .kg.connection import driver_for
+    from .kg.read_only import QueryRefused, run_read_only
+
+    with driver_for(settings) as driver:
+        try:
+            keys, rows = run_read_only(driver, text, params, database=settings.neo4j_database)
+        except QueryRefused as exc:
+            _err(f"query refused: {exc}")
+            return EXIT_INVALID
+    _print_rows(keys, rows, fmt)
+    return EXIT_OK
+
+
+def cmd_cypher(args: argparse.Namespace, settings: Settings) -> int:
+    return _run_query(args.query, dict(args.param or []), settings, args.format)
+
+
+def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
+    from . import cypher
+    if args.name is None:
+        for name, about in cypher.library().items():
+            print(f"{name:<28}{about}")
+        return EXIT_OK
+    try:
+        text = cypher.library_query(args.name)
+    except cypher.UnknownQuery:
+        _err(f"no query named {args.name!r}; `vctrace query` lists them")
+        return EXIT_UNUSABLE
+    params = dict(args.param or [])
+    for name in re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", text):
+        params.setdefault(name, None)  # optional parameters default to null
+    return _run_query(text, params, settings, args.format)
+
+
 # ---------------------------------------------------------------- demo
 
 
@@ -638,6 +714,24 @@ def build_parser() -> argparse.ArgumentParser:
                    help="re-index every entity and ground every mention again")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(func=cmd_ground)
+
+    p = sub.add_parser("query", help="run a named query of the library (no NAME: list them)",
+                       description="Run a named, parameterised query from vctrace/cypher/"
+                       "library (read-only). Without NAME, list the queries.")
+    p.add_argument("name", nargs="?", metavar="NAME")
+    p.add_argument("--param", action="append", type=_param, metavar="NAME=VALUE",
+                   help="a query parameter (repeatable); values are read as JSON when they "
+                   "parse, else as text")
+    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    p.set_defaults(func=cmd_query)
+
+    p = sub.add_parser("cypher", help="run ad-hoc Cypher, read-only",
+                       description="Run a Cypher query in a read-only transaction: writes are "
+                       "refused by the database. Exit 1 when the database refuses the query.")
+    p.add_argument("query", metavar="QUERY")
+    p.add_argument("--param", action="append", type=_param, metavar="NAME=VALUE")
+    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    p.set_defaults(func=cmd_cypher)
 
     p = sub.add_parser("sources", help="list the knowledge loads recorded",
                        description="List every recorded load (source release) with counts.")

@@ -35,3 +35,22 @@ def names() -> list[str]:
     """Every query name in the library."""
     return sorted(p.name[:-len(".cypher")] for p in resources.files(__name__).iterdir()
                   if p.name.endswith(".cypher"))
+
+
+def library() -> dict[str, str]:
+    """The named queries users run with ``vctrace query NAME``: name -> first comment line."""
+    folder = resources.files(__name__).joinpath("library")
+    out = {}
+    for item in sorted(folder.iterdir(), key=lambda p: p.name):
+        if item.name.endswith(".cypher"):
+            first = item.read_text(encoding="utf-8").splitlines()[0]
+            out[item.name[:-len(".cypher")]] = first.lstrip("/ ").strip()
+    return out
+
+
+def library_query(name: str) -> str:
+    """The text of library query ``name``."""
+    if name not in library():
+        raise UnknownQuery(name)
+    return resources.files(__name__).joinpath("library", f"{name}.cypher") \
+        .read_text(encoding="utf-8")
