@@ -622,6 +622,14 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 # ---------------------------------------------------------------- parser
 
 
+def _query_options(p: argparse.ArgumentParser) -> None:
+    """--param and --format, shared by `query` and `cypher`."""
+    p.add_argument("--param", action="append", type=_param, metavar="NAME=VALUE",
+                   help="a query parameter (repeatable); values are read as JSON when they "
+                   "parse, else as text")
+    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="vctrace",
@@ -719,18 +727,14 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Run a named, parameterised query from vctrace/cypher/"
                        "library (read-only). Without NAME, list the queries.")
     p.add_argument("name", nargs="?", metavar="NAME")
-    p.add_argument("--param", action="append", type=_param, metavar="NAME=VALUE",
-                   help="a query parameter (repeatable); values are read as JSON when they "
-                   "parse, else as text")
-    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    _query_options(p)
     p.set_defaults(func=cmd_query)
 
     p = sub.add_parser("cypher", help="run ad-hoc Cypher, read-only",
                        description="Run a Cypher query in a read-only transaction: writes are "
                        "refused by the database. Exit 1 when the database refuses the query.")
     p.add_argument("query", metavar="QUERY")
-    p.add_argument("--param", action="append", type=_param, metavar="NAME=VALUE")
-    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    _query_options(p)
     p.set_defaults(func=cmd_cypher)
 
     p = sub.add_parser("sources", help="list the knowledge loads recorded",
