@@ -1,0 +1,3 @@
+// Update properties of a run (progress of a verifier, status).
+MATCH (r:VerificationRun {key: $run})
+SET r += $props

@@ -1,0 +1,271 @@
+"""Batch verification runs: judge each distinct claim once, store verdicts, resume after a kill.
+
+A run is a ``(:VerificationRun {key})`` node holding its parameters, the verifiers and their
+versions, the traces it covers (``COVERS``, fixed when the run is created) and the source
+releases loaded then (``USED_SOURCE``). For each verifier the engine asks the graph which
+subjects (claims of the declared primitives, or traces) of the run have no verdict from that
+verifier yet, and works through them in batches: one query for the subjects' rows, the
+verifier's own set-based evidence queries, one write transaction for the batch's verdicts.
+
+Resuming is the same code path: verdict keys are content hashes of (run, verifier, subject,
+part) and written with MERGE, and a batch is written in one transaction, so after a kill (or a
+Neo4j restart) the pending query returns exactly the subjects whose verdicts were not committed.
+Verifiers are deterministic functions of the graph, so the resumed run ends with the verdicts an
+uninterrupted run gives.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Callable, Iterable
+
+from neo4j import Driver
+
+from .. import cypher
+from ..traces.identity import normalise_text
+from .base import ClaimRow, Mention, Status, TraceRow, Verdict, Verifier, get
+
+DEFAULT_VERIFIERS = ("structure", "grounding", "dti-kg", "de", "pathway")
+
+
+class RunError(ValueError):
+    """A run cannot be created or resumed as asked (the message says why)."""
+
+
+@dataclass
+class TraceFilter:
+    """Which traces a run covers; ``None`` fields match anything. Names are matched in their
+    normalised form (case-folded); ``traces`` holds trace keys or trace ids."""
+
+    drug: str | None = None
+    cell_line: str | None = None
+    traces: list[str] | None = None
+
+    @classmethod
+    def parse(cls, items: Iterable[str]) -> "TraceFilter":
+        """From ``field=value`` items (``drug=…``, ``cell_line=…``, ``trace=…``; ``trace`` may
+        repeat); anything else raises ``RunError``."""
+        out = cls()
+        for item in items:
+            name, sep, value = item.partition("=")
+            name = name.strip().replace("-", "_")
+            if not sep or not value.strip():
+                raise RunError(f"trace filter {item!r}: expected FIELD=VALUE")
+            if name == "drug":
+                out.drug = normalise_text(value)
+            elif name == "cell_line":
+                out.cell_line = normalise_text(value)
+            elif name in ("trace", "traces"):
+                out.traces = (out.traces or []) + [v.strip() for v in value.split(",")]
+            else:
+                raise RunError(f"trace filter {item!r}: field must be drug, cell_line or trace")
+        return out
+
+    def params(self) -> dict[str, Any]:
+        return {"drug": self.drug, "cell_line": self.cell_line,
+                "traces": sorted(self.traces) if self.traces else None}
+
+
+@dataclass
+class VerifierProgress:
+    name: str
+    subjects: int = 0           # judged in this invocation
+    already_done: int = 0       # judged by an earlier attempt of the same run (not counted above)
+    verdicts: int = 0
+    seconds: float = 0.0
+
+
+@dataclass
+class RunResult:
+    run: str
+    resumed: bool
+    traces: int
+    verifiers: list[VerifierProgress] = field(default_factory=list)
+    seconds: float = 0.0
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+def verdict_key(run: str, verifier: str, subject: str, part: str | None) -> str:
+    digest = hashlib.sha256(f"{run}\x1f{verifier}\x1f{subject}\x1f{part or ''}".encode())
+    return "v-" + digest.hexdigest()[:32]
+
+
+def fingerprint(verifiers: list[Verifier], trace_filter: TraceFilter) -> str:
+    """What makes two runs the same job: verifiers, versions, parameters and the filter."""
+    payload = {"verifiers": [v.record() for v in verifiers], "filter": trace_filter.params()}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()) \
+        .hexdigest()[:16]
+
+
+def find_runs(driver: Driver, database: str = "neo4j",
+              fingerprint_: str | None = None) -> list[dict[str, Any]]:
+    """Stored runs, newest first."""
+    records, _, _ = driver.execute_query(cypher.load("find_runs"), fingerprint=fingerprint_,
+                                         database_=database, routing_="r")
+    return [r["run"] for r in records]
+
+
+def get_run(driver: Driver, run: str, database: str = "neo4j") -> dict[str, Any]:
+    for record in find_runs(driver, database):
+        if record["key"] == run:
+            return record
+    raise RunError(f"no verification run named {run!r} (vctrace verify --list shows them)")
+
+
+def _claim_rows(driver: Driver, database: str, keys: list[str]) -> list[ClaimRow]:
+    records, _, _ = driver.execute_query(cypher.load("claim_rows"), keys=keys,
+                                         database_=database, routing_="r")
+    rows = []
+    for r in records:
+        mentions = [Mention(m["role"], m["text"], [e for e in m["entities"] if e["label"]])
+                    for m in r["mentions"]]
+        rows.append(ClaimRow(r["key"], r["primitive"], json.loads(r["args_json"] or "{}"),
+                             r["drug"], r["cell_line"], mentions))
+    return rows
+
+
+def _trace_rows(driver: Driver, database: str, keys: list[str]) -> list[TraceRow]:
+    records, _, _ = driver.execute_query(cypher.load("trace_rows"), keys=keys,
+                                         database_=database, routing_="r")
+    return [TraceRow(r["key"], json.loads(r["findings_json"] or "[]")) for r in records]
+
+
+def _complete(subjects: list[Any], verdicts: list[Verdict], verifier: Verifier) -> list[Verdict]:
+    """Every subject gets at least one verdict: a verifier that skipped one is an error, stored
+    as such (so a run never silently leaves a claim unjudged, and resuming stays exact)."""
+    judged = {v.subject for v in verdicts}
+    for subject in subjects:
+        if subject.key not in judged:
+            verdicts.append(Verdict(subject.key, Status.ERROR, "verifier_returned_nothing",
+                                    evidence={"verifier": verifier.name}))
+    return verdicts
+
+
+def _store(driver: Driver, database: str, run: str, verifier: Verifier,
+           verdicts: list[Verdict]) -> None:
+    rows = []
+    for v in verdicts:
+        row = v.row()
+        row["key"] = verdict_key(run, verifier.name, v.subject, v.part)
+        rows.append(row)
+    label = "Trace" if verifier.subject == "trace" else "Claim"
+    driver.execute_query(cypher.load("merge_verdicts").replace("$$LABEL$$", label), rows=rows,
+                         run=run, verifier=verifier.name, version=verifier.version,
+                         database_=database)
+
+
+def _pending(driver: Driver, database: str, run: str, verifier: Verifier) -> list[str]:
+    if verifier.subject == "trace":
+        records, _, _ = driver.execute_query(cypher.load("pending_traces"), run=run,
+                                             verifier=verifier.name, database_=database)
+    else:
+        records, _, _ = driver.execute_query(cypher.load("pending_claims"), run=run,
+                                             verifier=verifier.name,
+                                             primitives=list(verifier.primitives),
+                                             database_=database)
+    return [r["key"] for r in records]
+
+
+def _count_verdicts(driver: Driver, database: str, run: str) -> dict[str, dict[str, int]]:
+    records, _, _ = driver.execute_query(
+        "MATCH (v:Verdict {run: $run}) RETURN v.verifier AS verifier, v.status AS status, "
+        "count(*) AS n", run=run, database_=database, routing_="r")
+    counts: dict[str, dict[str, int]] = {}
+    for r in records:
+        counts.setdefault(r["verifier"], {})[r["status"]] = r["n"]
+    return counts
+
+
+def _open_run(driver: Driver, database: str, verifiers: list[Verifier],
+              trace_filter: TraceFilter, run_name: str | None,
+              batch_size: int) -> tuple[str, bool, int]:
+    """The run to work on: the named one (resumed if it exists with the same fingerprint), or
+    without a name the newest unfinished run with the same fingerprint, or a new one."""
+    fp = fingerprint(verifiers, trace_filter)
+    existing = find_runs(driver, database)
+    if run_name:
+        same = [r for r in existing if r["key"] == run_name]
+        if same:
+            if same[0]["fingerprint"] != fp:
+                raise RunError(
+                    f"run {run_name!r} exists with other verifiers, versions, parameters or "
+                    "filter; choose another --run-name")
+            return run_name, True, same[0]["traces"]
+    else:
+        unfinished = [r for r in existing if r["fingerprint"] == fp and r["status"] != "complete"]
+        if unfinished:
+            return unfinished[0]["key"], True, unfinished[0]["traces"]
+        run_name = "run-" + datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+        taken = {r["key"] for r in existing}
+        base, n = run_name, 1
+        while run_name in taken:
+            n += 1
+            run_name = f"{base}-{n}"
+    props = {"key": run_name, "fingerprint": fp, "batch_size": batch_size,
+             "filter_json": json.dumps(trace_filter.params(), sort_keys=True),
+             "verifiers_json": json.dumps([v.record() for v in verifiers], sort_keys=True,
+                                          default=str),
+             "verifier_names": [v.name for v in verifiers]}
+    records, _, _ = driver.execute_query(cypher.load("create_run"), props=props,
+                                         database_=database, **trace_filter.params())
+    return run_name, False, records[0]["traces"]
+
+
+def verify(driver: Driver, verifiers: list[Verifier], *, database: str = "neo4j",
+           trace_filter: TraceFilter | None = None, run_name: str | None = None,
+           batch_size: int = 1000,
+           progress: Callable[[str, int], Any] | None = None) -> RunResult:
+    """Run (or resume) a verification job; see the module docstring.
+
+    ``progress(verifier_name, total)`` may return an object with ``update(n)`` and ``close()``
+    (a tqdm bar, say) that is advanced as batches are stored.
+    """
+    started = time.perf_counter()
+    trace_filter = trace_filter or TraceFilter()
+    run, resumed, traces = _open_run(driver, database, verifiers, trace_filter, run_name,
+                                     batch_size)
+    result = RunResult(run=run, resumed=resumed, traces=traces)
+    attempts = int(get_run(driver, run, database).get("attempts") or 0) + 1
+    driver.execute_query(cypher.load("update_run"), run=run,
+                         props={"status": "running", "attempts": attempts}, database_=database)
+    for verifier in verifiers:
+        t0 = time.perf_counter()
+        done = VerifierProgress(verifier.name)
+        keys = _pending(driver, database, run, verifier)
+        bar = progress(verifier.name, len(keys)) if progress else None
+        for start in range(0, len(keys), batch_size):
+            chunk = keys[start:start + batch_size]
+            rows = (_trace_rows if verifier.subject == "trace" else _claim_rows)(
+                driver, database, chunk)
+            verdicts = _complete(rows, verifier.judge(rows), verifier)
+            _store(driver, database, run, verifier, verdicts)
+            done.subjects += len(chunk)
+            done.verdicts += len(verdicts)
+            if bar is not None:
+                bar.update(len(chunk))
+        if bar is not None:
+            bar.close()
+        done.seconds = time.perf_counter() - t0
+        result.verifiers.append(done)
+    result.seconds = time.perf_counter() - started
+    result.counts = _count_verdicts(driver, database, run)
+    previous = get_run(driver, run, database)
+    timings = json.loads(previous.get("timings_json") or "{}")
+    for v in result.verifiers:
+        timings[v.name] = round(timings.get(v.name, 0.0) + v.seconds, 3)
+    timings["total"] = round(timings.get("total", 0.0) + result.seconds, 3)
+    driver.execute_query(cypher.load("finish_run"), run=run, props={
+        "status": "complete", "counts_json": json.dumps(result.counts, sort_keys=True),
+        "timings_json": json.dumps(timings, sort_keys=True)}, database_=database)
+    return result
+
+
+def build_verifiers(driver: Driver, names: Iterable[str], *, database: str = "neo4j",
+                    params: dict[str, dict[str, Any]] | None = None) -> list[Verifier]:
+    """Instances of the named verifiers with their parameters (name -> {param: value})."""
+    params = params or {}
+    return [get(name)(driver, database, **params.get(name, {})) for name in names]

@@ -1,0 +1,36 @@
+"""``grounding``: which entity arguments of each claim resolve to knowledge-graph entities
+(``vctrace ground`` links them). A quality check, not a truth check: it tells which claims a
+truth verifier could look up at all."""
+
+from __future__ import annotations
+
+from ..traces import primitives
+from .base import ClaimRow, Status, Verdict, Verifier
+
+
+class GroundingVerifier(Verifier):
+    name = "grounding"
+    version = "1"
+    description = "entity arguments grounded to KG entities (score: share grounded)"
+    primitives = tuple(primitives.REGISTRY)
+    checks_truth = False
+
+    def judge(self, subjects: list[ClaimRow]) -> list[Verdict]:
+        verdicts = []
+        for claim in subjects:
+            mentions = [{"role": m.role, "text": m.text, "entities": m.entities}
+                        for m in claim.mentions]
+            if not mentions:
+                verdicts.append(Verdict(claim.key, Status.SUPPORTED, "no_entity_arguments"))
+                continue
+            grounded = sum(1 for m in claim.mentions if m.entities)
+            ungrounded = sorted(m.text for m in claim.mentions if not m.entities)
+            score = grounded / len(mentions)
+            evidence = {"mentions": mentions, "ungrounded": ungrounded}
+            if ungrounded:
+                verdicts.append(Verdict(claim.key, Status.UNVERIFIABLE, "ungrounded_entities",
+                                        score, evidence=evidence))
+            else:
+                verdicts.append(Verdict(claim.key, Status.SUPPORTED, "all_grounded", score,
+                                        evidence=evidence))
+        return verdicts
