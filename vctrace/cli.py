@@ -746,6 +746,9 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Start the local Neo4j (or use VCTRACE_NEO4J_URI), ingest "
                        "the bundled example traces for Tahoe-100M drugs and print a summary.")
     p.set_defaults(func=cmd_demo)
+
+    from .cli_verify import add_commands
+    add_commands(sub)
     return parser
 
 

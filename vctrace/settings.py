@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     pagecache: str = "1g"
     start_timeout_s: float = 120.0
     batch_size: int = Field(500, ge=1, description="traces per write transaction")
+    boltz_executable: str = Field("boltz", description="the `boltz` program (its own venv)")
+    boltz_cache: str | None = Field(None, description="Boltz weights folder (--cache)")
+    boltz_devices: int = 1
+    boltz_accelerator: str = "gpu"
+    boltz_msa: str = Field("empty", description='"empty" or a folder of <gene>.a3m files')
+    boltz_fasta: str | None = Field(None, description="UniProt FASTA of target proteins")
 
     @property
     def uses_local_server(self) -> bool:
