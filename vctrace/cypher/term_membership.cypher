@@ -8,7 +8,8 @@ MATCH (t:$$LABEL$$ {key: p.term})
 MATCH (g:Gene {key: p.gene})
 OPTIONAL MATCH (g)-[m:$$REL$$]-(a:$$LABEL$$)
 WHERE a = t OR EXISTS { (a)-[:IS_A*1..12]->(t) }
-WITH p, t, g, collect(DISTINCT {term: a.key, name: a.name, release: m.release}) AS hits
+WITH p, t, g, collect(DISTINCT CASE WHEN a IS NULL THEN null ELSE
+  {term: a.key, name: a.name, release: m.release} END) AS hits
 RETURN p.gene AS gene, p.term AS term, t.name AS term_name, hits[..5] AS hits,
        COUNT { (g)-[:$$REL$$]-() } AS gene_annotations,
        COUNT { (t)-[:$$REL$$]-() } AS term_members

@@ -1,0 +1,143 @@
+"""Verifiers, runs, metrics, refinement, export, report and audit on a knowledge set and
+traces with known right and wrong claims (tests/verify_fixtures.py)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from vctrace.verifiers.engine import DEFAULT_VERIFIERS, TraceFilter, build_verifiers, verify
+from vctrace.verifiers import metrics
+
+from verify_fixtures import load_knowledge_and_traces
+
+
+@pytest.fixture
+def kb(neo4j, tmp_path):
+    load_knowledge_and_traces(neo4j.driver, tmp_path)
+    return neo4j
+
+
+def run_all(driver, name="r1", **kw):
+    verifiers = build_verifiers(driver, DEFAULT_VERIFIERS, params=kw.pop("params", None))
+    return verify(driver, verifiers, run_name=name, **kw)
+
+
+def verdicts(driver, run, verifier=None):
+    """{(primitive or 'trace', claim args or trace id, part): (status, reason, score, evidence)}"""
+    records, _, _ = driver.execute_query(
+        "MATCH (v:Verdict {run: $run})-[:JUDGES]->(s) "
+        "WHERE $verifier IS NULL OR v.verifier = $verifier "
+        "RETURN v.verifier AS verifier, coalesce(s.primitive, 'trace') AS primitive, "
+        "coalesce(s.args_json, s.trace_id) AS subject, v.part AS part, v.status AS status, "
+        "v.reason AS reason, v.score AS score, v.evidence_json AS evidence",
+        run=run, verifier=verifier)
+    out = {}
+    for r in records:
+        key = (r["verifier"], r["primitive"], r["subject"], r["part"])
+        assert key not in out, f"duplicate verdict {key}"
+        out[key] = (r["status"], r["reason"], r["score"], json.loads(r["evidence"]))
+    return out
+
+
+def find(vs, verifier, primitive, **args):
+    """The verdicts of ``verifier`` on the claim whose arguments include ``args``."""
+    hits = {k[3]: v for k, v in vs.items() if k[0] == verifier and k[1] == primitive
+            and all(json.loads(k[2]).get(a) == x for a, x in args.items())}
+    assert hits, f"no {verifier} verdict on {primitive} {args}"
+    return hits
+
+
+def test_known_right_and_wrong_claims_get_the_expected_verdicts(kb):
+    result = run_all(kb.driver)
+    assert result.traces == 2 and not result.resumed
+    vs = verdicts(kb.driver, "r1")
+    # dti-kg: curated target, wrong target (closed per drug), ungroundable target, PPI
+    right = find(vs, "dti-kg", "binds_to", actor="trametinib", target="map2k1")[None]
+    assert right[:3] == ("supported", "curated_target", 1.0)
+    assert {"primekg_target", "tahoe_target"} <= set(right[3]["kinds"])
+    wrong = find(vs, "dti-kg", "binds_to", actor="trametinib", target="egfr")[None]
+    assert wrong[:3] == ("refuted", "not_a_curated_target", 0.0)
+    assert "MAP2K1" in wrong[3]["curated_targets"] and "EGFR" not in wrong[3]["curated_targets"]
+    assert find(vs, "dti-kg", "binds_to", target="foobarin")[None][:2] == \
+        ("unverifiable", "ungrounded_entities")
+    ppi = find(vs, "dti-kg", "binds_to", actor="map2k1", target="mapk1")[None]
+    assert ppi[:2] == ("supported", "ppi_edge") and ppi[3]["edges"]
+    # de: one verdict per gene
+    de = find(vs, "de", "regulates_expression", gene_list=["ccnd1", "dusp6", "etv5",
+                                                            "fakegene1", "spry4", "xist"])
+    assert {g: v[:2] for g, v in de.items()} == {
+        "DUSP6": ("supported", "observed"), "SPRY4": ("refuted", "opposite_direction"),
+        "ETV5": ("refuted", "not_de"), "CCND1": ("refuted", "not_de"),
+        "XIST": ("unverifiable", "not_measured"), "FAKEGENE1": ("unverifiable", "not_measured")}
+    assert de["DUSP6"][2] == -3.0  # the strongest of the two concentrations is the evidence
+    assert {c["concentration"] for c in de["DUSP6"][3]["calls"]} == {0.5, 5.0}
+    assert de["SPRY4"][2] == 2.5 and de["XIST"][3]["tested_in"] == []
+    # pathway: membership, localisation (right and wrong), drug target in pathway
+    assert find(vs, "pathway", "participates_in", entity="map2k1")[None][:2] == \
+        ("supported", "annotated")
+    assert find(vs, "pathway", "localises_to", entity="map2k1")[None][:2] == \
+        ("supported", "annotated")
+    assert find(vs, "pathway", "localises_to", entity="parp1")[None][:2] == \
+        ("refuted", "not_annotated")
+    activity = find(vs, "pathway", "modulates_pathway_activity")[None]
+    assert activity[:2] == ("supported", "drug_target_in_pathway")
+    assert activity[3]["members_targeted"][0]["gene"] == "MAP2K1"
+    # structure and grounding
+    assert {k[2]: v[0] for k, v in vs.items() if k[0] == "structure"} == {
+        "right-trametinib-c32": "supported", "wrong-trametinib-c32": "supported"}
+    grounding = find(vs, "grounding", "binds_to", target="foobarin")[None]
+    assert grounding[0] == "unverifiable" and grounding[3]["ungrounded"] == ["FOOBARIN"]
+
+
+def test_each_distinct_claim_is_judged_once_and_shared(kb):
+    run_all(kb.driver)
+    records, _, _ = kb.driver.execute_query(
+        "MATCH (c:Claim {primitive: 'binds_to'})<-[:ASSERTS]-(a:Action) "
+        "WHERE c.args_json CONTAINS 'map2k1' AND c.args_json CONTAINS 'trametinib' "
+        "RETURN count(a) AS actions, COUNT { (c)<-[:JUDGES]-(:Verdict {verifier: 'dti-kg'}) } "
+        "AS verdicts")
+    assert [tuple(r.values()) for r in records] == [(2, 1)]
+
+
+def test_thresholds_are_parameters_and_loose_ones_are_refused(kb):
+    run_all(kb.driver, "loose", params={"de": {"t": 0.5}})
+    de = find(verdicts(kb.driver, "loose"), "de", "regulates_expression",
+              gene_list=["ccnd1", "dusp6", "etv5", "fakegene1", "spry4", "xist"])
+    assert de["CCND1"][:2] == ("supported", "observed")
+    run_all(kb.driver, "too-loose", params={"de": {"t": 0.2}})  # below the load's 0.5
+    de = find(verdicts(kb.driver, "too-loose"), "de", "regulates_expression",
+              gene_list=["ccnd1", "dusp6", "etv5", "fakegene1", "spry4", "xist"])
+    assert {v[:2] for v in de.values()} == {("error", "threshold_below_load_cutoff")}
+
+
+def test_metrics_follow_the_verdicts(kb):
+    run_all(kb.driver)
+    rows = {r["trace_id"]: r for r in metrics.trace_metrics(kb.driver, "r1")}
+    right, wrong = rows["right-trametinib-c32"], rows["wrong-trametinib-c32"]
+    assert right["validity"] == 1.0 and wrong["validity"] == 1.0
+    # right: n6 has DUSP6 supported, SPRY4/ETV5/CCND1 refuted; n7 has SPRY4 refuted
+    assert (right["de_supported"], right["de_refuted"]) == (1, 4)
+    assert right["de"] == pytest.approx(0.2)
+    assert right["dti"] == 1.0 and right["dti_judged"] == 1  # FOOBARIN is not judged
+    assert wrong["dti"] == pytest.approx(0.5) and wrong["dti_refuted"] == 1
+    run = metrics.run_metrics(list(rows.values()))
+    assert run["dti_excluded"] == pytest.approx(1 / 3)
+    assert run["de_refined"] == pytest.approx(2 / 3)  # n6 and n7 refined, wrong's n5 not
+    assert run["coverage_both"] == 1.0 and run["coverage_neither"] == 0.0
+    # verifiability: right has 8 claims besides set_context; FOOBARIN's binding and the
+    # phenotype (no phenotype verifier) are not judged
+    assert right["claims"] == 8 and right["judged"] == 6
+    assert right["verifiability"] == pytest.approx(6 / 8)
+
+
+def test_filter_limits_the_run(kb):
+    verifiers = build_verifiers(kb.driver, ["structure"])
+    result = verify(kb.driver, verifiers, trace_filter=TraceFilter.parse(
+        ["trace=wrong-trametinib-c32"]))
+    assert result.traces == 1 and result.counts == {"structure": {"supported": 1}}
+    assert verify(kb.driver, verifiers, trace_filter=TraceFilter.parse(
+        ["drug=TRAMETINIB", "cell_line=c32"])).traces == 2
+    with pytest.raises(ValueError, match="FIELD=VALUE"):
+        TraceFilter.parse(["drug"])

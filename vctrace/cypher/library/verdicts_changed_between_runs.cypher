@@ -1,0 +1,13 @@
+// Verdicts whose status differs between two runs (same verifier, subject and part), and the
+// traces affected. Parameters: run_a, run_b.
+MATCH (a:Verdict {run: $run_a})
+MATCH (b:Verdict {run: $run_b, verifier: a.verifier, subject: a.subject})
+WHERE coalesce(a.part, '') = coalesce(b.part, '') AND a.status <> b.status
+OPTIONAL MATCH (a)-[:JUDGES]->(s)
+WITH a, b, s,
+     CASE WHEN s:Trace THEN [s.key]
+          ELSE [(s)<-[:ASSERTS]-(:Action)<-[:HAS_ACTION]-(t:Trace) | t.key] END AS traces
+RETURN a.verifier AS verifier, a.subject AS subject, a.part AS part,
+       a.status AS status_a, a.reason AS reason_a, b.status AS status_b,
+       b.reason AS reason_b, size(traces) AS n_traces, traces[..5] AS traces
+ORDER BY verifier, subject, part
