@@ -614,7 +614,11 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         print(f"     {row['primitive']:<34}{row['actions']:>5} actions in {row['traces']} traces")
     print("   trace arguments grounded to knowledge-graph entities, per primitive and role:")
     print_report(report)
-    print("next, try:\n  vctrace show demo-trametinib-c32\n  vctrace ground\n"
+    from .cli_verify import demo_verification
+    run = demo_verification(settings)
+    print("next, try:\n  vctrace show demo-trametinib-c32\n  vctrace audit demo-trametinib-c32\n"
+          f"  vctrace query claims_refuted_by_verifier --param verifier=de\n"
+          f"  vctrace export {run} verified.jsonl\n"
           f"  vctrace validate {files[1]}\n  vctrace db stop")
     return EXIT_OK
 

@@ -36,13 +36,14 @@ def _verifier_params(args: argparse.Namespace, settings: Settings) -> dict[str, 
 
 
 def _resolve_run(driver, ref: str, database: str) -> str:
-    from .verifiers.engine import find_runs
+    """The run named ``ref`` ('latest': the newest); LookupError/RunError when there is none."""
+    from .verifiers.engine import find_runs, get_run
     if ref == "latest":
         runs = find_runs(driver, database)
         if not runs:
             raise LookupError("no verification runs yet (vctrace verify makes one)")
         return runs[0]["key"]
-    return ref
+    return get_run(driver, ref, database)["key"]
 
 
 def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
@@ -160,13 +161,12 @@ def _policy(args: argparse.Namespace):
 
 def cmd_refine(args: argparse.Namespace, settings: Settings) -> int:
     from .kg.connection import driver_for
-    from .verifiers.engine import RunError, get_run
+    from .verifiers.engine import RunError
     from .verifiers.refine import refine
 
     with driver_for(settings) as driver:
         try:
             run = _resolve_run(driver, args.run, settings.neo4j_database)
-            get_run(driver, run, settings.neo4j_database)
         except (RunError, LookupError) as exc:
             _err(str(exc))
             return EXIT_UNUSABLE
@@ -179,13 +179,12 @@ def cmd_refine(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     from .kg.connection import driver_for
-    from .verifiers.engine import RunError, get_run
+    from .verifiers.engine import RunError
     from .verifiers.refine import export, refine
 
     with driver_for(settings) as driver:
         try:
             run = _resolve_run(driver, args.run, settings.neo4j_database)
-            get_run(driver, run, settings.neo4j_database)
         except (RunError, LookupError) as exc:
             _err(str(exc))
             return EXIT_UNUSABLE
@@ -196,6 +195,34 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
           f"({counts['refined']:,} refined, {counts['discarded']:,} discarded"
           f"{'' if args.include_discarded else ' and left out'})", file=sys.stderr)
     return EXIT_OK
+
+
+def demo_verification(settings: Settings) -> str:
+    """Step 5 of `vctrace demo`: verify the demo traces, print the metrics, write the report
+    into $VCTRACE_HOME/reports. Returns the run's name."""
+    from .kg.connection import driver_for
+    from .verifiers.engine import DEFAULT_VERIFIERS, build_verifiers, verify
+    from .verifiers.report import LABELS, build_report, write_html, write_json
+
+    print("5. verifying every claim (" + ", ".join(DEFAULT_VERIFIERS) + "):")
+    with driver_for(settings) as driver:
+        result = verify(driver, build_verifiers(driver, DEFAULT_VERIFIERS,
+                                                database=settings.neo4j_database),
+                        database=settings.neo4j_database)
+        report = build_report(driver, result.run, settings.neo4j_database)
+    for name, counts in sorted(result.counts.items()):
+        print(f"   {name:<10}" + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
+    print("   metrics (the DE table is synthetic, so DE figures mean nothing here):")
+    for key in ("validity", "verifiability", "dti_score", "de_score", "dti_excluded",
+                "de_refined"):
+        value = report["metrics"][key]
+        print(f"     {LABELS[key]:<22}{'—' if value is None else f'{value:.3f}'}")
+    out = settings.home / "reports"
+    out.mkdir(parents=True, exist_ok=True)
+    write_json(report, out / f"{result.run}.report.json")
+    write_html(report, out / f"{result.run}.report.html")
+    print(f"   report with plots: {out / (result.run + '.report.html')}")
+    return result.run
 
 
 def _policy_options(p: argparse.ArgumentParser) -> None:
@@ -236,8 +263,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--boltz-msa", help="dti-boltz: 'empty' or a folder of <gene>.a3m")
     p.add_argument("--boltz-work-dir", type=Path, help="dti-boltz: where inputs and outputs "
                    "are written (default: a temporary folder)")
-    p.add_argument("--batch-size", type=int, default=1000, help="claims per batch "
-                   "(default 1000)")
+    p.add_argument("--batch-size", type=int, default=2000, help="claims per batch "
+                   "(default 2000)")
     p.add_argument("--list", action="store_true", help="list the runs and exit")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.add_argument("--format", choices=("text", "json"), default="text")

@@ -1,8 +1,10 @@
 // Per trace of a run: the counts its quality metrics are computed from (see
 // vctrace/verifiers/metrics.py for the definitions). $truth: the verifiers that judge truth.
+// Verdicts are reached from the claim (only verdicts have JUDGES edges): no :Verdict label, so
+// the planner cannot turn the lookup into a scan of the verdict index per claim.
 MATCH (:VerificationRun {key: $run})-[:COVERS]->(t:Trace)
 CALL (t) {
-  OPTIONAL MATCH (t)<-[:JUDGES]-(v:Verdict {run: $run, verifier: 'structure'})
+  OPTIONAL MATCH (t)<-[:JUDGES]-(v {run: $run, verifier: 'structure'})
   RETURN v.status AS structure
 }
 CALL (t) {
@@ -10,16 +12,16 @@ CALL (t) {
   WHERE a.primitive <> 'set_context'
   WITH DISTINCT c
   RETURN count(c) AS claims,
-         count(CASE WHEN EXISTS { (c)<-[:JUDGES]-(v:Verdict {run: $run})
+         count(CASE WHEN EXISTS { (c)<-[:JUDGES]-(v {run: $run})
                                   WHERE v.verifier IN $truth
                                     AND v.status IN ['supported', 'refuted'] }
                THEN 1 END) AS judged
 }
 CALL (t) {
   MATCH (t)-[:HAS_ACTION]->(a:Action {primitive: 'binds_to'})-[:ASSERTS]->(c:Claim)
-  OPTIONAL MATCH (c)<-[:JUDGES]-(b:Verdict {run: $run, verifier: 'dti-boltz'})
+  OPTIONAL MATCH (c)<-[:JUDGES]-(b {run: $run, verifier: 'dti-boltz'})
   WHERE b.score IS NOT NULL
-  OPTIONAL MATCH (c)<-[:JUDGES]-(k:Verdict {run: $run, verifier: 'dti-kg'})
+  OPTIONAL MATCH (c)<-[:JUDGES]-(k {run: $run, verifier: 'dti-kg'})
   WHERE k.reason IN ['curated_target', 'not_a_curated_target']
   WITH a, coalesce(b.score, k.score) AS value, coalesce(b.status, k.status) AS status
   RETURN avg(value) AS dti, count(value) AS dti_judged,
@@ -27,7 +29,7 @@ CALL (t) {
 }
 CALL (t) {
   MATCH (t)-[:HAS_ACTION]->(a:Action {primitive: 'regulates_expression'})-[:ASSERTS]->(c:Claim)
-  OPTIONAL MATCH (c)<-[:JUDGES]-(v:Verdict {run: $run, verifier: 'de'})
+  OPTIONAL MATCH (c)<-[:JUDGES]-(v {run: $run, verifier: 'de'})
   WITH a, count(CASE WHEN v.status = 'supported' THEN 1 END) AS up,
        count(CASE WHEN v.status = 'refuted' THEN 1 END) AS down
   RETURN sum(up) AS de_supported, sum(down) AS de_refuted, count(a) AS de_actions,

@@ -47,7 +47,7 @@ class Verdict:
     part: str | None = None      # e.g. the gene of a gene-list claim
 
     def row(self) -> dict[str, Any]:
-        """The parameter row that ``merge_verdicts.cypher`` stores."""
+        """The parameter row that ``create_verdicts.cypher`` stores."""
         return {"subject": self.subject, "part": self.part, "status": Status(self.status).value,
                 "reason": self.reason, "score": self.score, "threshold": self.threshold,
                 "evidence_json": json.dumps(self.evidence, sort_keys=True, default=str)}

@@ -7,9 +7,11 @@ subjects (claims of the declared primitives, or traces) of the run have no verdi
 verifier yet, and works through them in batches: one query for the subjects' rows, the
 verifier's own set-based evidence queries, one write transaction for the batch's verdicts.
 
-Resuming is the same code path: verdict keys are content hashes of (run, verifier, subject,
-part) and written with MERGE, and a batch is written in one transaction, so after a kill (or a
-Neo4j restart) the pending query returns exactly the subjects whose verdicts were not committed.
+Resuming is the same code path: a batch's verdicts are written in one transaction (on a writer
+thread, while the next batch is read and judged), and the pending subjects are those without a
+verdict of this run and verifier, so after a kill (or a Neo4j restart) exactly the subjects
+whose verdicts were not committed are judged again. Verdict keys are content hashes of (run,
+verifier, subject, part) under a unique constraint: a duplicate cannot be stored.
 Verifiers are deterministic functions of the graph, so the resumed run ends with the verdicts an
 uninterrupted run gives.
 """
@@ -18,6 +20,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import queue
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -77,6 +81,9 @@ class VerifierProgress:
     already_done: int = 0       # judged by an earlier attempt of the same run (not counted above)
     verdicts: int = 0
     seconds: float = 0.0
+    read_s: float = 0.0         # fetching the subjects' rows
+    judge_s: float = 0.0        # the verifier's evidence queries and decisions
+    write_s: float = 0.0        # storing verdicts (on the writer thread, overlapping the rest)
 
 
 @dataclass
@@ -153,21 +160,27 @@ def _store(driver: Driver, database: str, run: str, verifier: Verifier,
         row["key"] = verdict_key(run, verifier.name, v.subject, v.part)
         rows.append(row)
     label = "Trace" if verifier.subject == "trace" else "Claim"
-    driver.execute_query(cypher.load("merge_verdicts").replace("$$LABEL$$", label), rows=rows,
+    driver.execute_query(cypher.load("create_verdicts").replace("$$LABEL$$", label), rows=rows,
                          run=run, verifier=verifier.name, version=verifier.version,
                          database_=database)
 
 
-def _pending(driver: Driver, database: str, run: str, verifier: Verifier) -> list[str]:
+def _pending(driver: Driver, database: str, run: str, verifier: Verifier
+             ) -> tuple[list[str], int]:
+    """The subjects of the run that ``verifier`` has not judged yet (sorted), and how many
+    it has."""
     if verifier.subject == "trace":
         records, _, _ = driver.execute_query(cypher.load("pending_traces"), run=run,
-                                             verifier=verifier.name, database_=database)
+                                             database_=database, routing_="r")
     else:
         records, _, _ = driver.execute_query(cypher.load("pending_claims"), run=run,
-                                             verifier=verifier.name,
                                              primitives=list(verifier.primitives),
-                                             database_=database)
-    return [r["key"] for r in records]
+                                             database_=database, routing_="r")
+    judged, _, _ = driver.execute_query(cypher.load("judged_subjects"), run=run,
+                                        verifier=verifier.name, database_=database,
+                                        routing_="r")
+    done = {r["key"] for r in judged}
+    return sorted(r["key"] for r in records if r["key"] not in done), len(done)
 
 
 def _count_verdicts(driver: Driver, database: str, run: str) -> dict[str, dict[str, int]]:
@@ -215,9 +228,54 @@ def _open_run(driver: Driver, database: str, verifiers: list[Verifier],
     return run_name, False, records[0]["traces"]
 
 
+class _Writer:
+    """Stores verdict batches on a background thread while the next batch is read and judged
+    (one writer: Neo4j takes writes one transaction at a time anyway). A failed write is raised
+    in the caller at its next ``put`` or at ``close``."""
+
+    def __init__(self, driver: Driver, database: str, run: str):
+        self.driver, self.database, self.run = driver, database, run
+        self.queue: queue.Queue = queue.Queue(maxsize=2)
+        self.error: BaseException | None = None
+        self.seconds = 0.0
+        self.thread = threading.Thread(target=self._loop, name="vctrace-verdict-writer",
+                                       daemon=True)
+        self.thread.start()
+
+    def _loop(self) -> None:
+        while True:
+            item = self.queue.get()
+            if item is None:
+                return
+            if self.error is not None:
+                continue  # drain: nothing after a failed batch is written
+            verifier, verdicts, done = item
+            t0 = time.perf_counter()
+            try:
+                _store(self.driver, self.database, self.run, verifier, verdicts)
+                done()
+            except BaseException as exc:  # re-raised in the caller
+                self.error = exc
+            self.seconds += time.perf_counter() - t0
+
+    def put(self, verifier: Verifier, verdicts: list[Verdict], done: Callable[[], None]) -> None:
+        self._raise()
+        self.queue.put((verifier, verdicts, done))
+
+    def close(self) -> None:
+        """Wait until every queued batch is stored (also when the caller is failing)."""
+        self.queue.put(None)
+        self.thread.join()
+        self._raise()
+
+    def _raise(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+
 def verify(driver: Driver, verifiers: list[Verifier], *, database: str = "neo4j",
            trace_filter: TraceFilter | None = None, run_name: str | None = None,
-           batch_size: int = 1000,
+           batch_size: int = 2000,
            progress: Callable[[str, int], Any] | None = None) -> RunResult:
     """Run (or resume) a verification job; see the module docstring.
 
@@ -235,20 +293,31 @@ def verify(driver: Driver, verifiers: list[Verifier], *, database: str = "neo4j"
     for verifier in verifiers:
         t0 = time.perf_counter()
         done = VerifierProgress(verifier.name)
-        keys = _pending(driver, database, run, verifier)
+        keys, done.already_done = _pending(driver, database, run, verifier)
         bar = progress(verifier.name, len(keys)) if progress else None
-        for start in range(0, len(keys), batch_size):
-            chunk = keys[start:start + batch_size]
-            rows = (_trace_rows if verifier.subject == "trace" else _claim_rows)(
-                driver, database, chunk)
-            verdicts = _complete(rows, verifier.judge(rows), verifier)
-            _store(driver, database, run, verifier, verdicts)
-            done.subjects += len(chunk)
-            done.verdicts += len(verdicts)
+        writer = _Writer(driver, database, run)
+        try:
+            for start in range(0, len(keys), batch_size):
+                chunk = keys[start:start + batch_size]
+                t1 = time.perf_counter()
+                rows = (_trace_rows if verifier.subject == "trace" else _claim_rows)(
+                    driver, database, chunk)
+                t2 = time.perf_counter()
+                verdicts = _complete(rows, verifier.judge(rows), verifier)
+                done.read_s += t2 - t1
+                done.judge_s += time.perf_counter() - t2
+
+                def stored(n=len(chunk), v=len(verdicts)) -> None:
+                    done.subjects += n
+                    done.verdicts += v
+                    if bar is not None:
+                        bar.update(n)
+                writer.put(verifier, verdicts, stored)
+        finally:
+            writer.close()
             if bar is not None:
-                bar.update(len(chunk))
-        if bar is not None:
-            bar.close()
+                bar.close()
+        done.write_s = writer.seconds
         done.seconds = time.perf_counter() - t0
         result.verifiers.append(done)
     result.seconds = time.perf_counter() - started

@@ -1,9 +1,8 @@
 // Verdicts whose status differs between two runs (same verifier, subject and part), and the
 // traces affected. Parameters: run_a, run_b.
-MATCH (a:Verdict {run: $run_a})
-MATCH (b:Verdict {run: $run_b, verifier: a.verifier, subject: a.subject})
-WHERE coalesce(a.part, '') = coalesce(b.part, '') AND a.status <> b.status
-OPTIONAL MATCH (a)-[:JUDGES]->(s)
+MATCH (a:Verdict {run: $run_a})-[:JUDGES]->(s)<-[:JUDGES]-(b)
+WHERE b.run = $run_b AND b.verifier = a.verifier
+  AND coalesce(b.part, '') = coalesce(a.part, '') AND a.status <> b.status
 WITH a, b, s,
      CASE WHEN s:Trace THEN [s.key]
           ELSE [(s)<-[:ASSERTS]-(:Action)<-[:HAS_ACTION]-(t:Trace) | t.key] END AS traces

@@ -1,0 +1,221 @@
+"""Benchmark: verify the full-scale synthetic trace set over a KG and DE set of matching scale.
+
+    python bench/verify.py [--n 18950] [--de-genes 1000] [--slice-drug drug-000]
+
+Set-up (timed, not the benchmark): a fresh local Neo4j; the synthetic VC-TRACES-shaped traces
+(vctrace.traces.synthetic: 379 drugs × 50 cell lines) by `ingest --bulk`; a PrimeKG-shaped
+kg.csv with the relations the verifiers read, at PrimeKG's published counts for them
+(drug_protein, protein_protein, pathway_protein, cellcomp_protein, bioprocess_protein; 27,671
+genes), where each drug's curated targets are the ones the trace generator uses minus one for
+drugs with several (so some binding claims are refuted); a Tahoe-100M DE shard set in the real
+16-column schema with one condition per (drug, cell line) of the traces (18,950 conditions ×
+``--de-genes`` genes, 15% untested, 8% significant); grounding.
+
+Then `vctrace verify` with every verifier except Boltz-2 is timed: distinct claims per
+verifier, claims/s, total. In the same run, the traces of one drug (``--slice-drug``) are
+verified twice more: batched (2,000 claims per batch) and one claim at a time (a query for the
+claim, the verifier's queries, a write: the one-query-per-claim approach), and the per-claim
+speeds are compared. Prints figures; asserts nothing about time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from neo4j import GraphDatabase
+
+from vctrace.kg.bulk_import import bulk_import
+from vctrace.kg.grounding import ground
+from vctrace.kg.schema import init_schema
+from vctrace.kg.server import LocalNeo4j, free_port
+from vctrace.loaders.primekg import COLUMNS_12, PrimeKGLoader
+from vctrace.loaders.tahoe_de import COLUMNS, TahoeDELoader
+from vctrace.settings import Settings
+from vctrace.traces.synthetic import N_CELL_LINES, N_DRUGS, N_GENES, synthetic_traces
+from vctrace.verifiers.engine import DEFAULT_VERIFIERS, TraceFilter, build_verifiers, verify
+from vctrace.verifiers.report import build_report, write_html, write_json
+
+GENES = 27_671  # PrimeKG gene/protein nodes; the traces name the first N_GENES
+PAIRS = {"protein_protein": 321_075, "pathway_protein": 42_646, "cellcomp_protein": 83_402,
+         "bioprocess_protein": 144_805}  # PrimeKG's published rows / 2
+TERMS = {"pathway_protein": ("pathway", "REACTOME", 2_516),
+         "cellcomp_protein": ("cellular_component", "GO", 4_176),
+         "bioprocess_protein": ("biological_process", "GO", 28_642)}
+
+
+def gene(i: int) -> str:
+    return f"{i},{i + 1},gene/protein,GENE{i:05d},NCBI"
+
+
+def term(kind: str, source: str, i: int, offset: int) -> str:
+    if kind == "pathway":  # the generator names pathways "pathway 042"
+        name, node_id = f"pathway {i:03d}", f"R-HSA-{i}"
+    elif kind == "cellular_component":
+        name, node_id = ("nucleus", "cytosol")[i] if i < 2 else f"component {i}", str(1_000_000 + i)
+    else:  # biological process GO:0000001… (participates_in names GO ids)
+        name, node_id = f"process {i}", str(i + 1)
+    return f"{offset + i},{node_id},{kind},{name},{source}"
+
+
+def write_kg(path: Path, rng: random.Random) -> int:
+    rows = 0
+    with path.open("w") as out:
+        out.write(",".join(COLUMNS_12) + "\n")
+
+        def both(relation: str, display: str, a: str, b: str) -> None:
+            nonlocal rows
+            out.write(f"{relation},{display},{a},{b}\n{relation},{display},{b},{a}\n")
+            rows += 2
+
+        offset = GENES
+        for d in range(N_DRUGS):  # the trace generator's targets, minus one of several
+            targets = [(d * 7 + k) % N_GENES for k in range(1 + d % 3)]
+            drug = f"{offset + d},DB{d:05d},drug,drug-{d:03d},DrugBank"
+            for t in targets[:-1] if len(targets) > 1 else targets:
+                both("drug_protein", "target", drug, gene(t))
+        offset += N_DRUGS
+        for _ in range(PAIRS["protein_protein"]):
+            a, b = rng.randrange(GENES), rng.randrange(GENES)
+            if a != b:
+                both("protein_protein", "ppi", gene(a), gene(b))
+        for relation, (kind, source, count) in TERMS.items():
+            for k in range(PAIRS[relation]):
+                # the first terms are the ones traces name: give them members among trace genes
+                i = k % count
+                g = rng.randrange(N_GENES if i < 300 else GENES)
+                both(relation, "interacts with", term(kind, source, i, offset), gene(g))
+            offset += count
+    return rows
+
+
+def write_de(folder: Path, genes: int, rng: np.random.Generator) -> int:
+    folder.mkdir()
+    names = np.array([f"GENE{i:05d}" for i in range(genes)])
+    conditions = N_DRUGS * N_CELL_LINES
+    per_shard = max(1, 2_000_000 // genes)
+    for first in range(0, conditions, per_shard):
+        idx = np.arange(first, min(conditions, first + per_shard))
+        n = len(idx) * genes
+        cond = np.repeat(idx, genes)
+        tested = rng.random(n) > 0.15
+        significant = rng.random(n) < 0.08
+        lfc = np.where(significant, rng.choice([-1, 1], n) * rng.uniform(0.5, 4.0, n),
+                       rng.normal(0, 0.3, n))
+        padj = np.where(significant, 10 ** -rng.uniform(2, 10, n), rng.uniform(0.05, 1, n))
+        frame = pd.DataFrame({
+            "gene_name": np.tile(names, len(idx)),
+            "baseMean": np.where(tested, 300.0, 0.0),
+            "log2FoldChange": np.where(tested, lfc, np.nan), "lfcSE": 0.3,
+            "stat": np.where(tested, lfc / 0.3, np.nan),
+            "pvalue": np.where(tested, padj / 5, np.nan), "padj": np.where(tested, padj, np.nan),
+            "plate": "plate1", "n_cells_trt": 500, "n_cells_ctrl": 9000,
+            "Cell_ID_Cellosaur": None, "Cell_ID_DepMap": None,
+            # trace i has drug i % N_DRUGS and cell line (i // N_DRUGS) % N_CELL_LINES
+            "Cell_Name_Vevo": [f"CELL-{c:02d}" for c in (cond // N_DRUGS) % N_CELL_LINES],
+            "drug": [f"drug-{d:03d}" for d in cond % N_DRUGS],
+            "concentration": 0.5, "concentration_unit": "uM"}, columns=list(COLUMNS))
+        frame.to_parquet(folder / f"de_{first:06d}.parquet", index=False)
+    return conditions * genes
+
+
+def timed(label: str, fn):
+    t0 = time.perf_counter()
+    value = fn()
+    print(f"  {label}: {time.perf_counter() - t0:.1f} s")
+    return value
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=18_950)
+    parser.add_argument("--de-genes", type=int, default=1000)
+    parser.add_argument("--slice-drug", default="drug-000")
+    parser.add_argument("--batch-size", type=int, default=2000)
+    parser.add_argument("--heap", default="4g")
+    parser.add_argument("--pagecache", default="4g")
+    parser.add_argument("--report", type=Path, help="also time `vctrace report` of the full "
+                        "run and keep its JSON and HTML in this folder")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="vctrace-bench-verify-"))
+    settings = Settings()
+    server = LocalNeo4j(root=work / "neo4j", lib_dir=settings.lib_dir, port=free_port(),
+                        version=settings.neo4j_version, heap=args.heap,
+                        pagecache=args.pagecache)
+    try:
+        print("set-up")
+        rows = timed("generate kg.csv", lambda: write_kg(work / "kg.csv", random.Random(0)))
+        de_rows = timed("generate DE shards", lambda: write_de(
+            work / "de", args.de_genes, np.random.default_rng(0)))
+        print(f"  kg.csv {rows:,} rows; DE {de_rows:,} rows")
+        server.start()
+        timed(f"ingest --bulk {args.n:,} traces", lambda: bulk_import(
+            server, synthetic_traces(args.n), work / "import"))
+        with GraphDatabase.driver(server.uri, auth=("neo4j", server.password()),
+                                  notifications_min_severity="OFF") as driver:
+            init_schema(driver)
+            timed("load PrimeKG-shaped kg.csv", lambda: PrimeKGLoader(driver).load(
+                [work / "kg.csv"], source_version="bench"))
+            timed("load DE shards", lambda: TahoeDELoader(driver).load(
+                sorted((work / "de").glob("*.parquet")), source_version="bench"))
+            timed("ground", lambda: ground(driver, rebuild=True))
+            records, _, _ = driver.execute_query(
+                "MATCH ()-[r]->() RETURN count(r) AS rels")
+            print(f"  graph: {records[0]['rels']:,} relationships")
+
+            verifiers = build_verifiers(driver, DEFAULT_VERIFIERS)
+            print(f"\nVERIFY all {args.n:,} traces ({', '.join(DEFAULT_VERIFIERS)}; Boltz-2 "
+                  "excluded)")
+            result = verify(driver, verifiers, run_name="bench",
+                            batch_size=args.batch_size)
+            claims = sum(v.subjects for v in result.verifiers if v.name != "structure")
+            for v in result.verifiers:
+                unit = "traces" if v.name == "structure" else "distinct claims"
+                print(f"  {v.name:<10} {v.subjects:>8,} {unit:<16} {v.verdicts:>8,} verdicts "
+                      f"{v.seconds:>6.1f} s  {v.subjects / max(v.seconds, 1e-9):>9,.0f}/s  "
+                      f"(read {v.read_s:.1f} s, judge {v.judge_s:.1f} s, write {v.write_s:.1f} s"
+                      " overlapped)")
+            print(f"  TOTAL {result.seconds:.1f} s: {claims:,} claim judgements = "
+                  f"{claims / result.seconds:,.0f} claims/s; verdicts {result.counts}")
+
+            if args.report:
+                args.report.mkdir(parents=True, exist_ok=True)
+                report = timed("report (metrics, outcomes, coverage, scores)",
+                               lambda: build_report(driver, "bench"))
+                write_json(report, args.report / "bench.report.json")
+                write_html(report, args.report / "bench.report.html")
+                print("  metrics:", {k: round(v, 3) for k, v in report["metrics"].items()
+                                     if isinstance(v, float)})
+
+            print(f"\nSLICE: the traces of {args.slice_drug}")
+            slice_filter = TraceFilter.parse([f"drug={args.slice_drug}"])
+            batched = verify(driver, build_verifiers(driver, DEFAULT_VERIFIERS),
+                             trace_filter=slice_filter, run_name="slice-batched",
+                             batch_size=args.batch_size)
+            naive = verify(driver, build_verifiers(driver, DEFAULT_VERIFIERS),
+                           trace_filter=slice_filter, run_name="slice-one-by-one",
+                           batch_size=1)
+            n_slice = sum(v.subjects for v in naive.verifiers if v.name != "structure")
+            print(f"  {batched.traces} traces, {n_slice:,} claim judgements")
+            print(f"  batched:          {batched.seconds:6.2f} s = "
+                  f"{n_slice / batched.seconds:8,.0f} claims/s")
+            print(f"  one claim a time: {naive.seconds:6.2f} s = "
+                  f"{n_slice / naive.seconds:8,.0f} claims/s")
+            full_rate = claims / result.seconds
+            print(f"  full batched run vs one-at-a-time: {full_rate / (n_slice / naive.seconds):.0f}"
+                  f"× claims/s; the whole set one at a time would take "
+                  f"{claims / (n_slice / naive.seconds):,.0f} s")
+    finally:
+        server.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
