@@ -263,8 +263,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--boltz-msa", help="dti-boltz: 'empty' or a folder of <gene>.a3m")
     p.add_argument("--boltz-work-dir", type=Path, help="dti-boltz: where inputs and outputs "
                    "are written (default: a temporary folder)")
-    p.add_argument("--batch-size", type=int, default=2000, help="claims per batch "
-                   "(default 2000)")
+    p.add_argument("--batch-size", type=int, default=5000, help="claims per batch "
+                   "(default 5000)")
     p.add_argument("--list", action="store_true", help="list the runs and exit")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.add_argument("--format", choices=("text", "json"), default="text")

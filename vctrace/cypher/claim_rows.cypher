@@ -1,12 +1,12 @@
 // Claims as verifiers see them: arguments, context, and each entity mention with the KG
-// entities it grounds to (the label is the entity's kind, not Entity/OntologyTerm).
+// entities it grounds to (the label is the entity's kind, not Entity/OntologyTerm). One record
+// holding the whole batch: the driver's per-record cost dominates otherwise.
 UNWIND $keys AS k
 MATCH (c:Claim {key: k})
-OPTIONAL MATCH (c)-[m:MENTIONS]->(x:Mention)
-OPTIONAL MATCH (x)-[:REFERS_TO]->(e:Entity)
-WITH c, m, x, collect(CASE WHEN e IS NULL THEN null ELSE
-  {key: e.key, label: [l IN labels(e) WHERE NOT l IN ['Entity', 'OntologyTerm']][0]} END) AS ents
-WITH c, collect(CASE WHEN x IS NULL THEN null ELSE
-  {role: m.role, text: x.text, entities: ents} END) AS mentions
-RETURN c.key AS key, c.primitive AS primitive, c.args_json AS args_json, c.drug AS drug,
-       c.cell_line AS cell_line, mentions
+RETURN collect({
+  key: c.key, primitive: c.primitive, args_json: c.args_json, drug: c.drug,
+  cell_line: c.cell_line,
+  mentions: [(c)-[m:MENTIONS]->(x:Mention) | {role: m.role, text: x.text,
+    entities: [(x)-[:REFERS_TO]->(e:Entity) |
+      {key: e.key, label: [l IN labels(e) WHERE NOT l IN ['Entity', 'OntologyTerm']][0]}]}]
+}) AS rows

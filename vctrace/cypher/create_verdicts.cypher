@@ -1,7 +1,9 @@
 // The verdicts of one batch ($$LABEL$$: Claim or Trace, from the verifier's class). CREATE, not
 // MERGE: the engine only judges subjects without a verdict of this run and verifier, a batch
 // is one transaction, and the unique constraint on Verdict.key would refuse a duplicate.
-MATCH (r:VerificationRun {key: $run})
+// A verdict names its run by key (Verdict.run, indexed with the verifier) rather than by a
+// relationship to the run node: hundreds of thousands of edges on one node cost write time
+// and add nothing a lookup by key does not give.
 UNWIND $rows AS v
 MATCH (s:$$LABEL$$ {key: v.subject})
 CREATE (x:Verdict {key: v.key, run: $run, verifier: $verifier, version: $version,
@@ -9,4 +11,3 @@ CREATE (x:Verdict {key: v.key, run: $run, verifier: $verifier, version: $version
                    evidence_json: v.evidence_json, created_at: datetime()})
 SET x.part = v.part, x.score = v.score, x.threshold = v.threshold
 CREATE (x)-[:JUDGES]->(s)
-CREATE (x)-[:IN_RUN]->(r)

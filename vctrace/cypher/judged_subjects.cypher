@@ -3,4 +3,4 @@
 // index, not an anti-join: with an empty Verdict store the planner would otherwise scan the
 // index once per claim.
 MATCH (v:Verdict {run: $run, verifier: $verifier})
-RETURN DISTINCT v.subject AS key
+RETURN collect(DISTINCT v.subject) AS keys

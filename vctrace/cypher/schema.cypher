@@ -30,5 +30,4 @@ CREATE CONSTRAINT chemical_key IF NOT EXISTS FOR (n:Chemical) REQUIRE n.key IS U
 CREATE CONSTRAINT verification_run_key IF NOT EXISTS FOR (n:VerificationRun) REQUIRE n.key IS UNIQUE;
 CREATE CONSTRAINT verdict_key IF NOT EXISTS FOR (n:Verdict) REQUIRE n.key IS UNIQUE;
 CREATE INDEX verdict_run_verifier IF NOT EXISTS FOR (n:Verdict) ON (n.run, n.verifier);
-CREATE INDEX verdict_status IF NOT EXISTS FOR (n:Verdict) ON (n.status);
 CREATE CONSTRAINT boltz_score_key IF NOT EXISTS FOR (n:BoltzScore) REQUIRE n.key IS UNIQUE;

@@ -1,4 +1,4 @@
-// Traces as trace-level verifiers see them.
+// Traces as trace-level verifiers see them (one record for the batch).
 UNWIND $keys AS k
 MATCH (t:Trace {key: k})
-RETURN t.key AS key, t.findings_json AS findings_json
+RETURN collect({key: t.key, findings_json: t.findings_json}) AS rows

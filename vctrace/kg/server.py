@@ -166,7 +166,9 @@ class LocalNeo4j:
         if (self.root / "data" / "databases").exists():
             raise ServerError(f"{self.root}: the database exists but {self.password_file} is "
                               "missing; restore it, or delete the directory to start afresh")
-        password = secrets.token_urlsafe(18)
+        # a leading letter: token_urlsafe may start with '-', which the admin tool would read
+        # as an option (1 start in 64 failed that way)
+        password = "v" + secrets.token_urlsafe(18)
         result = subprocess.run(
             ["java", "-cp", self._classpath(), ADMIN_TOOL, "dbms", "set-initial-password",
              password], env=self._env(), capture_output=True, text=True)

@@ -69,6 +69,9 @@ class DEVerifier(Verifier):
         by_id = {i: ctx for i, ctx in enumerate(sorted(contexts))}
         found = self.query(cypher.load("de_experiments"), contexts=rows) if rows else []
         out = {by_id[r["id"]]: r["experiments"] for r in found}
+        for exps in out.values():
+            for e in exps:
+                e["options"] = json.loads(e.pop("options_json", None) or "{}")
         missing = {e["universe"] for exps in out.values() for e in exps} - set(self._universes)
         if missing:
             for r in self.query(cypher.load("gene_universes"), keys=sorted(missing)):
@@ -87,7 +90,7 @@ class DEVerifier(Verifier):
             return {}
         rows = self.query(cypher.load("de_calls"), rows=[
             {"experiment": e, "genes": sorted(g)} for e, g in sorted(wanted.items())])
-        return {(r["experiment"], r["gene"]): r for r in rows}
+        return {(r["experiment"], r["gene"]): r for r in rows[0]["rows"]}
 
     def _gene(self, claim: str, text: str, keys: list[str], direction: str,
               experiments: list[dict[str, Any]], calls: dict) -> Verdict:
@@ -97,7 +100,7 @@ class DEVerifier(Verifier):
             return Verdict(claim, Status.UNVERIFIABLE, "no_de_experiment", threshold=t,
                            evidence=base, part=text)
         for exp in experiments:
-            options = json.loads(exp.get("options_json") or "{}")
+            options = exp["options"]
             if t < float(options.get("min_abs_lfc", 0)) or padj > float(options.get("padj", 1)):
                 return Verdict(claim, Status.ERROR, "threshold_below_load_cutoff", threshold=t,
                                evidence=dict(base, load_options=options,

@@ -127,7 +127,7 @@ def _claim_rows(driver: Driver, database: str, keys: list[str]) -> list[ClaimRow
     records, _, _ = driver.execute_query(cypher.load("claim_rows"), keys=keys,
                                          database_=database, routing_="r")
     rows = []
-    for r in records:
+    for r in records[0]["rows"]:
         mentions = [Mention(m["role"], m["text"], [e for e in m["entities"] if e["label"]])
                     for m in r["mentions"]]
         rows.append(ClaimRow(r["key"], r["primitive"], json.loads(r["args_json"] or "{}"),
@@ -138,7 +138,8 @@ def _claim_rows(driver: Driver, database: str, keys: list[str]) -> list[ClaimRow
 def _trace_rows(driver: Driver, database: str, keys: list[str]) -> list[TraceRow]:
     records, _, _ = driver.execute_query(cypher.load("trace_rows"), keys=keys,
                                          database_=database, routing_="r")
-    return [TraceRow(r["key"], json.loads(r["findings_json"] or "[]")) for r in records]
+    return [TraceRow(r["key"], json.loads(r["findings_json"] or "[]"))
+            for r in records[0]["rows"]]
 
 
 def _complete(subjects: list[Any], verdicts: list[Verdict], verifier: Verifier) -> list[Verdict]:
@@ -179,8 +180,8 @@ def _pending(driver: Driver, database: str, run: str, verifier: Verifier
     judged, _, _ = driver.execute_query(cypher.load("judged_subjects"), run=run,
                                         verifier=verifier.name, database_=database,
                                         routing_="r")
-    done = {r["key"] for r in judged}
-    return sorted(r["key"] for r in records if r["key"] not in done), len(done)
+    done = set(judged[0]["keys"])
+    return sorted(k for k in records[0]["keys"] if k not in done), len(done)
 
 
 def _count_verdicts(driver: Driver, database: str, run: str) -> dict[str, dict[str, int]]:
@@ -275,7 +276,7 @@ class _Writer:
 
 def verify(driver: Driver, verifiers: list[Verifier], *, database: str = "neo4j",
            trace_filter: TraceFilter | None = None, run_name: str | None = None,
-           batch_size: int = 2000,
+           batch_size: int = 5000,
            progress: Callable[[str, int], Any] | None = None) -> RunResult:
     """Run (or resume) a verification job; see the module docstring.
 

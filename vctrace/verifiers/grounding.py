@@ -18,15 +18,14 @@ class GroundingVerifier(Verifier):
     def judge(self, subjects: list[ClaimRow]) -> list[Verdict]:
         verdicts = []
         for claim in subjects:
-            mentions = [{"role": m.role, "text": m.text, "entities": m.entities}
-                        for m in claim.mentions]
-            if not mentions:
+            if not claim.mentions:
                 verdicts.append(Verdict(claim.key, Status.SUPPORTED, "no_entity_arguments"))
                 continue
-            grounded = sum(1 for m in claim.mentions if m.entities)
-            ungrounded = sorted(m.text for m in claim.mentions if not m.entities)
-            score = grounded / len(mentions)
-            evidence = {"mentions": mentions, "ungrounded": ungrounded}
+            # the links themselves are in the graph (Mention -REFERS_TO-> Entity, shown by
+            # `vctrace audit`); the verdict keeps what it decided on
+            ungrounded = sorted(f"{m.role}={m.text}" for m in claim.mentions if not m.entities)
+            score = 1 - len(ungrounded) / len(claim.mentions)
+            evidence = {"mentions": len(claim.mentions), "ungrounded": ungrounded}
             if ungrounded:
                 verdicts.append(Verdict(claim.key, Status.UNVERIFIABLE, "ungrounded_entities",
                                         score, evidence=evidence))

@@ -6,7 +6,7 @@ OPTIONAL MATCH (t)-[:READ_FROM]->(i:InputRecord)
 WITH c, collect(DISTINCT {trace: t.key, trace_id: t.trace_id, action: a.id,
                           file: i.file, record: i.record, sha256: i.sha256}) AS asserted_by
 OPTIONAL MATCH (v:Verdict)-[:JUDGES]->(c)
-OPTIONAL MATCH (v)-[:IN_RUN]->(r:VerificationRun)
+OPTIONAL MATCH (r:VerificationRun {key: v.run})
 OPTIONAL MATCH (r)-[:USED_SOURCE]->(s:SourceRelease)
 WITH c, asserted_by, v, r, collect(s.source + ' ' + s.version + ' (' + s.key + ')') AS sources
 RETURN c.key AS claim, c.primitive AS primitive, c.args_json AS arguments, asserted_by,
