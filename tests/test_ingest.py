@@ -198,10 +198,11 @@ def test_cli_show_and_db_status_against_the_server(neo4j):
     assert bad.returncode == 2 and "refused the credentials" in bad.stderr
 
 
-def test_demo_runs_against_the_configured_server(neo4j, monkeypatch, capsys):
+def test_demo_runs_against_the_configured_server(neo4j, monkeypatch, capsys, tmp_path):
     for name, value in neo4j.env().items():
         if name.startswith("VCTRACE_"):
             monkeypatch.setenv(name, value)
+    monkeypatch.setenv("VCTRACE_HOME", str(tmp_path))  # where the demo writes its report
     assert main(["demo"]) == 0
     out = capsys.readouterr().out
     assert "tahoe-de" in out and "rows loaded" in out
@@ -209,3 +210,5 @@ def test_demo_runs_against_the_configured_server(neo4j, monkeypatch, capsys):
     assert "binds_to                          target" in out  # the grounding table
     assert _count(neo4j, "MATCH (:Trace)-[:PERTURBED_BY]->(:Drug)-[:TARGETS]->(:Gene) "
                   "RETURN count(*)") >= 5
+    assert "5. verifying" in out and "dti-kg    " in out and "8 supported" in out
+    assert len(list((tmp_path / "reports").glob("run-*.report.html"))) == 1

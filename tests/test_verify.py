@@ -141,3 +141,25 @@ def test_filter_limits_the_run(kb):
         ["drug=TRAMETINIB", "cell_line=c32"])).traces == 2
     with pytest.raises(ValueError, match="FIELD=VALUE"):
         TraceFilter.parse(["drug"])
+
+
+def test_a_new_verifier_is_a_local_change(kb):
+    from vctrace.verifiers.base import REGISTRY, Status, Verdict, Verifier
+
+    class ArrestWords(Verifier):  # a toy phenotype check, defined here and nowhere else
+        name = "test-arrest-words"
+        version = "0"
+        primitives = ("induces_phenotype",)
+
+        def judge(self, subjects):
+            return [Verdict(c.key, Status.SUPPORTED if "arrest" in c.args["phenotype"]
+                            else Status.UNVERIFIABLE, "word_match") for c in subjects]
+
+    try:
+        verifiers = build_verifiers(kb.driver, ["test-arrest-words"])
+        result = verify(kb.driver, verifiers, run_name="toy")
+        assert result.counts == {"test-arrest-words": {"supported": 1}}
+        assert find(verdicts(kb.driver, "toy"), "test-arrest-words", "induces_phenotype",
+                    phenotype="g1 arrest")[None][:2] == ("supported", "word_match")
+    finally:
+        del REGISTRY["test-arrest-words"]

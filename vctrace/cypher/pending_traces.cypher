@@ -1,3 +1,3 @@
 // The run's traces (the engine subtracts those a trace-level verifier has already judged).
 MATCH (:VerificationRun {key: $run})-[:COVERS]->(t:Trace)
-RETURN collect(t.key) AS keys
+RETURN collect([t.key, '', '']) AS keys

@@ -168,8 +168,8 @@ def _store(driver: Driver, database: str, run: str, verifier: Verifier,
 
 def _pending(driver: Driver, database: str, run: str, verifier: Verifier
              ) -> tuple[list[str], int]:
-    """The subjects of the run that ``verifier`` has not judged yet (sorted), and how many
-    it has."""
+    """The subjects of the run that ``verifier`` has not judged yet (ordered by context, then
+    key), and how many it has."""
     if verifier.subject == "trace":
         records, _, _ = driver.execute_query(cypher.load("pending_traces"), run=run,
                                              database_=database, routing_="r")
@@ -181,7 +181,11 @@ def _pending(driver: Driver, database: str, run: str, verifier: Verifier
                                         verifier=verifier.name, database_=database,
                                         routing_="r")
     done = set(judged[0]["keys"])
-    return sorted(k for k in records[0]["keys"] if k not in done), len(done)
+    # claims of one (drug, cell line) context next to each other: a batch then looks each
+    # context's evidence (DE experiments, drug targets) up once
+    pending = sorted((drug, cell, key) for key, drug, cell in records[0]["keys"]
+                     if key not in done)
+    return [key for _, _, key in pending], len(done)
 
 
 def _count_verdicts(driver: Driver, database: str, run: str) -> dict[str, dict[str, int]]:
