@@ -68,31 +68,36 @@ def format_table(report: dict[str, Any]) -> str:
 # ------------------------------------------------------------------ SVG plots
 
 
-def _stacked_bars(rows: list[tuple[str, dict[str, int]]], title: str) -> str:
-    """Horizontal bars, one per label, stacked by status, with a legend."""
-    width, left, bar_h, gap = 640, 150, 18, 8
+def _stacked_bars(rows: list[tuple[str, dict[str, int]]], title: str,
+                  colours: dict[str, str]) -> str:
+    """Horizontal bars, one per label, each split by share into the ``colours`` categories,
+    with the total at the right and a legend."""
+    left = 12 + 7 * max((len(label) for label, _ in rows), default=4)
+    width, bar_h, gap, right = left + 480, 18, 8, 70
     height = 40 + len(rows) * (bar_h + gap) + 30
-    total_max = max((sum(c.values()) for _, c in rows), default=1) or 1
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
            f'role="img" aria-label="{html.escape(title)}">',
-           f'<text x="0" y="16" font-weight="bold">{html.escape(title)}</text>']
+           f'<text x="2" y="16" font-weight="bold">{html.escape(title)}</text>']
     for i, (label, counts) in enumerate(rows):
         y = 30 + i * (bar_h + gap)
+        total = sum(counts.values()) or 1
         out.append(f'<text x="{left - 6}" y="{y + 13}" text-anchor="end">'
                    f'{html.escape(label)}</text>')
         x = left
-        for status, colour in STATUS_COLOURS.items():
-            n = counts.get(status, 0)
-            w = (width - left - 60) * n / total_max
+        for category, colour in colours.items():
+            n = counts.get(category, 0)
+            w = (width - left - right) * n / total
             if n:
                 out.append(f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{bar_h}" '
-                           f'fill="{colour}"><title>{status}: {n}</title></rect>')
+                           f'fill="{colour}"><title>{category}: {n:,} '
+                           f'({100 * n / total:.1f}%)</title></rect>')
             x += w
         out.append(f'<text x="{x + 4:.1f}" y="{y + 13}">{sum(counts.values()):,}</text>')
     y = height - 12
-    for j, (status, colour) in enumerate(STATUS_COLOURS.items()):
+    for j, (category, colour) in enumerate(colours.items()):
         out.append(f'<rect x="{left + j * 110}" y="{y - 10}" width="10" height="10" '
-                   f'fill="{colour}"/><text x="{left + j * 110 + 14}" y="{y}">{status}</text>')
+                   f'fill="{colour}"/><text x="{left + j * 110 + 14}" y="{y}">'
+                   f'{html.escape(category)}</text>')
     out.append("</svg>")
     return "".join(out)
 
@@ -107,7 +112,7 @@ def _histogram(values: list[float], title: str, lo: float, hi: float, bins: int 
     bw = (width - 2 * pad) / bins
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
            f'role="img" aria-label="{html.escape(title)}">',
-           f'<text x="0" y="14" font-weight="bold">{html.escape(title)} '
+           f'<text x="2" y="14" font-weight="bold">{html.escape(title)} '
            f'(n = {len(values):,})</text>']
     for i, c in enumerate(counts):
         h = (height - 2 * pad) * c / top
@@ -130,7 +135,7 @@ def _metric_bars(report: dict[str, Any]) -> str:
     height = 30 + len(keys) * (2 * bar_h + gap)
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
            'role="img" aria-label="metrics">',
-           '<text x="0" y="14" font-weight="bold">metrics: this run (blue) and the paper '
+           '<text x="2" y="14" font-weight="bold">metrics: this run (blue) and the paper '
            '(grey)</text>']
     for i, key in enumerate(keys):
         y = 26 + i * (2 * bar_h + gap)
@@ -154,13 +159,15 @@ def write_html(report: dict[str, Any], path: Path) -> None:
     for o in report["outcomes"]:
         counts = by_verifier.setdefault(o["verifier"], {})
         counts[o["status"]] = counts.get(o["status"], 0) + o["verdicts"]
-    coverage = [(r["primitive"], {"supported": r["judged_actions"],
-                                  "unverifiable": r["actions"] - r["judged_actions"]})
+    coverage = [(r["primitive"], {"judged": r["judged_actions"],
+                                  "not judged": r["actions"] - r["judged_actions"]})
                 for r in report["primitive_coverage"]]
     plots = [_metric_bars(report),
-             _stacked_bars(sorted(by_verifier.items()), "verdicts per verifier"),
-             _stacked_bars(coverage, "actions per primitive: judged by a truth verifier "
-                                     "(green) or not (grey)")]
+             _stacked_bars(sorted(by_verifier.items()), "verdicts per verifier (share; "
+                           "count at the right)", STATUS_COLOURS),
+             _stacked_bars(coverage, "actions per primitive judged by a truth verifier "
+                           "(supported or refuted)", {"judged": "#2e7d32",
+                                                      "not judged": "#bdbdbd"})]
     for name, values in report["scores"].items():
         label, lo, hi = SCORED[name]
         plots.append(_histogram(values, f"{name}: {label}", lo, hi))
