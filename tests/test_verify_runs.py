@@ -207,3 +207,16 @@ def test_verdict_queries_of_the_library(kb, capsys):
         ("strict", "dti-kg", "refuted"), ("loose", "dti-kg", "refuted")}
     assert any("primekg test" in s for s in rows[0]["sources"])
     assert rows[0]["asserted_by"][0]["trace_id"] == "wrong-trametinib-c32"
+
+
+def test_cli_refine_and_export(kb, tmp_path, capsys):
+    run_all(kb.driver)
+    assert main([*kb.cli, "refine", "latest"]) == 0
+    assert "2 traces: 0 unchanged, 1 refined (4 genes pruned, 1 actions dropped), " \
+        "1 discarded" in capsys.readouterr().out
+    out = tmp_path / "verified.parquet"
+    assert main([*kb.cli, "export", "r1", str(out), "--keep-refuted-bindings"]) == 0
+    assert "wrote 2 VC-TRACES rows" in capsys.readouterr().err
+    rows = [t.explain_verified for t in read_traces(out)]
+    assert len(rows) == 2 and all(rows)
+    assert main([*kb.cli, "export", "no-such-run", str(out)]) == 2

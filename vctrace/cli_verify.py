@@ -160,38 +160,30 @@ def _policy(args: argparse.Namespace):
 
 
 def cmd_refine(args: argparse.Namespace, settings: Settings) -> int:
-    from .kg.connection import driver_for
-    from .verifiers.engine import RunError
-    from .verifiers.refine import refine
-
-    with driver_for(settings) as driver:
-        try:
-            run = _resolve_run(driver, args.run, settings.neo4j_database)
-        except (RunError, LookupError) as exc:
-            _err(str(exc))
-            return EXIT_UNUSABLE
-        result = refine(driver, run, _policy(args), database=settings.neo4j_database)
-    print(f"run {run}: {result.traces:,} traces: {result.kept:,} unchanged, "
-          f"{result.refined:,} refined ({result.genes_pruned:,} genes pruned, "
-          f"{result.actions_dropped:,} actions dropped), {result.discarded:,} discarded")
-    return EXIT_OK
-
-
-def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    """`vctrace refine RUN`, and `vctrace export RUN OUTPUT` (refine, then write the file)."""
     from .kg.connection import driver_for
     from .verifiers.engine import RunError
     from .verifiers.refine import export, refine
 
+    output = getattr(args, "output", None)
     with driver_for(settings) as driver:
         try:
             run = _resolve_run(driver, args.run, settings.neo4j_database)
         except (RunError, LookupError) as exc:
             _err(str(exc))
             return EXIT_UNUSABLE
-        refine(driver, run, _policy(args), database=settings.neo4j_database)
-        counts = export(driver, run, Path(args.output), database=settings.neo4j_database,
-                        include_discarded=args.include_discarded)
-    print(f"wrote {counts['written']:,} VC-TRACES rows to {args.output} "
+        policy = _policy(args)
+        result = refine(driver, run, policy, database=settings.neo4j_database)
+        if output:
+            counts = export(driver, run, Path(output), policy,
+                            database=settings.neo4j_database,
+                            include_discarded=args.include_discarded)
+    if not output:
+        print(f"run {run}: {result.traces:,} traces: {result.kept:,} unchanged, "
+              f"{result.refined:,} refined ({result.genes_pruned:,} genes pruned, "
+              f"{result.actions_dropped:,} actions dropped), {result.discarded:,} discarded")
+        return EXIT_OK
+    print(f"wrote {counts['written']:,} VC-TRACES rows to {output} "
           f"({counts['refined']:,} refined, {counts['discarded']:,} discarded"
           f"{'' if args.include_discarded else ' and left out'})", file=sys.stderr)
     return EXIT_OK
@@ -304,4 +296,4 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--include-discarded", action="store_true",
                    help="also write discarded traces (explain_verified empty)")
     _policy_options(p)
-    p.set_defaults(func=cmd_export)
+    p.set_defaults(func=cmd_refine)

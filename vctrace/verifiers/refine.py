@@ -12,7 +12,8 @@ The default policy is the original system's:
 
 A trace that changes gets a new version (its own content key) written as a trace, linked
 ``(refined)-[:REFINES {run, policy_json, pruned_json}]->(original)``; a discarded one is linked
-``(run)-[:DISCARDED {reasons_json}]->(trace)``. Refining is idempotent. ``export`` writes
+``(run)-[:DISCARDED {policy_json, reasons_json}]->(trace)``. Refining is idempotent, and the
+outcomes of different policies on one run are kept apart. ``export`` writes
 VC-TRACES rows of the run's kept traces with ``explain_verified`` filled (the refined explain,
 or the original one when nothing was pruned).
 """
@@ -157,13 +158,16 @@ def refine(driver: Driver, run: str, policy: Policy | None = None, *,
     return result
 
 
-def export(driver: Driver, run: str, path: Path, *, database: str = "neo4j",
-           include_discarded: bool = False, batch_size: int = 1000) -> dict[str, int]:
-    """Write the run's traces as VC-TRACES rows with ``explain_verified`` (after ``refine``).
-    Discarded traces are left out unless ``include_discarded`` (then ``explain_verified`` is
-    empty). Returns counts."""
+def export(driver: Driver, run: str, path: Path, policy: Policy | None = None, *,
+           database: str = "neo4j", include_discarded: bool = False,
+           batch_size: int = 1000) -> dict[str, int]:
+    """Write the run's traces as VC-TRACES rows with ``explain_verified``, as ``refine`` with
+    ``policy`` left them (call it first). Discarded traces are left out unless
+    ``include_discarded`` (then ``explain_verified`` is empty). Returns counts."""
+    policy = policy or Policy()
     records, _, _ = driver.execute_query(cypher.load("run_outcomes"), run=run,
-                                         database_=database, routing_="r")
+                                         policy=policy.json(), database_=database,
+                                         routing_="r")
     outcomes = [dict(r) for r in records]
     counts = {"written": 0, "refined": 0, "discarded": 0}
 
