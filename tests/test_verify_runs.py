@@ -4,16 +4,27 @@ verdict queries of the library."""
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
+from neo4j import GraphDatabase
+from neo4j.exceptions import ServiceUnavailable, SessionExpired
 
 from vctrace.cli import main
+from vctrace.kg.schema import init_schema
+from vctrace.kg.server import LocalNeo4j, free_port
+from vctrace.settings import Settings
+from vctrace.verifiers import grounding
 from vctrace.kg.trace_store import read_traces as read_stored
 from vctrace.traces.records import read_traces
 from vctrace.verifiers.audit import audit, format_audit
+from vctrace.verifiers.engine import DEFAULT_VERIFIERS as DEFAULT
+from vctrace.verifiers.engine import build_verifiers, verify
 from vctrace.verifiers.refine import Policy, export, refine
 from vctrace.verifiers.report import build_report, write_html
 
@@ -34,6 +45,11 @@ def killing_judge(self, subjects):
     return judge(self, subjects)
 grounding.GroundingVerifier.judge = killing_judge
 from vctrace.cli import main
+from vctrace.kg.schema import init_schema
+from vctrace.kg.server import LocalNeo4j, free_port
+from vctrace.settings import Settings
+from vctrace.verifiers import grounding
+from vctrace.verifiers.engine import build_verifiers, verify
 sys.exit(main(sys.argv[1:]))
 """
 
@@ -168,6 +184,13 @@ def test_audit_of_a_claim_and_of_a_trace(kb, capsys):
     assert trace["kind"] == "trace" and len(trace["actions"]) == 6
     assert trace["verdicts"][0]["verifier"] == "structure"
     assert main([*kb.cli, "audit", "c-doesnotexist"]) == 1
+    run_all(kb.driver, "r2")
+    both = audit(kb.driver, key)
+    one = audit(kb.driver, key, run="r2")
+    assert {v["run"] for v in both["verdicts"]} == {"r1", "r2"}
+    assert {v["run"] for v in one["verdicts"]} == {"r2"} and list(one["runs"]) == ["r2"]
+    trace = audit(kb.driver, "wrong-trametinib-c32", run="r2")
+    assert {v["run"] for a in trace["actions"] for v in a["verdicts"]} == {"r2"}
 
 
 def test_cli_verify_errors_and_summary(kb, capsys):
@@ -220,3 +243,52 @@ def test_cli_refine_and_export(kb, tmp_path, capsys):
     rows = [t.explain_verified for t in read_traces(out)]
     assert len(rows) == 2 and all(rows)
     assert main([*kb.cli, "export", "no-such-run", str(out)]) == 2
+
+
+def test_a_run_survives_a_crashed_and_restarted_neo4j(tmp_path):
+    """Neo4j is killed (SIGKILL, no clean shutdown) in the middle of a run and started again:
+    the same run then ends with exactly the verdicts of an uninterrupted run."""
+    settings = Settings()
+    server = LocalNeo4j(root=tmp_path / "neo4j", lib_dir=settings.lib_dir, port=free_port(),
+                        version=settings.neo4j_version, heap="512m", pagecache="128m",
+                        start_timeout_s=180)
+    server.start()
+    try:
+        def connect():
+            return GraphDatabase.driver(server.uri, auth=("neo4j", server.password()),
+                                        notifications_min_severity="OFF",
+                                        max_transaction_retry_time=1.0)
+
+        with connect() as driver:
+            init_schema(driver)
+            load_knowledge_and_traces(driver, tmp_path)
+            calls = [0]
+            judge = grounding.GroundingVerifier.judge
+
+            def crashing_judge(self, subjects):
+                calls[0] += 1
+                if calls[0] == 4:
+                    os.killpg(server.pid(), signal.SIGKILL)
+                    time.sleep(1)
+                return judge(self, subjects)
+
+            grounding.GroundingVerifier.judge = crashing_judge
+            try:
+                with pytest.raises((ServiceUnavailable, SessionExpired)):
+                    verify(driver, build_verifiers(driver, DEFAULT), run_name="crashed",
+                           batch_size=2)
+            finally:
+                grounding.GroundingVerifier.judge = judge
+        server.start()  # the stale pid file is noticed; recovery from the transaction log
+        with connect() as driver:
+            records, _, _ = driver.execute_query(
+                "MATCH (r:VerificationRun {key: 'crashed'}) RETURN r.status AS s, "
+                "COUNT { (:Verdict {run: 'crashed'}) } AS n")
+            assert records[0]["s"] == "running" and records[0]["n"] > 0
+            result = verify(driver, build_verifiers(driver, DEFAULT), run_name="crashed",
+                            batch_size=2)
+            assert result.resumed
+            verify(driver, build_verifiers(driver, DEFAULT), run_name="whole")
+            assert verdicts(driver, "crashed") == verdicts(driver, "whole")
+    finally:
+        server.stop()

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from neo4j.exceptions import ServiceUnavailable, SessionExpired
 from tqdm import tqdm
 
 from .settings import Settings
@@ -92,6 +93,10 @@ def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
             _err(f"{exc}\nnothing of the failed batch was stored; fix the cause and run the "
                  "same command again to resume")
             return EXIT_FAILED
+        except (ServiceUnavailable, SessionExpired) as exc:
+            _err(f"lost the connection to Neo4j ({exc}); the verdicts already committed are "
+                 "kept: run the same command again to resume")
+            return EXIT_UNUSABLE
     if args.format == "json":
         print(json.dumps({"run": result.run, "resumed": result.resumed,
                           "traces": result.traces, "seconds": round(result.seconds, 3),
@@ -143,7 +148,7 @@ def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
 
     with driver_for(settings) as driver:
         try:
-            result = audit(driver, args.ref, settings.neo4j_database)
+            result = audit(driver, args.ref, settings.neo4j_database, run=args.run)
         except NotFound as exc:
             _err(str(exc))
             return EXIT_FAILED
@@ -276,6 +281,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                        "a trace (t-… or trace id): traces and input records asserting it, every "
                        "verdict with its evidence, the runs and the source releases they used.")
     p.add_argument("ref", metavar="CLAIM_OR_TRACE")
+    p.add_argument("--run", help="only the verdicts of this run")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(func=cmd_audit)
 

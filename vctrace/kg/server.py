@@ -186,13 +186,9 @@ class LocalNeo4j:
             pid = int(self.pid_file.read_text().strip())
         except (OSError, ValueError):
             return None
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
+        if not _alive(pid):
             self.pid_file.unlink(missing_ok=True)
             return None
-        except PermissionError:
-            return pid
         return pid
 
     def is_running(self) -> bool:
@@ -285,4 +281,6 @@ def _alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
+    except PermissionError:  # someone else's process
+        return True
     return True

@@ -53,8 +53,10 @@ def _runs(driver: Driver, database: str, runs: set[str]) -> dict[str, Any]:
     return out
 
 
-def audit(driver: Driver, ref: str, database: str = "neo4j") -> dict[str, Any]:
-    """The audit of a claim key (``c-…``), or of a trace (key ``t-…`` or trace id)."""
+def audit(driver: Driver, ref: str, database: str = "neo4j", run: str | None = None
+          ) -> dict[str, Any]:
+    """The audit of a claim key (``c-…``), or of a trace (key ``t-…`` or trace id); with
+    ``run``, only the verdicts of that run."""
     if ref.startswith("c-"):
         claims = _claims(driver, database, [ref])
         if not claims:
@@ -79,8 +81,17 @@ def audit(driver: Driver, ref: str, database: str = "neo4j") -> dict[str, Any]:
         for a in result["actions"]:
             a["claim_key"] = a["claim"]["key"]
         verdicts = trace_verdicts + [v for c in claims.values() for v in c["verdicts"]]
+    if run is not None:
+        _keep_run(result, run)
+        verdicts = [v for v in verdicts if v["run"] == run]
     result["runs"] = _runs(driver, database, {v["run"] for v in verdicts})
     return result
+
+
+def _keep_run(result: dict[str, Any], run: str) -> None:
+    for holder in [result] + result.get("actions", []):
+        if "verdicts" in holder:
+            holder["verdicts"] = [v for v in holder["verdicts"] if v["run"] == run]
 
 
 def _verdict_line(v: dict[str, Any]) -> str:
