@@ -153,7 +153,7 @@ def format_audit(result: dict[str, Any]) -> str:
             lines.append(f"  verdict {_verdict_line(v)}")
             lines += _evidence_lines(v["evidence"], "      ")
         for a in result["actions"]:
-            lines.append(f"action {a['action']} ({a['primitive']}):")
+            lines.append(f"action {a['action'] or '(no id)'} ({a['primitive']}):")
             lines += _claim_lines(a, "  ")
     for run in result["runs"].values():
         names = ", ".join(f"{v['name']} v{v['version']}" for v in run["verifiers"])
