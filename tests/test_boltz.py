@@ -148,6 +148,15 @@ def test_dti_boltz_decides_caches_and_reports_missing_outputs(kb, fasta, tmp_pat
     assert len(log.read_text().splitlines()) == 1
     records, _, _ = kb.driver.execute_query("MATCH (s:BoltzScore) RETURN count(s) AS n")
     assert records[0]["n"] == 2
+    # with an MSA the prediction is another one: not taken from the cache of the MSA-free one
+    msa = tmp_path / "msa"
+    msa.mkdir()
+    (msa / "map2k1.a3m").write_text(">query\nMPKKKPTPIQ\n")
+    _boltz(kb.driver, fasta, tmp_path, "b3", msa=str(msa))
+    with_msa = find(verdicts(kb.driver, "b3"), "dti-boltz", "binds_to", target="map2k1")[None]
+    assert with_msa[3]["cached"] is False and with_msa[3]["msa"].endswith("map2k1.a3m")
+    assert with_msa[3]["pair"] != right[3]["pair"]
+    assert len(log.read_text().splitlines()) == 2
 
 
 def test_a_missing_output_is_unknown_never_a_non_binder(kb, fasta, tmp_path, monkeypatch, fake):

@@ -163,3 +163,12 @@ def test_a_new_verifier_is_a_local_change(kb):
                     phenotype="g1 arrest")[None][:2] == ("supported", "word_match")
     finally:
         del REGISTRY["test-arrest-words"]
+
+
+def test_a_gene_claim_without_up_or_down_is_not_judged():
+    from vctrace.verifiers.de import DEVerifier
+    verifier = DEVerifier(None)
+    experiment = {"key": "e", "options": {"padj": 0.05, "min_abs_lfc": 0.5}, "universe": "u",
+                  "tested_bitmap": b"\x01", "concentration": 1.0, "unit": "uM", "release": "r"}
+    verdict = verifier._gene("c-1", "DUSP6", ["dusp6"], "none", [experiment], {})
+    assert (verdict.status.value, verdict.reason) == ("unverifiable", "direction_not_up_or_down")

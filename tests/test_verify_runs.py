@@ -24,7 +24,7 @@ from vctrace.kg.trace_store import read_traces as read_stored
 from vctrace.traces.records import read_traces
 from vctrace.verifiers.audit import audit, format_audit
 from vctrace.verifiers.engine import DEFAULT_VERIFIERS as DEFAULT
-from vctrace.verifiers.engine import build_verifiers, verify
+from vctrace.verifiers.engine import RunError, build_verifiers, verify
 from vctrace.verifiers.refine import Policy, export, refine
 from vctrace.verifiers.report import build_report, write_html
 
@@ -49,7 +49,7 @@ from vctrace.kg.schema import init_schema
 from vctrace.kg.server import LocalNeo4j, free_port
 from vctrace.settings import Settings
 from vctrace.verifiers import grounding
-from vctrace.verifiers.engine import build_verifiers, verify
+from vctrace.verifiers.engine import RunError, build_verifiers, verify
 sys.exit(main(sys.argv[1:]))
 """
 
@@ -78,6 +78,8 @@ def test_a_killed_run_resumes_to_exactly_the_uninterrupted_verdicts(kb):
     status, partial = _status(kb.driver, "killed")
     _, total = _status(kb.driver, "uninterrupted")
     assert status == "running" and 0 < partial < total
+    with pytest.raises(RunError, match="is running"):
+        refine(kb.driver, "killed")  # verdicts of an unfinished run are not final
     assert main(args) == 0  # the same command again
     status, resumed = _status(kb.driver, "killed")
     assert status == "complete" and resumed == total
@@ -197,6 +199,9 @@ def test_cli_verify_errors_and_summary(kb, capsys):
     assert main([*kb.cli, "verify", "--verifiers", "dti-kg,bogus"]) == 2
     assert "unknown verifier" in capsys.readouterr().err
     assert main([*kb.cli, "verify", "--traces", "colour=red"]) == 2
+    with pytest.raises(SystemExit) as info:
+        main([*kb.cli, "verify", "--batch-size", "0"])
+    assert info.value.code == 2
     assert main([*kb.cli, "verify", "--verifiers", "dti-kg,de", "--no-progress",
                  "--run-name", "cli"]) == 0
     out = capsys.readouterr().out

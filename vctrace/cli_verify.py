@@ -20,6 +20,13 @@ def _err(message: str) -> None:
     print(f"vctrace: {message}", file=sys.stderr)
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
 def _verifier_params(args: argparse.Namespace, settings: Settings) -> dict[str, dict[str, Any]]:
     de = {k: v for k, v in (("t", args.t), ("padj", args.padj)) if v is not None}
     boltz = {"fasta": args.fasta or settings.boltz_fasta,
@@ -174,11 +181,11 @@ def cmd_refine(args: argparse.Namespace, settings: Settings) -> int:
     with driver_for(settings) as driver:
         try:
             run = _resolve_run(driver, args.run, settings.neo4j_database)
+            policy = _policy(args)
+            result = refine(driver, run, policy, database=settings.neo4j_database)
         except (RunError, LookupError) as exc:
             _err(str(exc))
             return EXIT_UNUSABLE
-        policy = _policy(args)
-        result = refine(driver, run, policy, database=settings.neo4j_database)
         if output:
             counts = export(driver, run, Path(output), policy,
                             database=settings.neo4j_database,
@@ -260,7 +267,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--boltz-msa", help="dti-boltz: 'empty' or a folder of <gene>.a3m")
     p.add_argument("--boltz-work-dir", type=Path, help="dti-boltz: where inputs and outputs "
                    "are written (default: a temporary folder)")
-    p.add_argument("--batch-size", type=int, default=5000, help="claims per batch "
+    p.add_argument("--batch-size", type=_positive, default=5000, help="claims per batch "
                    "(default 5000)")
     p.add_argument("--list", action="store_true", help="list the runs and exit")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")

@@ -10,7 +10,7 @@ CALL (r) {
   WHERE ($drug IS NULL OR EXISTS { (t)-[:PERTURBED_BY]->(:Drug {key: $drug}) })
     AND ($cell_line IS NULL OR EXISTS { (t)-[:IN_CELL_LINE]->(:CellLine {key: $cell_line}) })
     AND ($traces IS NULL OR t.key IN $traces OR t.trace_id IN $traces)
-    AND ($traces IS NOT NULL OR NOT EXISTS { (t)-[:REFINES]->(:Trace) })
+    AND ($traces IS NOT NULL OR NOT t:RefinedVersion)
   CREATE (r)-[:COVERS]->(t)
   RETURN count(t) AS traces
 }

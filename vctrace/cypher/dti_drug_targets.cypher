@@ -4,14 +4,14 @@
 UNWIND $drugs AS q
 CALL (q) {
   MATCH (d:Drug {key: q.drug})-[e:DRUG_PROTEIN|TARGETS]-(g:Gene)
-  RETURN g.key AS gene, g.symbol AS symbol,
+  RETURN g.key AS gene, coalesce(g.symbol, g.name) AS symbol,
          CASE type(e) WHEN 'TARGETS' THEN 'tahoe_target'
               ELSE 'primekg_' + coalesce(e.display_relation, 'drug_protein') END AS kind,
          e.source AS source, e.release AS release
   UNION
   MATCH (a:HarmonizomeAttribute)<-[e:HAS_ATTRIBUTE]-(g:Gene)
   WHERE a.key IN q.attributes AND toLower(e.dataset) IN $datasets
-  RETURN g.key AS gene, g.symbol AS symbol, 'harmonizome_' + e.dataset AS kind,
+  RETURN g.key AS gene, coalesce(g.symbol, g.name) AS symbol, 'harmonizome_' + e.dataset AS kind,
          e.source AS source, e.release AS release
 }
 RETURN q.drug AS drug, collect({gene: gene, symbol: symbol, kind: kind, source: source,

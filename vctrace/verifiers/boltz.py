@@ -90,9 +90,12 @@ def _fasta_keys(header: str) -> list[str]:
     return [normalise_text(k) for k in keys]
 
 
-def pair_id(sequence: str, smiles: str) -> str:
-    """The content-hashed id of a (protein, ligand) complex: 16 hex digits of SHA-256."""
-    return hashlib.sha256(f"{sequence.upper()}|{smiles.strip()}".encode()).hexdigest()[:16]
+def pair_id(sequence: str, smiles: str, variant: str = "") -> str:
+    """The content-hashed id of a (protein, ligand) complex predicted a given way (``variant``:
+    what else changes the prediction, see ``BoltzSettings.variant``): 16 hex digits of
+    SHA-256. It names the YAML and keys the score cache."""
+    payload = f"{sequence.upper()}|{smiles.strip()}|{variant}"
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
 def ligand_problem(smiles: str) -> str | None:
@@ -143,6 +146,16 @@ class BoltzSettings:
         path = Path(self.msa) / f"{gene}.a3m"
         return str(path.resolve()) if path.is_file() else "empty"
 
+    def variant(self, msa: str) -> str:
+        """What besides sequence and SMILES changes a prediction: the MSA (by content) and any
+        extra ``boltz predict`` options. Part of the pair id, so a cached score is only reused
+        for a prediction made the same way."""
+        if msa == "empty":
+            out = "msa=empty"
+        else:
+            out = "msa=" + hashlib.sha256(Path(msa).read_bytes()).hexdigest()[:16]
+        return out + (f";args={' '.join(self.extra_args)}" if self.extra_args else "")
+
 
 @dataclass
 class BoltzResult:
@@ -159,11 +172,12 @@ class BoltzRunError(RuntimeError):
     """``boltz predict`` could not be run or failed as a whole (not: skipped some inputs)."""
 
 
-def run_boltz(settings: BoltzSettings, inputs: dict[str, str], work_dir: Path
-              ) -> tuple[dict[str, BoltzResult], Path]:
+def run_boltz(settings: BoltzSettings, inputs: dict[str, str], work_dir: Path,
+              keep_files: bool = True) -> tuple[dict[str, BoltzResult], Path]:
     """Write one YAML per pair (``inputs``: pair id -> YAML text) into a fresh folder, run
     ``boltz predict`` on it and parse what came out. Returns the results found (pairs without
-    output are absent) and the log file."""
+    output are absent) and the log file. Without ``keep_files`` the inputs and outputs
+    (structures) are deleted once read; the log stays."""
     if shutil.which(settings.executable) is None and not Path(settings.executable).is_file():
         raise BoltzRunError(f"Boltz executable {settings.executable!r} not found "
                             "(set --boltz-executable or VCTRACE_BOLTZ_EXECUTABLE)")
@@ -188,7 +202,11 @@ def run_boltz(settings: BoltzSettings, inputs: dict[str, str], work_dir: Path
     if done.returncode != 0:
         tail = log.read_text(encoding="utf-8", errors="replace")[-2000:]
         raise BoltzRunError(f"boltz predict exited {done.returncode}; log {log}:\n{tail}")
-    return parse_outputs(out_dir / f"boltz_results_{input_dir.name}", list(inputs)), log
+    results = parse_outputs(out_dir / f"boltz_results_{input_dir.name}", list(inputs))
+    if not keep_files:
+        shutil.rmtree(input_dir, ignore_errors=True)
+        shutil.rmtree(out_dir, ignore_errors=True)
+    return results, log
 
 
 def parse_outputs(results_dir: Path, ids: list[str]) -> dict[str, BoltzResult]:

@@ -96,6 +96,9 @@ class DEVerifier(Verifier):
               experiments: list[dict[str, Any]], calls: dict) -> Verdict:
         t, padj = float(self.params["t"]), float(self.params["padj"])
         base = {"gene": text, "gene_keys": keys, "claimed": direction}
+        if direction not in ("up", "down"):
+            return Verdict(claim, Status.UNVERIFIABLE, "direction_not_up_or_down", threshold=t,
+                           evidence=base, part=text)
         if not experiments:
             return Verdict(claim, Status.UNVERIFIABLE, "no_de_experiment", threshold=t,
                            evidence=base, part=text)

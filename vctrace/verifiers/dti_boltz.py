@@ -94,7 +94,8 @@ class DtiBoltzVerifier(Verifier):
             return None, (why, {"genes": genes})
         gene, sequence = found[0]
         msa = self.settings.msa_for(gene)
-        return {"pair": pair_id(sequence, ligand), "drug": drug, "gene": gene,
+        return {"pair": pair_id(sequence, ligand, self.settings.variant(msa)), "drug": drug,
+                "gene": gene,
                 "smiles": ligand, "sequence": sequence, "msa": msa}, None
 
     def _results(self, plans: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -108,8 +109,9 @@ class DtiBoltzVerifier(Verifier):
                 for pid, p in pairs.items() if pid not in cached}
         if not todo:
             return cached
+        keep = bool(self.params["work_dir"])  # a folder the user chose keeps the structures
         work = Path(self.params["work_dir"] or tempfile.mkdtemp(prefix="vctrace-boltz-"))
-        results, self.last_log = run_boltz(self.settings, todo, work)
+        results, self.last_log = run_boltz(self.settings, todo, work, keep_files=keep)
         rows = []
         for pid, r in results.items():
             p = pairs[pid]

@@ -53,11 +53,15 @@ class DtiKgVerifier(Verifier):
     def _drug_targets(self, claims: list[ClaimRow]) -> list[Verdict]:
         if not claims:
             return []
-        drugs = {k: sorted({e["key"] for m in c.role("actor") for e in m.entities
-                            if e["label"] == "HarmonizomeAttribute"})
-                 for c in claims for k in c.entity_keys("actor", "Drug")}
+        drugs: dict[str, set[str]] = {}  # drug key -> its Harmonizome attributes, all claims
+        for c in claims:
+            attributes = {e["key"] for m in c.role("actor") for e in m.entities
+                          if e["label"] == "HarmonizomeAttribute"}
+            for k in c.entity_keys("actor", "Drug"):
+                drugs.setdefault(k, set()).update(attributes)
         rows = self.query(cypher.load("dti_drug_targets"),
-                          drugs=[{"drug": k, "attributes": a} for k, a in drugs.items()],
+                          drugs=[{"drug": k, "attributes": sorted(a)}
+                                 for k, a in sorted(drugs.items())],
                           datasets=[normalise_text(d) for d in
                                     self.params["harmonizome_datasets"]])
         targets = {r["drug"]: r["targets"] for r in rows}

@@ -267,11 +267,12 @@ class _Writer:
         self._raise()
         self.queue.put((verifier, verdicts, done))
 
-    def close(self) -> None:
+    def close(self, raise_error: bool = True) -> None:
         """Wait until every queued batch is stored (also when the caller is failing)."""
         self.queue.put(None)
         self.thread.join()
-        self._raise()
+        if raise_error:
+            self._raise()
 
     def _raise(self) -> None:
         if self.error is not None:
@@ -287,6 +288,8 @@ def verify(driver: Driver, verifiers: list[Verifier], *, database: str = "neo4j"
     ``progress(verifier_name, total)`` may return an object with ``update(n)`` and ``close()``
     (a tqdm bar, say) that is advanced as batches are stored.
     """
+    if batch_size < 1:
+        raise RunError(f"batch size must be at least 1, not {batch_size}")
     started = time.perf_counter()
     trace_filter = trace_filter or TraceFilter()
     run, resumed, traces = _open_run(driver, database, verifiers, trace_filter, run_name,
@@ -318,8 +321,12 @@ def verify(driver: Driver, verifiers: list[Verifier], *, database: str = "neo4j"
                     if bar is not None:
                         bar.update(n)
                 writer.put(verifier, verdicts, stored)
-        finally:
+        except BaseException:
+            writer.close(raise_error=False)  # store what was judged; report the first error
+            raise
+        else:
             writer.close()
+        finally:
             if bar is not None:
                 bar.close()
         done.write_s = writer.seconds

@@ -93,16 +93,17 @@ class PathwayVerifier(Verifier):
         return verdicts
 
     def _activity(self, claims: list[ClaimRow]) -> list[Verdict]:
-        wanted: dict[str, dict[str, set[str]]] = {}
+        wanted: dict[str, set[tuple[str, str]]] = {}  # label -> (term, drug) pairs
         for claim in claims:
-            drugs = {claim.drug, compact(claim.drug)} if claim.drug else set()
             for label, term in self._terms(claim, "pathway", tuple(TERM_RELATIONS)):
-                wanted.setdefault(label, {}).setdefault(term, set()).update(drugs)
-        found: dict[tuple[str, tuple], dict[str, Any]] = {}
-        for label, terms in sorted(wanted.items()):
-            rows = [{"term": t, "drugs": sorted(d)} for t, d in sorted(terms.items())]
+                if claim.drug:
+                    wanted.setdefault(label, set()).add((term, claim.drug))
+        found: dict[tuple[str, str], dict[str, Any]] = {}
+        for label, pairs in sorted(wanted.items()):
+            rows = [{"term": t, "drug": d, "drugs": sorted({d, compact(d)})}
+                    for t, d in sorted(pairs)]
             for r in self.query(_labelled(cypher.load("drug_target_terms"), label), pairs=rows):
-                found[r["term"]] = r
+                found[(r["term"], r["drug"])] = r
         verdicts = []
         for claim in claims:
             terms = [t for _, t in self._terms(claim, "pathway", tuple(TERM_RELATIONS))]
@@ -111,9 +112,8 @@ class PathwayVerifier(Verifier):
                                         evidence={"pathway": [m.text for m in
                                                               claim.role("pathway")]}))
                 continue
-            rows = [found[t] for t in terms if t in found]
-            hits = [h for r in rows for h in r["hits"] if h["gene"] is not None
-                    and h["drug"] in (claim.drug, compact(claim.drug))]
+            rows = [found[(t, claim.drug)] for t in terms if (t, claim.drug) in found]
+            hits = [h for r in rows for h in r["hits"]]
             evidence = {"drug": claim.drug, "terms": terms,
                         "term_names": sorted({r["term_name"] or "" for r in rows}),
                         "members_targeted": hits}

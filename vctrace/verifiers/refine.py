@@ -10,7 +10,8 @@ The default policy is the original system's:
   dropped, and each of its predecessors is linked to each of its successors (with the relation
   of the edge that left the dropped action), so the DAG stays connected.
 
-A trace that changes gets a new version (its own content key) written as a trace, linked
+Only a complete run is refined. A trace that changes gets a new version (its own content key,
+labelled ``RefinedVersion``) written as a trace, linked
 ``(refined)-[:REFINES {run, policy_json, pruned_json}]->(original)``; a discarded one is linked
 ``(run)-[:DISCARDED {policy_json, reasons_json}]->(trace)``. Refining is idempotent, and the
 outcomes of different policies on one run are kept apart. ``export`` writes
@@ -34,6 +35,7 @@ from ..traces.models import Edge, Trace
 from ..traces.records import write_traces_file
 from ..traces.text import write_explain
 from ..traces.validation import is_valid
+from .engine import RunError, get_run
 
 
 @dataclass
@@ -113,6 +115,10 @@ def refine(driver: Driver, run: str, policy: Policy | None = None, *,
            database: str = "neo4j", batch_size: int = 500) -> RefineResult:
     """Apply ``policy`` to the traces of ``run`` and store the outcome (module docstring)."""
     policy = policy or Policy()
+    status = get_run(driver, run, database)["status"]
+    if status != "complete":
+        raise RunError(f"run {run!r} is {status}: finish it (run the same `vctrace verify` "
+                       "again) before refining")
     result = RefineResult()
     decisions = _decisions(driver, run, policy, database)
     result.traces = len(decisions)
@@ -151,10 +157,15 @@ def refine(driver: Driver, run: str, policy: Policy | None = None, *,
             else:
                 result.kept += 1
             rows.append(row)
+        keys = [trace_key(t) for t in refined_traces]
+        records, _, _ = driver.execute_query(cypher.load("existing_traces"), keys=keys,
+                                             database_=database)
+        stored = {r["key"] for r in records}  # e.g. pruning made it equal to another trace
         for _ in write_traces(driver, refined_traces, database=database):
             pass
         driver.execute_query(cypher.load("link_refined"), run=run, rows=rows,
-                             policy=policy.json(), database_=database)
+                             policy=policy.json(), new=[k for k in keys if k not in stored],
+                             database_=database)
     return result
 
 
