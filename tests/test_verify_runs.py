@@ -16,11 +16,13 @@ from neo4j import GraphDatabase
 from neo4j.exceptions import ServiceUnavailable, SessionExpired
 
 from vctrace.cli import main
+from vctrace.kg.grounding import ground
 from vctrace.kg.schema import init_schema
 from vctrace.kg.server import LocalNeo4j, free_port
 from vctrace.settings import Settings
 from vctrace.verifiers import grounding
 from vctrace.kg.trace_store import read_traces as read_stored
+from vctrace.kg.trace_store import write_traces
 from vctrace.traces.records import read_traces
 from vctrace.verifiers.audit import audit, format_audit
 from vctrace.verifiers.engine import DEFAULT_VERIFIERS as DEFAULT
@@ -29,7 +31,7 @@ from vctrace.verifiers.refine import Policy, export, refine
 from vctrace.verifiers.report import build_report, write_html
 
 from test_verify import run_all, verdicts
-from verify_fixtures import load_knowledge_and_traces
+from verify_fixtures import PERTURBATION, TRACE_RIGHT, load_knowledge_and_traces
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,6 +47,7 @@ def killing_judge(self, subjects):
     return judge(self, subjects)
 grounding.GroundingVerifier.judge = killing_judge
 from vctrace.cli import main
+from vctrace.kg.grounding import ground
 from vctrace.kg.schema import init_schema
 from vctrace.kg.server import LocalNeo4j, free_port
 from vctrace.settings import Settings
@@ -297,3 +300,27 @@ def test_a_run_survives_a_crashed_and_restarted_neo4j(tmp_path):
             assert verdicts(driver, "crashed") == verdicts(driver, "whole")
     finally:
         server.stop()
+
+
+def test_a_refined_version_equal_to_another_trace_does_not_hide_it(kb, tmp_path):
+    """Pruning can turn a trace into exactly another ingested one (same perturbation, actions
+    and edges): that trace stays an original and later runs still cover it."""
+    explain = TRACE_RIGHT["explain"].splitlines()
+    twin = dict(
+        TRACE_RIGHT, trace_id="twin", perturbation=PERTURBATION,
+        explain="\n".join(line.replace('"SPRY4", "ETV5", "CCND1", ', "") for line in explain
+                          if 'id="n7"' not in line),
+        dag="\n".join([line for line in TRACE_RIGHT["dag"].splitlines() if '"n7"' not in line]
+                      + ['edge("n5", "n8", relation="correlative")']))
+    path = tmp_path / "twin.jsonl"
+    path.write_text(json.dumps(twin) + "\n")
+    list(write_traces(kb.driver, read_traces(path)))
+    ground(kb.driver)
+    assert run_all(kb.driver).traces == 3
+    result = refine(kb.driver, "r1")
+    assert (result.refined, result.discarded, result.kept) == (1, 1, 1)
+    records, _, _ = kb.driver.execute_query(
+        "MATCH (n:Trace)-[:REFINES]->(:Trace {trace_id: 'right-trametinib-c32'}) "
+        "RETURN n.trace_id AS id, n:RefinedVersion AS refined")
+    assert [tuple(r.values()) for r in records] == [("twin", False)]
+    assert run_all(kb.driver, "r2").traces == 3
