@@ -1,27 +1,81 @@
-"""Every Cypher statement of vctrace, as named ``.cypher`` files in this folder.
+"""Every Cypher statement of vctrace, as named ``.cypher`` files, one folder per owner.
 
-``load("name")`` returns the text of ``name.cypher``; ``statements("name")`` splits a file of
-several statements on ``;`` at line ends. Statements are always parameterised (``$rows``…);
-labels and relationship types come from code (the primitive registry), never from user input.
+``kg/`` (schema, whole-graph counts), ``traces/`` (the trace store), ``grounding/``,
+``loaders/``, ``verifiers/``, ``runs/`` (engine, metrics, refine, audit) and ``library/`` (the
+queries users run by name). ``load("runs/find_runs")`` returns the text of
+``runs/find_runs.cypher``; ``statements("kg/schema")`` splits a file of several statements.
+
+Statements are always parameterised (``$rows``…). Labels and relationship types cannot be
+parameters in Cypher, so a statement may hold ``$$NAME$$`` placeholders; :func:`load` fills
+them, and only with names that a registry has declared through :func:`allow_names` (the
+primitive registry, the loaders' label maps…) — never with user text.
 """
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from importlib import resources
+from typing import Iterable
+
+OWNERS = ("kg", "traces", "grounding", "loaders", "verifiers", "runs", "library")
+_PLACEHOLDER = re.compile(r"\$\$([A-Z_]+)\$\$")
+_IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+_ALLOWED: set[str] = set()
 
 
 class UnknownQuery(KeyError):
     """No ``.cypher`` file of that name."""
 
 
+class UnsafeName(ValueError):
+    """A label or relationship type that no registry declared (never spliced into Cypher)."""
+
+
+def allow_names(names: Iterable[str]) -> None:
+    """Declare labels / relationship types that statements may be filled with. Called by the
+    registries that own them, at import; each must be a plain identifier."""
+    for name in names:
+        if not _IDENTIFIER.fullmatch(name):
+            raise UnsafeName(f"{name!r} is not a plain label or relationship type")
+        _ALLOWED.add(name)
+
+
 @lru_cache(maxsize=None)
-def load(name: str) -> str:
-    """The text of query ``name`` (without the ``.cypher`` suffix)."""
+def _raw(name: str) -> str:
     resource = resources.files(__name__).joinpath(f"{name}.cypher")
-    if not resource.is_file():
+    if "/" not in name or name.split("/", 1)[0] not in OWNERS or not resource.is_file():
         raise UnknownQuery(name)
     return resource.read_text(encoding="utf-8").strip()
+
+
+def load(name: str, **names: str | tuple[str, ...]) -> str:
+    """The text of statement ``name`` (``owner/file``, no suffix), with each ``$$KEY$$``
+    placeholder replaced by ``names[KEY]``, which must be a declared name. Given a tuple of
+    names, each line holding the placeholder is repeated once per name (static labels per
+    primitive, say)."""
+    text = _raw(name)
+    wanted = set(_PLACEHOLDER.findall(text))
+    if wanted != set(names):
+        raise ValueError(f"statement {name} takes names {sorted(wanted)}, got {sorted(names)}")
+    for key, value in names.items():
+        values = (value,) if isinstance(value, str) else tuple(value)
+        unsafe = [v for v in values if v not in _ALLOWED]
+        if unsafe or not values:
+            raise UnsafeName(f"{unsafe[0] if unsafe else value!r} is not a declared label "
+                             "or relationship type")
+        marker = "$$" + key + "$$"
+        if isinstance(value, str):
+            text = text.replace(marker, value)
+        else:
+            text = "\n".join("\n".join(line.replace(marker, v) for v in values)
+                             if marker in line else line for line in text.splitlines())
+    return text
+
+
+def placeholders(name: str) -> list[str]:
+    """The ``$$KEY$$`` names statement ``name`` needs (empty for most)."""
+    return sorted(set(_PLACEHOLDER.findall(_raw(name))))
 
 
 def statements(name: str) -> list[str]:
@@ -32,19 +86,19 @@ def statements(name: str) -> list[str]:
 
 
 def names() -> list[str]:
-    """Every query name in the library."""
-    return sorted(p.name[:-len(".cypher")] for p in resources.files(__name__).iterdir()
-                  if p.name.endswith(".cypher"))
+    """Every statement name (``owner/file``), across all owners."""
+    root = resources.files(__name__)
+    return sorted(f"{owner}/{p.name[:-len('.cypher')]}" for owner in OWNERS
+                  for p in root.joinpath(owner).iterdir() if p.name.endswith(".cypher"))
 
 
 def library() -> dict[str, str]:
     """The named queries users run with ``vctrace query NAME``: name -> first comment line."""
-    folder = resources.files(__name__).joinpath("library")
     out = {}
-    for item in sorted(folder.iterdir(), key=lambda p: p.name):
-        if item.name.endswith(".cypher"):
-            first = item.read_text(encoding="utf-8").splitlines()[0]
-            out[item.name[:-len(".cypher")]] = first.lstrip("/ ").strip()
+    for name in names():
+        owner, _, short = name.partition("/")
+        if owner == "library":
+            out[short] = _raw(name).splitlines()[0].lstrip("/ ").strip()
     return out
 
 
@@ -52,5 +106,4 @@ def library_query(name: str) -> str:
     """The text of library query ``name``."""
     if name not in library():
         raise UnknownQuery(name)
-    return resources.files(__name__).joinpath("library", f"{name}.cypher") \
-        .read_text(encoding="utf-8")
+    return load(f"library/{name}")

@@ -21,14 +21,14 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from neo4j import Driver
-
 from .. import cypher
 from ..traces.identity import normalise_text
+from .graph import Graph, statement
 
 ENTITY_LABELS = ("Gene", "Drug", "CellLine", "Disease", "Phenotype", "BiologicalProcess",
                  "MolecularFunction", "CellularComponent", "Pathway", "Anatomy", "Exposure",
                  "Chemical", "HarmonizomeAttribute")
+cypher.allow_names(ENTITY_LABELS)
 _ALIAS_FIELDS = ("key", "name", "symbol", "base_name", "primekg_id", "entrez_id",
                  "ensembl_id", "cellosaurus_id", "depmap_id")
 _NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
@@ -51,20 +51,12 @@ class GroundingResult:
         return self.grounded_exact + self.grounded_compact
 
 
-def _auto_commit(driver: Driver, name: str, database: str) -> None:
-    """Run a query that batches itself (CALL … IN TRANSACTIONS needs an implicit one)."""
-    with driver.session(database=database) as session:
-        session.run(cypher.load(name)).consume()
-
-
-def rebuild_aliases(driver: Driver, database: str = "neo4j", batch_size: int = 5000) -> int:
+def rebuild_aliases(graph: Graph, batch_size: int = 5000) -> int:
     """(Re)build the alias index from every entity. Returns the number of alias links."""
-    _auto_commit(driver, "clear_aliases", database)
+    graph.auto_commit("grounding/clear_aliases")
     total = 0
     for label in ENTITY_LABELS:
-        records, _, _ = driver.execute_query(
-            cypher.load("entity_alias_fields").replace("$$LABEL$$", label),
-            database_=database)
+        records = graph.read(statement("grounding/entity_alias_fields", LABEL=label))
         rows = []
         for record in records:
             values = [record["e"].get(f) for f in _ALIAS_FIELDS] + list(record["names"] or [])
@@ -74,38 +66,29 @@ def rebuild_aliases(driver: Driver, database: str = "neo4j", batch_size: int = 5
                         if c and c not in forms]
             rows.append({"key": record["e"]["key"], "aliases": aliases})
             total += len(aliases)
-        query = cypher.load("merge_aliases").replace("$$LABEL$$", label)
-        for start in range(0, len(rows), batch_size):
-            driver.execute_query(query, rows=rows[start:start + batch_size], database_=database)
+        graph.write_batches(statement("grounding/merge_aliases", LABEL=label), rows, batch_size)
     return total
 
 
-def ground(driver: Driver, database: str = "neo4j", *, rebuild: bool = False,
-           batch_size: int = 5000) -> GroundingResult:
+def ground(graph: Graph, *, rebuild: bool = False, batch_size: int = 5000) -> GroundingResult:
     """Link mentions to entities (see the module docstring)."""
     result = GroundingResult()
     if rebuild:
-        result.aliases = rebuild_aliases(driver, database, batch_size)
-        _auto_commit(driver, "clear_groundings", database)
-    records, _, _ = driver.execute_query(cypher.load("ungrounded_mentions"),
-                                         database_=database)
+        result.aliases = rebuild_aliases(graph, batch_size)
+        graph.auto_commit("grounding/clear_groundings")
+    records = graph.read("grounding/ungrounded_mentions")
     mentions = [r["key"] for r in records]
     result.mentions = len(mentions)
     for kind, form in (("exact", lambda k: k), ("compact", compact)):
         pending = [{"key": key, "alias": form(key)} for key in mentions]
-        grounded: set[str] = set()
-        for start in range(0, len(pending), batch_size):
-            records, _, _ = driver.execute_query(
-                cypher.load("ground_mentions"), rows=pending[start:start + batch_size],
-                kind=kind, database_=database)
-            grounded.update(r["key"] for r in records)
+        grounded = {r["key"] for r in graph.write_batches("grounding/ground_mentions", pending,
+                                                          batch_size, kind=kind)}
         setattr(result, f"grounded_{kind}", len(grounded))
         mentions = [key for key in mentions if key not in grounded]
     return result
 
 
-def grounding_report(driver: Driver, database: str = "neo4j") -> list[dict[str, Any]]:
+def grounding_report(graph: Graph) -> list[dict[str, Any]]:
     """Per primitive and argument role: how many trace arguments there are and how many
     ground to at least one entity (counted per action, through the claims they assert)."""
-    records, _, _ = driver.execute_query(cypher.load("grounding_report"), database_=database)
-    return [dict(r) for r in records]
+    return graph.read("grounding/grounding_report")

@@ -10,16 +10,16 @@ from __future__ import annotations
 from typing import Any
 
 import neo4j
-from neo4j import Driver
 
+from .graph import Graph
 
 
 class QueryRefused(ValueError):
     """The database refused the query (a write in read-only mode, a syntax error…)."""
 
 
-def run_read_only(driver: Driver, text: str, params: dict[str, Any] | None = None, *,
-                  database: str = "neo4j", timeout_s: float = 60.0,
+def run_read_only(graph: Graph, text: str, params: dict[str, Any] | None = None, *,
+                  timeout_s: float = 60.0,
                   limit: int = 10_000) -> tuple[list[str], list[list[Any]]]:
     """Run ``text`` read-only; return (column names, rows), at most ``limit`` rows."""
     @neo4j.unit_of_work(timeout=timeout_s)
@@ -35,8 +35,7 @@ def run_read_only(driver: Driver, text: str, params: dict[str, Any] | None = Non
         return keys, rows
 
     try:
-        with driver.session(database=database,
-                            default_access_mode=neo4j.READ_ACCESS) as session:
+        with graph.session(read_only=True) as session:
             return session.execute_read(work)
     except neo4j.exceptions.ClientError as exc:
         raise QueryRefused(f"{exc.code}: {exc.message}") from exc

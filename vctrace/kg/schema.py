@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-from neo4j import Driver
-
-from .. import cypher
+from .graph import Graph
 
 
-def init_schema(driver: Driver, database: str = "neo4j") -> int:
+def init_schema(graph: Graph) -> int:
     """Create every constraint and index that does not exist yet and wait until they are
     online. Returns the number of statements run (all are ``IF NOT EXISTS``)."""
-    statements = cypher.statements("schema")
-    for statement in statements:
-        driver.execute_query(statement, database_=database)
-    driver.execute_query("CALL db.awaitIndexes(300)", database_=database)
-    return len(statements)
+    count = graph.write_each("kg/schema")
+    graph.write("kg/await_indexes")
+    return count
 
 
-def schema_names(driver: Driver, database: str = "neo4j") -> set[str]:
+def schema_names(graph: Graph) -> set[str]:
     """Names of the constraints and indexes present."""
-    names = set()
-    for query in ("SHOW CONSTRAINTS YIELD name", "SHOW INDEXES YIELD name"):
-        records, _, _ = driver.execute_query(query, database_=database)
-        names.update(r["name"] for r in records)
-    return names
+    return {r["name"] for name in ("kg/constraint_names", "kg/index_names")
+            for r in graph.read(name)}

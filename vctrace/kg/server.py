@@ -24,9 +24,10 @@ from importlib import resources
 from pathlib import Path
 
 from neo4j import GraphDatabase
-from neo4j.exceptions import AuthError, DatabaseUnavailable, ServiceUnavailable, SessionExpired
+from neo4j.exceptions import DatabaseUnavailable
 
 from ..settings import Settings
+from .graph import Graph, GraphUnavailable, NoServerError
 
 ENTRY_POINT = "org.neo4j.server.CommunityEntryPoint"
 ADMIN_TOOL = "org.neo4j.cli.AdminTool"
@@ -229,13 +230,13 @@ class LocalNeo4j:
             if _port_open(self.port):
                 try:
                     with GraphDatabase.driver(self.uri, auth=("neo4j", self.password())) as drv:
-                        drv.execute_query("RETURN 1", database_="neo4j")
+                        Graph(drv, "neo4j", uri=self.uri).read("kg/ping")
                     return
-                except (ServiceUnavailable, SessionExpired, DatabaseUnavailable, OSError) as exc:
+                except (GraphUnavailable, DatabaseUnavailable, OSError) as exc:
                     last_error = exc
-                except AuthError as exc:
+                except NoServerError as exc:
                     raise ServerError(f"Neo4j on port {self.port} rejected the password in "
-                                      f"{self.password_file}: {exc.message}") from exc
+                                      f"{self.password_file}: {exc}") from exc
             time.sleep(0.3)
         raise ServerError(f"Neo4j did not answer within {self.start_timeout_s:.0f} s "
                           f"({last_error}); log tail:\n{self.log_tail()}")

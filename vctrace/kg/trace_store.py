@@ -35,15 +35,20 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Iterable, Iterator
 
-from neo4j import Driver, ManagedTransaction
+from neo4j import ManagedTransaction
 
 from .. import cypher
+from .graph import Graph
 from ..traces import primitives
 from ..traces.findings import Finding
 from ..traces.identity import claim_args, claim_context, claim_key, normalise_text, trace_key
 from ..traces.models import Action, Edge, Perturbation, Provenance, Trace
 from ..traces.text import format_action, format_edge
 from ..traces.validation import is_valid
+
+# one label per primitive, from the registry (never from input); declared for interpolation
+ACTION_LABELS = tuple(spec.label for spec in primitives.REGISTRY.values())
+cypher.allow_names(ACTION_LABELS + ("Action",))
 
 
 class InvalidTraceError(ValueError):
@@ -212,24 +217,21 @@ def _prepare(traces: list[Trace], keys: list[str], stored: set[str]) -> _Prepare
 
 
 @lru_cache(maxsize=1)
-def _create_traces_query(labels: tuple[str, ...]) -> str:
+def _create_traces_query() -> str:
     """``create_traces.cypher`` with one static label assignment per registered primitive."""
-    lines = [f"  FOREACH (_ IN CASE WHEN a.label = '{label}' THEN [1] ELSE [] END | "
-             f"SET n:{label})" for label in labels]
-    return cypher.load("create_traces").replace("  //ACTION_LABELS", "\n".join(lines))
+    return cypher.load("traces/create_traces", ACTION_LABEL=ACTION_LABELS)
 
 
 def _write_batch(tx: ManagedTransaction, batch: _PreparedBatch) -> WriteResult:
     # checked again inside the transaction: the pre-check ran outside it
-    existing = {r["key"] for r in tx.run(cypher.load("existing_traces"), keys=list(batch.rows))}
+    existing = {r["key"] for r in tx.run(cypher.load("traces/existing_traces"), keys=list(batch.rows))}
     new = [row for key, row in batch.rows.items() if key not in existing and row is not None]
     if batch.claims:
-        tx.run(cypher.load("merge_claims"), claims=batch.claims).consume()
+        tx.run(cypher.load("traces/merge_claims"), claims=batch.claims).consume()
     if new:
-        labels = tuple(spec.label for spec in primitives.REGISTRY.values())
-        tx.run(_create_traces_query(labels), traces=new).consume()
+        tx.run(_create_traces_query(), traces=new).consume()
     if batch.inputs:
-        tx.run(cypher.load("link_inputs"), inputs=batch.inputs).consume()
+        tx.run(cypher.load("traces/link_inputs"), inputs=batch.inputs).consume()
     return WriteResult(traces_written=len(new), traces_existing=batch.size - len(new),
                        actions_written=sum(len(r["actions"]) for r in new),
                        edges_written=sum(len(r["edges"]) for r in new))
@@ -238,25 +240,21 @@ def _write_batch(tx: ManagedTransaction, batch: _PreparedBatch) -> WriteResult:
 # ---------------------------------------------------------------- writing
 
 
-def _prepare_batch(driver: Driver, traces: list[Trace], database: str) -> _PreparedBatch:
+def _prepare_batch(graph: Graph, traces: list[Trace]) -> _PreparedBatch:
     """Rows for one batch, leaving out traces and claims that are already stored (checked
     again inside the write transaction: this look-up runs while the previous batch is still
     being written)."""
     keys = [trace_key(t) for t in traces]
-    records, _, _ = driver.execute_query(cypher.load("existing_traces"), keys=keys,
-                                         database_=database, routing_="r")
+    records = graph.read("traces/existing_traces", keys=keys)
     batch = _prepare(traces, keys, {r["key"] for r in records})
-    records, _, _ = driver.execute_query(cypher.load("existing_claims"),
-                                         keys=[c["key"] for c in batch.claims],
-                                         database_=database, routing_="r")
+    records = graph.read("traces/existing_claims", keys=[c["key"] for c in batch.claims])
     known = {r["key"] for r in records}
     # stored claims need no MERGE (and their mentions are already linked)
     batch.claims = [c for c in batch.claims if c["key"] not in known]
     return batch
 
 
-def _batches(driver: Driver, traces: Iterable[Trace], size: int,
-             database: str) -> Iterator[_PreparedBatch]:
+def _batches(graph: Graph, traces: Iterable[Trace], size: int) -> Iterator[_PreparedBatch]:
     pending: list[Trace] = []
     for trace in traces:
         if not is_valid(trace):
@@ -264,13 +262,13 @@ def _batches(driver: Driver, traces: Iterable[Trace], size: int,
                                     f"(record {trace.provenance.record})")
         pending.append(trace)
         if len(pending) >= size:
-            yield _prepare_batch(driver, pending, database)
+            yield _prepare_batch(graph, pending)
             pending = []
     if pending:
-        yield _prepare_batch(driver, pending, database)
+        yield _prepare_batch(graph, pending)
 
 
-def write_traces(driver: Driver, traces: Iterable[Trace], *, database: str = "neo4j",
+def write_traces(graph: Graph, traces: Iterable[Trace], *,
                  batch_size: int = 500) -> Iterator[WriteResult]:
     """Write valid traces in batches of ``batch_size``, one transaction per batch, yielding
     one :class:`WriteResult` per committed batch.
@@ -283,10 +281,10 @@ def write_traces(driver: Driver, traces: Iterable[Trace], *, database: str = "ne
     :class:`InvalidTraceError` before anything of its batch is written (earlier batches stay
     committed).
     """
-    with driver.session(database=database) as session, \
+    with graph.session() as session, \
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="vctrace-writer") as pool:
         pending = None
-        for batch in _batches(driver, traces, batch_size, database):
+        for batch in _batches(graph, traces, batch_size):
             if pending is not None:
                 yield pending.result()
             pending = pool.submit(session.execute_write, _write_batch, batch)
@@ -297,21 +295,18 @@ def write_traces(driver: Driver, traces: Iterable[Trace], *, database: str = "ne
 # ---------------------------------------------------------------- reading
 
 
-def resolve_trace_keys(driver: Driver, ref: str, *, database: str = "neo4j",
-                       limit: int = 2) -> list[str]:
+def resolve_trace_keys(graph: Graph, ref: str, *, limit: int = 2) -> list[str]:
     """Trace keys matching ``ref``: a full key or ``trace_id`` (exact matches only, when
     there are any), else every key or ``trace_id`` that starts with ``ref``."""
-    records, _, _ = driver.execute_query(cypher.load("resolve_trace"), ref=ref, limit=limit,
-                                         database_=database)
+    records = graph.read("traces/resolve_trace", ref=ref, limit=limit)
     exact = [r["key"] for r in records if r["exact"]]
     return exact[:1] if exact else [r["key"] for r in records]
 
 
-def read_traces(driver: Driver, keys: list[str], *, database: str = "neo4j") -> list[Trace]:
+def read_traces(graph: Graph, keys: list[str]) -> list[Trace]:
     """The stored traces of ``keys`` as models, in the order of ``keys`` (missing ones left
     out)."""
-    records, _, _ = driver.execute_query(cypher.load("read_traces"), keys=keys,
-                                         database_=database)
+    records = graph.read("traces/read_traces", keys=keys)
     by_key = {r["trace"]["key"]: _trace_from_record(r) for r in records}
     return [by_key[k] for k in keys if k in by_key]
 
@@ -342,13 +337,12 @@ def _trace_from_record(record: Any) -> Trace:
         findings=[Finding.model_validate(f) for f in json.loads(t["findings_json"])])
 
 
-def graph_summary(driver: Driver, *, database: str = "neo4j") -> dict[str, int]:
+def graph_summary(graph: Graph) -> dict[str, int]:
     """Counts of traces, actions, edges, claims, mentions, drugs and cell lines."""
-    records, _, _ = driver.execute_query(cypher.load("graph_summary"), database_=database)
-    return dict(records[0]) if records else {}
+    records = graph.read("kg/graph_summary")
+    return records[0] if records else {}
 
 
-def primitive_counts(driver: Driver, *, database: str = "neo4j") -> list[dict[str, Any]]:
+def primitive_counts(graph: Graph) -> list[dict[str, Any]]:
     """Actions per primitive and how many traces use each, most frequent first."""
-    records, _, _ = driver.execute_query(cypher.load("primitive_counts"), database_=database)
-    return [dict(r) for r in records]
+    return graph.read("traces/primitive_counts")

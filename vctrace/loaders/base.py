@@ -16,9 +16,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, ClassVar
 
-from neo4j import Driver
+from pydantic import BaseModel, ConfigDict, Field
 
-from .. import cypher
+from ..kg.graph import Graph
+from ..plugins import parse_options
 from ..traces.records import file_sha256
 
 
@@ -102,14 +103,25 @@ def open_parquet(path: Path, columns: tuple[str, ...], what: str):
     return handle
 
 
+class LoaderOptions(BaseModel):
+    """Options every loader takes; a loader with more declares a subclass as its ``Options``
+    (the one place their defaults live; CLI flags are generated from it)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    source_version: str = Field("unversioned",
+                                description="the source's release, recorded with the load")
+
+
 class Loader:
-    """Base class: subclasses set ``source``, ``version`` (of the loader code) and implement
-    :meth:`load`. They register themselves by name in :data:`REGISTRY`."""
+    """Base class: subclasses set ``name``, ``source``, ``version`` (of the loader code),
+    ``Options`` if they take more than :class:`LoaderOptions`, and implement :meth:`_load`.
+    They register themselves by name in :data:`REGISTRY`."""
 
     name: ClassVar[str]
     source: ClassVar[str]
     version: ClassVar[str] = "1"
     description: ClassVar[str] = ""
+    Options: ClassVar[type[LoaderOptions]] = LoaderOptions
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -118,36 +130,40 @@ class Loader:
                 raise ValueError(f"loader {cls.name!r} registered twice")
             REGISTRY[cls.name] = cls
 
-    def __init__(self, driver: Driver, database: str = "neo4j", batch_size: int = 5000):
-        self.driver, self.database, self.batch_size = driver, database, batch_size
+    def __init__(self, graph: Graph, batch_size: int = 5000):
+        self.graph, self.batch_size = graph, batch_size
 
-    def load(self, paths: list[Path], *, source_version: str = "unversioned",
-             **options: Any) -> SourceRelease:
+    def load(self, paths: list[Path], options: LoaderOptions | dict[str, Any] | None = None
+             ) -> SourceRelease:
+        """Load ``paths`` with ``options`` (an ``Options`` instance or a dict of its fields;
+        bad values raise ``ValueError``); the release recorded."""
+        if not isinstance(options, self.Options):
+            options = parse_options(self.Options, dict(options or {}), f"loader {self.name!r}")
+        return self._load(list(paths), options)
+
+    def _load(self, paths: list[Path], options: Any) -> SourceRelease:
         raise NotImplementedError
 
-    def new_release(self, paths: list[Path], source_version: str,
-                    options: dict[str, Any]) -> SourceRelease:
-        return SourceRelease(source=self.source, version=source_version, loader=self.name,
-                             loader_version=self.version,
-                             files={p.name: file_sha256(p) for p in paths}, options=options)
+    def new_release(self, paths: list[Path], options: LoaderOptions) -> SourceRelease:
+        return SourceRelease(source=self.source, version=options.source_version,
+                             loader=self.name, loader_version=self.version,
+                             files={p.name: file_sha256(p) for p in paths},
+                             options=options.model_dump(mode="json",
+                                                        exclude={"source_version"}))
 
     def run(self, query_name: str, rows: list[dict[str, Any]], **params: Any) -> None:
         """Send ``rows`` to a named query in batches, one transaction per batch."""
-        query = cypher.load(query_name)
-        for start in range(0, len(rows), self.batch_size):
-            self.driver.execute_query(query, rows=rows[start:start + self.batch_size],
-                                      database_=self.database, **params)
+        self.graph.write_batches(query_name, rows, self.batch_size, **params)
 
     def record(self, release: SourceRelease) -> None:
         release.finished_at = datetime.now(timezone.utc).isoformat()
-        self.driver.execute_query(cypher.load("merge_source_release"), row=release.row(),
-                                  database_=self.database)
+        self.graph.write("loaders/merge_source_release", row=release.row())
 
 
 REGISTRY: dict[str, type[Loader]] = {}
 
 
-def list_releases(driver: Driver, database: str = "neo4j") -> list[dict[str, Any]]:
+def list_releases(graph: Graph) -> list[dict[str, Any]]:
     """Every recorded load, newest first."""
-    records, _, _ = driver.execute_query(cypher.load("source_releases"), database_=database)
+    records = graph.read("loaders/source_releases")
     return [dict(r["release"]) for r in records]

@@ -22,7 +22,9 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ..traces.identity import normalise_text
-from .base import Loader, SourceFileError, SourceRelease
+from pydantic import Field
+
+from .base import Loader, LoaderOptions, SourceFileError, SourceRelease
 
 SOURCE = "harmonizome"
 HEADER = ("source", "source_desc", "source_id", "target", "target_desc", "target_id", "weight")
@@ -63,11 +65,15 @@ class HarmonizomeLoader(Loader):
     description = ("Harmonizome gene_attribute_edges.txt[.gz] of any dataset (--dataset, "
                    "default the file's folder name)")
 
-    def load(self, paths: list[Path], *, source_version: str = "unversioned",
-             dataset: str | None = None, **options: Any) -> SourceRelease:
+    class Options(LoaderOptions):
+        dataset: str | None = Field(None, description="the dataset's name (default: the name "
+                                    "of the folder holding the file)")
+
+    def _load(self, paths: list[Path], options: Options) -> SourceRelease:
+        dataset = options.dataset
         # every file's header is checked (by starting its reader) before anything is written
         readers = [(path, _peek(_rows(path))) for path in paths]
-        release = self.new_release(paths, source_version, dict(options, dataset=dataset))
+        release = self.new_release(paths, options)
         for path, rows in readers:
             name = dataset or path.resolve().parent.name
             self._load_file(path, rows, name, release)
@@ -100,11 +106,11 @@ class HarmonizomeLoader(Loader):
                           "weight": value, "sign": (value > 0) - (value < 0)})
             release.rows_loaded += 1
             if len(batch) >= self.batch_size:
-                self.run("merge_harmonizome_edges", batch, source=SOURCE, dataset=dataset,
+                self.run("loaders/merge_harmonizome_edges", batch, source=SOURCE, dataset=dataset,
                          release=release.key)
                 batch = []
         if batch:
-            self.run("merge_harmonizome_edges", batch, source=SOURCE, dataset=dataset,
+            self.run("loaders/merge_harmonizome_edges", batch, source=SOURCE, dataset=dataset,
                      release=release.key)
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..traces.identity import normalise_text
-from .base import Loader, SourceFileError, SourceRelease
+from .base import Loader, LoaderOptions, SourceFileError, SourceRelease
 
 SOURCE = "hgnc"
 REQUIRED = ("symbol", "alias_symbol", "prev_symbol")
@@ -34,10 +34,9 @@ class HGNCLoader(Loader):
     version = "1"
     description = "HGNC hgnc_complete_set.txt (symbols with alias and previous symbols)"
 
-    def load(self, paths: list[Path], *, source_version: str = "unversioned",
-             **options: Any) -> SourceRelease:
+    def _load(self, paths: list[Path], options: LoaderOptions) -> SourceRelease:
         handles = [(path, self._open(path)) for path in paths]  # all headers checked first
-        release = self.new_release(paths, source_version, options)
+        release = self.new_release(paths, options)
         for path, (reader, index) in handles:
             self._load_file(path, reader, index, release)
         self.record(release)
@@ -83,6 +82,6 @@ class HGNCLoader(Loader):
                          "uniprot_ids": _values(get.get("uniprot_ids", ""))})
             release.rows_loaded += 1
             if len(rows) >= self.batch_size:
-                self.run("merge_hgnc_genes", rows, source=SOURCE, release=release.key)
+                self.run("loaders/merge_hgnc_genes", rows, source=SOURCE, release=release.key)
                 rows = []
-        self.run("merge_hgnc_genes", rows, source=SOURCE, release=release.key)
+        self.run("loaders/merge_hgnc_genes", rows, source=SOURCE, release=release.key)

@@ -25,8 +25,9 @@ from typing import Any
 import obonet
 
 from .. import cypher
+from ..kg.graph import statement
 from ..traces.identity import normalise_text
-from .base import Loader, SourceFileError, SourceRelease
+from .base import Loader, LoaderOptions, SourceFileError, SourceRelease
 
 SOURCE = "ontology"
 _GO_LABELS = {"biological_process": "BiologicalProcess",
@@ -35,6 +36,7 @@ _GO_LABELS = {"biological_process": "BiologicalProcess",
 _PREFIX_LABELS = {"MONDO": "Disease", "HP": "Phenotype", "UBERON": "Anatomy",
                   "CHEBI": "Chemical", "CVCL": "CellLine"}
 LABELS = tuple(sorted(set(_GO_LABELS.values()) | set(_PREFIX_LABELS.values())))
+cypher.allow_names(LABELS)
 _SYNONYM = re.compile(r'^"((?:[^"\\]|\\.)*)"\s+(EXACT|RELATED|NARROW|BROAD)')
 
 
@@ -60,10 +62,9 @@ class OntologyLoader(Loader):
     version = "1"
     description = "OBO ontologies (GO, MONDO, HPO, UBERON, ChEBI, Cellosaurus), read with obonet"
 
-    def load(self, paths: list[Path], *, source_version: str = "unversioned",
-             **options: Any) -> SourceRelease:
+    def _load(self, paths: list[Path], options: LoaderOptions) -> SourceRelease:
         graphs = [(path, self._read(path)) for path in paths]  # all parsed before writing
-        release = self.new_release(paths, source_version, options)
+        release = self.new_release(paths, options)
         for path, graph in graphs:
             self._load_graph(path, graph, release)
         self.record(release)
@@ -103,14 +104,8 @@ class OntologyLoader(Loader):
                 "cellosaurus_id": curie if label == "CellLine" else None})
             release.rows_loaded += 1
         for label, rows in terms.items():
-            self.driver.execute_query(_merge_terms_query(label), rows=rows, source=SOURCE,
-                                      ontology=ontology, release=release.key,
-                                      database_=self.database)
+            self.graph.write(statement("loaders/merge_ontology_terms", LABEL=label), rows=rows,
+                             source=SOURCE, ontology=ontology, release=release.key)
         parents = [{"child": child, "parent": parent}
                    for child, parent, relation in graph.edges(keys=True) if relation == "is_a"]
-        self.run("merge_is_a", parents, source=SOURCE, release=release.key)
-
-
-def _merge_terms_query(label: str) -> str:
-    assert label in LABELS  # from the fixed tables above, never from the file
-    return cypher.load("merge_ontology_terms").replace("$$LABEL$$", label)
+        self.run("loaders/merge_is_a", parents, source=SOURCE, release=release.key)

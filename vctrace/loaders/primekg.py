@@ -24,9 +24,10 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from .. import cypher
+from ..kg.graph import statement
 from ..traces.identity import normalise_text
 from ..traces.records import file_sha256
-from .base import Loader, SourceFileError, SourceRelease
+from .base import Loader, LoaderOptions, SourceFileError, SourceRelease
 
 SOURCE = "primekg"
 COLUMNS_12 = ("relation", "display_relation", "x_index", "x_id", "x_type", "x_name",
@@ -64,6 +65,7 @@ RELATIONS = {  # PrimeKG relation -> relationship type (the 30 of the published 
     "exposure_bioprocess": "EXPOSURE_BIOPROCESS", "exposure_protein": "EXPOSURE_PROTEIN",
     "exposure_molfunc": "EXPOSURE_MOLFUNC", "exposure_cellcomp": "EXPOSURE_CELLCOMP",
 }
+cypher.allow_names(list(LABELS.values()) + list(RELATIONS.values()))
 _SOURCE_TYPE = {"contraindication": "drug", "indication": "drug", "off-label use": "drug"}
 _ID = re.compile(r"^[A-Za-z0-9_:.\-]+$")
 
@@ -124,15 +126,14 @@ class PrimeKGLoader(Loader):
     version = "1"
     description = "PrimeKG kg.csv (12 or 10 columns) and optionally nodes.csv"
 
-    def load(self, paths: list[Path], *, source_version: str = "unversioned",
-             **options: Any) -> SourceRelease:
+    def _load(self, paths: list[Path], options: LoaderOptions) -> SourceRelease:
         kg = [p for p in paths if p.name != "nodes.csv"]
         nodes = [p for p in paths if p.name == "nodes.csv"]
         if len(kg) != 1:
             raise SourceFileError("give one kg.csv (and optionally nodes.csv)")
         readers = [(_open_csv(p, (NODE_COLUMNS,)), p) for p in nodes]
         kg_reader = _open_csv(kg[0], (COLUMNS_12, COLUMNS_10))  # both checked before writing
-        release = self.new_release(paths, source_version, options)
+        release = self.new_release(paths, options)
         csv.field_size_limit(sys.maxsize)
         for (reader, _), path in readers:
             self._nodes(reader, path, release)
@@ -146,9 +147,8 @@ class PrimeKGLoader(Loader):
             by_label.setdefault(row["label"], []).append(row)
         for label, group in by_label.items():
             # the label comes from the LABELS table above, never from the file
-            query = _merge_nodes_query(label)
-            self.driver.execute_query(query, rows=group, source=SOURCE, release=release.key,
-                                      database_=self.database)
+            self.graph.write(statement("loaders/merge_primekg_nodes", LABEL=label), rows=group,
+                             source=SOURCE, release=release.key)
 
     def _nodes(self, reader: Iterator, path: Path, release: SourceRelease) -> None:
         batch: list[dict[str, Any]] = []
@@ -192,9 +192,9 @@ class PrimeKGLoader(Loader):
         for (rel_type, a_label, _, b_label, _), row in edges.items():
             groups.setdefault((rel_type, a_label, b_label), []).append(row)
         for (rel_type, a_label, b_label), rows in groups.items():
-            self.driver.execute_query(_merge_edges_query(rel_type, a_label, b_label), rows=rows,
-                                      source=SOURCE, release=release.key,
-                                      database_=self.database)
+            self.graph.write(statement("loaders/merge_primekg_edges", TYPE=rel_type, A=a_label,
+                                       B=b_label), rows=rows, source=SOURCE,
+                             release=release.key)
 
 
 def edge_rows(reader: Iterator, header: tuple, path: Path,
@@ -226,17 +226,6 @@ def edge_rows(reader: Iterator, header: tuple, path: Path,
         release.rows_loaded += 1
         yield (rel_type, x, y, get("display_relation"), True) if x_first \
             else (rel_type, y, x, get("display_relation"), False)
-
-
-def _merge_nodes_query(label: str) -> str:
-    assert label in LABELS.values()
-    return cypher.load("merge_primekg_nodes").replace("$$LABEL$$", label)
-
-
-def _merge_edges_query(rel_type: str, a_label: str, b_label: str) -> str:
-    assert rel_type in RELATIONS.values() and {a_label, b_label} <= set(LABELS.values())
-    return (cypher.load("merge_primekg_edges").replace("$$TYPE$$", rel_type)
-            .replace("$$A$$", a_label).replace("$$B$$", b_label))
 
 
 def bulk_load(server, paths: list[Path], folder: Path, *,

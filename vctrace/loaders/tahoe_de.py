@@ -17,18 +17,19 @@ cell line) pairs of ingested traces; names are matched lower-cased and trimmed.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from .. import cypher
+from ..kg import gene_bitmap
 from ..traces.identity import normalise_text
-from .base import Loader, SourceRelease, open_parquet
+from pydantic import Field
+
+from .base import Loader, LoaderOptions, SourceRelease, open_parquet
 
 SOURCE = "tahoe-100m-de"
 COLUMNS = ("gene_name", "baseMean", "log2FoldChange", "lfcSE", "stat", "pvalue", "padj",
@@ -39,11 +40,6 @@ _CONDITION = ("drug", "Cell_Name_Vevo", "concentration")
 
 def condition_key(drug: str, cell_line: str, concentration: float) -> str:
     return f"{normalise_text(drug)}|{normalise_text(cell_line)}|{concentration:g}"
-
-
-def is_tested(bitmap: bytes, index: int) -> bool:
-    """Whether gene ``index`` of the universe is set in a ``tested_bitmap``."""
-    return index // 8 < len(bitmap) and bool(bitmap[index // 8] >> (index % 8) & 1)
 
 
 def _lower(array: pa.Array) -> pa.Array:
@@ -57,14 +53,20 @@ class TahoeDELoader(Loader):
     description = ("Tahoe-100M pseudobulk DE parquet shards (16 columns); options --padj, "
                    "--min-abs-lfc, --conditions all|traces")
 
-    def load(self, paths: list[Path], *, source_version: str = "unversioned",
-             padj: float = 0.05, min_abs_lfc: float = 0.5, conditions: str = "all",
-             **options: Any) -> SourceRelease:
+    class Options(LoaderOptions):
+        padj: float = Field(0.05, gt=0, le=1,
+                            description="keep calls with padj below this")
+        min_abs_lfc: float = Field(0.5, ge=0, description="keep calls with |log2FC| at least "
+                                   "this (leave room to verify at any t >= it)")
+        conditions: Literal["all", "traces"] = Field(
+            "all", description="every condition, or those of ingested traces")
+
+    def _load(self, paths: list[Path], options: Options) -> SourceRelease:
+        padj, min_abs_lfc, conditions = options.padj, options.min_abs_lfc, options.conditions
         files = [self._check(p) for p in paths]
         self._genes_merged: set[str] = set()
         allowed = self._trace_conditions() if conditions == "traces" else None
-        release = self.new_release(paths, source_version, dict(
-            options, padj=padj, min_abs_lfc=min_abs_lfc, conditions=conditions))
+        release = self.new_release(paths, options)
         universe: dict[str, int] = {}
         experiments: dict[str, dict[str, Any]] = {}
         tested: dict[str, set[int]] = {}
@@ -74,18 +76,12 @@ class TahoeDELoader(Loader):
                             experiments, tested)
         universe_key = f"{release.key}:genes"
         genes = sorted(universe, key=universe.get)
-        size = math.ceil(len(genes) / 8)
-        rows = []
-        for key, experiment in experiments.items():
-            bitmap = bytearray(size)
-            for index in tested.get(key, ()):
-                bitmap[index // 8] |= 1 << (index % 8)
-            rows.append(dict(experiment, tested_bitmap=bytes(bitmap),
-                             genes_tested=len(tested.get(key, ()))))
-        self.driver.execute_query(cypher.load("merge_gene_universe"), key=universe_key,
-                                  genes=genes, source=SOURCE, release=release.key,
-                                  database_=self.database)
-        self.run("merge_de_experiments", rows, source=SOURCE, release=release.key,
+        rows = [dict(experiment, tested_bitmap=gene_bitmap.encode(tested.get(key, ()), len(genes)),
+                     genes_tested=len(tested.get(key, ())))
+                for key, experiment in experiments.items()]
+        self.graph.write("loaders/merge_gene_universe", key=universe_key, genes=genes,
+                         source=SOURCE, release=release.key)
+        self.run("loaders/merge_de_experiments", rows, source=SOURCE, release=release.key,
                  universe=universe_key)
         self.record(release)
         return release
@@ -94,8 +90,7 @@ class TahoeDELoader(Loader):
         return path, open_parquet(path, COLUMNS, "Tahoe DE shard")
 
     def _trace_conditions(self) -> set[tuple[str, str]]:
-        records, _, _ = self.driver.execute_query(cypher.load("trace_conditions"),
-                                                  database_=self.database)
+        records = self.graph.read("loaders/trace_conditions")
         return {(r["drug"].strip().lower(), r["cell_line"].strip().lower()) for r in records}
 
     def _batch(self, batch: pa.RecordBatch, path: Path, release: SourceRelease,
@@ -136,14 +131,12 @@ class TahoeDELoader(Loader):
                                   "lfc_se": r["lfcSE"], "stat": r["stat"],
                                   "direction": "up" if r["log2FoldChange"] > 0 else "down"}})
         new_genes = [g for key, g in genes.items() if key not in self._genes_merged]
-        self.run("merge_de_genes", new_genes, source=SOURCE)
+        self.run("loaders/merge_de_genes", new_genes, source=SOURCE)
         self._genes_merged.update(genes)
         # one row per experiment: small batches, as each carries its calls
         for key, calls in groups.items():
-            self.driver.execute_query(cypher.load("merge_de_calls"),
-                                      rows=[{"experiment": key, "calls": calls}],
-                                      source=SOURCE, release=release.key,
-                                      database_=self.database)
+            self.graph.write("loaders/merge_de_calls", rows=[{"experiment": key, "calls": calls}],
+                             source=SOURCE, release=release.key)
         release.rows_loaded += table.num_rows
 
     def _conditions(self, table: pa.Table, experiments: dict[str, dict[str, Any]],

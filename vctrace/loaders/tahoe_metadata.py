@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ..traces.identity import normalise_text
-from .base import Loader, SourceFileError, SourceRelease, open_parquet
+from .base import Loader, LoaderOptions, SourceFileError, SourceRelease, open_parquet
 
 SOURCE = "tahoe-100m"
 FILES = {
@@ -101,10 +101,9 @@ class TahoeMetadataLoader(Loader):
     description = ("Tahoe-100M metadata: drug_metadata, cell_line_metadata, obs_cell_grid, "
                    "gene_metadata parquet files (give the files or their folder)")
 
-    def load(self, paths: list[Path], *, source_version: str = "unversioned",
-             **options: Any) -> SourceRelease:
+    def _load(self, paths: list[Path], options: LoaderOptions) -> SourceRelease:
         files = _resolve(paths)
-        release = self.new_release(list(files.values()), source_version, options)
+        release = self.new_release(list(files.values()), options)
         # Genes first: drugs and cell lines link to them.
         if "gene_metadata.parquet" in files:
             self._genes(files["gene_metadata.parquet"], release)
@@ -127,7 +126,7 @@ class TahoeMetadataLoader(Loader):
                 continue
             rows.append({"key": normalise_text(symbol), "symbol": symbol,
                          "ensembl_id": _text(row["ensembl_id"])})
-        self.run("merge_genes", rows, source=SOURCE, release=release.key)
+        self.run("loaders/merge_genes", rows, source=SOURCE, release=release.key)
         release.rows_loaded += len(rows)
 
     def _drugs(self, path: Path, release: SourceRelease) -> None:
@@ -157,7 +156,7 @@ class TahoeMetadataLoader(Loader):
                 "smiles": _text(row["canonical_smiles"]),
                 "pubchem_cid": int(cid) if isinstance(cid, (int, float)) and cid == cid else None,
                 "targets": [{"key": normalise_text(t), "symbol": t} for t in targets]})
-        self.run("merge_tahoe_drugs", rows, source=SOURCE, release=release.key)
+        self.run("loaders/merge_tahoe_drugs", rows, source=SOURCE, release=release.key)
         release.rows_loaded += len(rows)
 
     def _cell_lines(self, path: Path, release: SourceRelease) -> None:
@@ -184,7 +183,7 @@ class TahoeMetadataLoader(Loader):
                     "var_type": _text(row["Driver_VarType"]),
                     "zygosity": _text(row["Driver_VarZyg"]),
                     "effect": _text(row["Driver_ProtEffect_or_CdnaEffect"]) or ""}})
-        self.run("merge_tahoe_cell_lines", rows, source=SOURCE, release=release.key)
+        self.run("loaders/merge_tahoe_cell_lines", rows, source=SOURCE, release=release.key)
         release.rows_loaded += len(rows)
 
     def _conditions(self, path: Path, release: SourceRelease) -> None:
@@ -201,7 +200,7 @@ class TahoeMetadataLoader(Loader):
                          "cell_line_key": normalise_text(cell), "cell_line": cell,
                          "conc": float(conc), "plate": _text(row["plate"]) or "",
                          "n_cells": row["n_cells"]})
-        self.run("merge_tahoe_conditions", rows, source=SOURCE, release=release.key)
+        self.run("loaders/merge_tahoe_conditions", rows, source=SOURCE, release=release.key)
         release.rows_loaded += len(rows)
 
 

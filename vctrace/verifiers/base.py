@@ -8,10 +8,12 @@ and the evidence used (KG nodes and relationships, DE rows, Boltz-2 output), nev
 boolean. ``unverifiable`` means the verifier could not judge (entity not in the KG, gene not
 measured, model output missing); it is not a pass.
 
-Adding a verifier is a local change: subclass ``Verifier`` in a new module of this package,
-set ``name``, ``version`` and ``primitives``, implement ``judge``, and import the module in
-``vctrace/verifiers/__init__.py``. The batch engine (``vctrace.verifiers.engine``) fetches the
-pending subjects, calls ``judge`` one batch at a time and stores the verdicts.
+Adding a verifier is a local change: a new module of this package (discovered automatically)
+subclassing ``Verifier`` with ``name``, ``version``, ``primitives``, its ``Options`` (a pydantic
+model: the one place its defaults live; CLI flags are generated from it), the reason codes
+it adds to :class:`Reason`, and ``judge``; its statements in ``vctrace/cypher/verifiers/``;
+and its test. The batch engine (``vctrace.runs.engine``) fetches the pending subjects, calls
+``judge`` one batch at a time and stores the verdicts.
 """
 
 from __future__ import annotations
@@ -21,7 +23,10 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, ClassVar
 
-from neo4j import Driver
+from pydantic import BaseModel, ConfigDict
+
+from ..kg.graph import Graph
+from ..plugins import parse_options
 
 
 class Status(str, Enum):
@@ -34,13 +39,68 @@ class Status(str, Enum):
 JUDGED = (Status.SUPPORTED.value, Status.REFUTED.value)  # statuses that count as "judged"
 
 
+class Reason(str, Enum):
+    """Every reason code a verdict can carry (stored as its value; Cypher that selects by
+    reason gets these values as parameters, never as literals)."""
+
+    # structure
+    VALID = "valid"
+    VALID_WITH_WARNINGS = "valid_with_warnings"
+    INVALID = "invalid"
+    # grounding
+    ALL_GROUNDED = "all_grounded"
+    NO_ENTITY_ARGUMENTS = "no_entity_arguments"
+    UNGROUNDED_ENTITIES = "ungrounded_entities"
+    # dti-kg
+    CURATED_TARGET = "curated_target"
+    NOT_A_CURATED_TARGET = "not_a_curated_target"
+    NO_CURATED_TARGETS = "no_curated_targets"
+    PPI_EDGE = "ppi_edge"
+    NO_PPI_EDGE = "no_ppi_edge"
+    # de
+    OBSERVED = "observed"
+    OPPOSITE_DIRECTION = "opposite_direction"
+    NOT_DE = "not_de"
+    NOT_MEASURED = "not_measured"
+    NO_DE_EXPERIMENT = "no_de_experiment"
+    DIRECTION_NOT_UP_OR_DOWN = "direction_not_up_or_down"
+    THRESHOLD_BELOW_LOAD_CUTOFF = "threshold_below_load_cutoff"
+    # pathway
+    ANNOTATED = "annotated"
+    NOT_ANNOTATED = "not_annotated"
+    NO_ANNOTATIONS = "no_annotations"
+    DRUG_TARGET_IN_PATHWAY = "drug_target_in_pathway"
+    NO_TARGET_IN_PATHWAY = "no_target_in_pathway"
+    # dti-boltz
+    PREDICTED_BINDER = "predicted_binder"
+    PREDICTED_NON_BINDER = "predicted_non_binder"
+    MODEL_OUTPUT_MISSING = "model_output_missing"
+    ACTOR_NOT_A_DRUG = "actor_not_a_drug"
+    NO_SMILES = "no_smiles"
+    LIGAND_REJECTED = "ligand_rejected"
+    NO_FASTA_GIVEN = "no_fasta_given"
+    NO_SEQUENCE = "no_sequence"
+    # the engine
+    VERIFIER_RETURNED_NOTHING = "verifier_returned_nothing"
+
+
+# the DTI verdicts that decide a binding (curated check); refine and metrics select by them
+BINDING_REASONS = (Reason.CURATED_TARGET.value, Reason.NOT_A_CURATED_TARGET.value)
+
+
+class NoOptions(BaseModel):
+    """A verifier without options."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
 @dataclass
 class Verdict:
     """One judgement of one subject (or one part of it)."""
 
     subject: str                 # claim key (c-…) or trace key (t-…)
     status: Status
-    reason: str                  # a short snake_case code, e.g. ``curated_target``
+    reason: Reason
     score: float | None = None
     threshold: float | None = None
     evidence: dict[str, Any] = field(default_factory=dict)
@@ -49,7 +109,7 @@ class Verdict:
     def row(self) -> dict[str, Any]:
         """The parameter row that ``create_verdicts.cypher`` stores."""
         return {"subject": self.subject, "part": self.part, "status": Status(self.status).value,
-                "reason": self.reason, "score": self.score, "threshold": self.threshold,
+                "reason": Reason(self.reason).value, "score": self.score, "threshold": self.threshold,
                 "evidence_json": json.dumps(self.evidence, sort_keys=True, default=str)}
 
 
@@ -100,8 +160,8 @@ class Verifier:
     ``subject`` is ``"claim"`` (``judge`` gets ``ClaimRow``s of the declared ``primitives``) or
     ``"trace"`` (``judge`` gets ``TraceRow``s). ``checks_truth`` is False for quality checks
     (structure, grounding) that do not say whether a claim is true; only truth checks count
-    towards verifiability. ``parameters`` are the options a verifier takes (name -> default);
-    they are part of the run record.
+    towards verifiability. ``Options`` is the pydantic model of the options a verifier takes
+    (defaults there, and only there); the values used are part of the run record.
     """
 
     name: ClassVar[str]
@@ -110,7 +170,7 @@ class Verifier:
     subject: ClassVar[str] = "claim"
     primitives: ClassVar[tuple[str, ...]] = ()
     checks_truth: ClassVar[bool] = True
-    parameters: ClassVar[dict[str, Any]] = {}
+    Options: ClassVar[type[BaseModel]] = NoOptions
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -119,20 +179,21 @@ class Verifier:
                 raise ValueError(f"verifier {cls.name!r} registered twice")
             REGISTRY[cls.name] = cls
 
-    def __init__(self, driver: Driver, database: str = "neo4j", **params: Any):
-        unknown = set(params) - set(self.parameters)
-        if unknown:
-            raise ValueError(f"verifier {self.name!r} takes no parameter(s) "
-                             f"{', '.join(sorted(unknown))}")
-        self.driver = driver
-        self.database = database
-        self.params = {**self.parameters, **params}
+    def __init__(self, graph: Graph, options: BaseModel | dict[str, Any] | None = None):
+        """``options``: an ``Options`` instance or a dict of its fields (unknown or invalid
+        values raise ``ValueError`` naming them)."""
+        self.graph = graph
+        self.options = options if isinstance(options, self.Options) else \
+            parse_options(self.Options, options or {}, f"verifier {self.name!r}")
 
-    def query(self, text: str, **params: Any) -> list[dict[str, Any]]:
-        """Run one read query (the verifier's evidence lookup for a whole batch)."""
-        records, _, _ = self.driver.execute_query(text, params, database_=self.database,
-                                                  routing_="r")
-        return [dict(r) for r in records]
+    @property
+    def params(self) -> dict[str, Any]:
+        """The option values as plain data (what the run record stores)."""
+        return self.options.model_dump(mode="json")
+
+    def query(self, name: str, **params: Any) -> list[dict[str, Any]]:
+        """Run one named read statement (the verifier's evidence lookup for a whole batch)."""
+        return self.graph.read(name, **params)
 
     def judge(self, subjects: list[Any]) -> list[Verdict]:
         """Verdicts for a batch of subjects: at least one per subject."""

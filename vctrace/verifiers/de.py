@@ -23,11 +23,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .. import cypher
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..kg import gene_bitmap
 from ..kg.grounding import compact
-from ..loaders.tahoe_de import is_tested
 from ..traces.identity import normalise_text
-from .base import ClaimRow, Status, Verdict, Verifier
+from .base import ClaimRow, Reason, Status, Verdict, Verifier
 
 
 class DEVerifier(Verifier):
@@ -35,7 +36,11 @@ class DEVerifier(Verifier):
     version = "1"
     description = "regulates_expression genes against Tahoe DE (padj < 0.05, |log2FC| >= t)"
     primitives = ("regulates_expression",)
-    parameters = {"t": 1.5, "padj": 0.05}
+
+    class Options(BaseModel):
+        model_config = ConfigDict(extra="forbid", frozen=True)
+        t: float = Field(1.5, ge=0, description="|log2FC| threshold")
+        padj: float = Field(0.05, gt=0, le=1, description="adjusted p-value threshold")
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -67,14 +72,14 @@ class DEVerifier(Verifier):
                  "cell_forms": sorted({c, compact(c)})}
                 for i, (d, c) in enumerate(sorted(contexts)) if d and c]
         by_id = {i: ctx for i, ctx in enumerate(sorted(contexts))}
-        found = self.query(cypher.load("de_experiments"), contexts=rows) if rows else []
+        found = self.query("verifiers/de_experiments", contexts=rows) if rows else []
         out = {by_id[r["id"]]: r["experiments"] for r in found}
         for exps in out.values():
             for e in exps:
                 e["options"] = json.loads(e.pop("options_json", None) or "{}")
         missing = {e["universe"] for exps in out.values() for e in exps} - set(self._universes)
         if missing:
-            for r in self.query(cypher.load("gene_universes"), keys=sorted(missing)):
+            for r in self.query("verifiers/gene_universes", keys=sorted(missing)):
                 self._universes[r["key"]] = {normalise_text(g): i
                                              for i, g in enumerate(r["genes"])}
         return out
@@ -88,24 +93,24 @@ class DEVerifier(Verifier):
                     k for _, keys in genes_of[claim.key] for k in keys)
         if not wanted:
             return {}
-        rows = self.query(cypher.load("de_calls"), rows=[
+        rows = self.query("verifiers/de_calls", rows=[
             {"experiment": e, "genes": sorted(g)} for e, g in sorted(wanted.items())])
         return {(r["experiment"], r["gene"]): r for r in rows[0]["rows"]}
 
     def _gene(self, claim: str, text: str, keys: list[str], direction: str,
               experiments: list[dict[str, Any]], calls: dict) -> Verdict:
-        t, padj = float(self.params["t"]), float(self.params["padj"])
+        t, padj = self.options.t, self.options.padj
         base = {"gene": text, "gene_keys": keys, "claimed": direction}
         if direction not in ("up", "down"):
-            return Verdict(claim, Status.UNVERIFIABLE, "direction_not_up_or_down", threshold=t,
+            return Verdict(claim, Status.UNVERIFIABLE, Reason.DIRECTION_NOT_UP_OR_DOWN, threshold=t,
                            evidence=base, part=text)
         if not experiments:
-            return Verdict(claim, Status.UNVERIFIABLE, "no_de_experiment", threshold=t,
+            return Verdict(claim, Status.UNVERIFIABLE, Reason.NO_DE_EXPERIMENT, threshold=t,
                            evidence=base, part=text)
         for exp in experiments:
             options = exp["options"]
             if t < float(options.get("min_abs_lfc", 0)) or padj > float(options.get("padj", 1)):
-                return Verdict(claim, Status.ERROR, "threshold_below_load_cutoff", threshold=t,
+                return Verdict(claim, Status.ERROR, Reason.THRESHOLD_BELOW_LOAD_CUTOFF, threshold=t,
                                evidence=dict(base, load_options=options,
                                              experiment=exp["key"]), part=text)
         observed, tested = [], []
@@ -113,7 +118,7 @@ class DEVerifier(Verifier):
             universe = self._universes.get(exp["universe"], {})
             for key in keys:
                 index = universe.get(key)
-                if index is not None and is_tested(exp["tested_bitmap"], index):
+                if index is not None and gene_bitmap.is_set(exp["tested_bitmap"], index):
                     tested.append(exp["key"])
                 call = calls.get((exp["key"], key))
                 if call and call["padj"] is not None and call["padj"] < padj \
@@ -126,13 +131,13 @@ class DEVerifier(Verifier):
         same = [c for c in observed if c["direction"] == direction]
         if same:
             best = min(same, key=lambda c: c["padj"])
-            return Verdict(claim, Status.SUPPORTED, "observed", best["log2fc"], t,
+            return Verdict(claim, Status.SUPPORTED, Reason.OBSERVED, best["log2fc"], t,
                            evidence, part=text)
         if observed:
             best = min(observed, key=lambda c: c["padj"])
-            return Verdict(claim, Status.REFUTED, "opposite_direction", best["log2fc"], t,
+            return Verdict(claim, Status.REFUTED, Reason.OPPOSITE_DIRECTION, best["log2fc"], t,
                            evidence, part=text)
         if tested:
-            return Verdict(claim, Status.REFUTED, "not_de", None, t, evidence, part=text)
-        return Verdict(claim, Status.UNVERIFIABLE, "not_measured", None, t, evidence,
+            return Verdict(claim, Status.REFUTED, Reason.NOT_DE, None, t, evidence, part=text)
+        return Verdict(claim, Status.UNVERIFIABLE, Reason.NOT_MEASURED, None, t, evidence,
                        part=text)

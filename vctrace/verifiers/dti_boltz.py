@@ -17,10 +17,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from .. import cypher
+from pydantic import Field
+
 from ..traces.identity import normalise_text
-from .base import ClaimRow, Status, Verdict, Verifier
-from .boltz import BoltzSettings, build_yaml, ligand_problem, pair_id, read_fasta, run_boltz
+from .base import ClaimRow, Reason, Status, Verdict, Verifier
+from ._boltz import BoltzSettings, build_yaml, ligand_problem, pair_id, read_fasta, run_boltz
 
 CONFIDENCE_FIELDS = ("confidence_score", "iptm", "ligand_iptm", "protein_iptm",
                      "complex_plddt", "complex_iplddt")
@@ -31,25 +32,27 @@ class DtiBoltzVerifier(Verifier):
     version = "1"
     description = "drug-protein binds_to scored by Boltz-2 affinity (probability >= tau)"
     primitives = ("binds_to",)
-    parameters = {"fasta": None, "tau": 0.5, "executable": "boltz", "cache": None,
-                  "devices": 1, "accelerator": "gpu", "msa": "empty", "work_dir": None,
-                  "timeout_s": 6 * 3600}
+
+    class Options(BoltzSettings):
+        """How Boltz is called (:class:`BoltzSettings`), plus what the verifier decides with."""
+
+        fasta: str | None = Field(None, description="UniProt FASTA of the target proteins")
+        tau: float = Field(0.5, ge=0, le=1, description="binder probability threshold")
+        work_dir: str | None = Field(None, description="keep inputs and outputs here "
+                                     "(default: a temporary folder)")
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        fasta = self.params["fasta"]
-        self.sequences = read_fasta(Path(fasta)) if fasta else {}
-        self.settings = BoltzSettings(
-            executable=self.params["executable"], cache=self.params["cache"],
-            devices=int(self.params["devices"]), accelerator=self.params["accelerator"],
-            msa=self.params["msa"], timeout_s=int(self.params["timeout_s"]))
+        o = self.options
+        self.sequences = read_fasta(Path(o.fasta)) if o.fasta else {}
+        self.settings = BoltzSettings(**o.model_dump(include=set(BoltzSettings.model_fields)))
         self.last_log: Path | None = None
 
     def judge(self, subjects: list[ClaimRow]) -> list[Verdict]:
-        tau = float(self.params["tau"])
+        tau = self.options.tau
         drugs = sorted({k for c in subjects for k in c.entity_keys("actor", "Drug")})
         smiles = {r["key"]: r["smiles"] for r in
-                  self.query(cypher.load("drug_smiles"), keys=drugs)} if drugs else {}
+                  self.query("verifiers/drug_smiles", keys=drugs)} if drugs else {}
         plans: dict[str, dict[str, Any]] = {}
         verdicts = []
         for claim in subjects:
@@ -64,14 +67,14 @@ class DtiBoltzVerifier(Verifier):
             score = results.get(plan["pair"])
             evidence = {k: plan[k] for k in ("pair", "drug", "gene", "smiles", "msa")}
             if score is None:
-                verdicts.append(Verdict(key, Status.UNVERIFIABLE, "model_output_missing", None,
+                verdicts.append(Verdict(key, Status.UNVERIFIABLE, Reason.MODEL_OUTPUT_MISSING, None,
                                         tau, evidence=dict(evidence, log=str(self.last_log))))
                 continue
             evidence.update(probability=score["probability"], pred_value=score["pred_value"],
                             ic50_um=10 ** score["pred_value"], cached=score["cached"],
                             confidence=json.loads(score["confidence_json"]))
             status = Status.SUPPORTED if score["probability"] >= tau else Status.REFUTED
-            reason = "predicted_binder" if status is Status.SUPPORTED else "predicted_non_binder"
+            reason = Reason.PREDICTED_BINDER if status is Status.SUPPORTED else "predicted_non_binder"
             verdicts.append(Verdict(key, status, reason, score["probability"], tau, evidence))
         return verdicts
 
@@ -81,16 +84,16 @@ class DtiBoltzVerifier(Verifier):
             [normalise_text(m.text) for m in claim.role("target")]
         with_smiles = [(d, smiles.get(d)) for d in drugs if smiles.get(d)]
         if not drugs:
-            return None, ("actor_not_a_drug", {"actor": [m.text for m in claim.role("actor")]})
+            return None, (Reason.ACTOR_NOT_A_DRUG, {"actor": [m.text for m in claim.role("actor")]})
         if not with_smiles:
-            return None, ("no_smiles", {"drugs": drugs})
+            return None, (Reason.NO_SMILES, {"drugs": drugs})
         drug, ligand = with_smiles[0]
         problem = ligand_problem(ligand)
         if problem:
-            return None, ("ligand_rejected", {"drug": drug, "problem": problem})
+            return None, (Reason.LIGAND_REJECTED, {"drug": drug, "problem": problem})
         found = [(g, self.sequences[g]) for g in genes if g in self.sequences]
         if not found:
-            why = "no_fasta_given" if not self.sequences else "no_sequence"
+            why = Reason.NO_FASTA_GIVEN if not self.sequences else Reason.NO_SEQUENCE
             return None, (why, {"genes": genes})
         gene, sequence = found[0]
         msa = self.settings.msa_for(gene)
@@ -104,13 +107,13 @@ class DtiBoltzVerifier(Verifier):
         if not pairs:
             return {}
         cached = {r["score"]["key"]: dict(r["score"], cached=True) for r in
-                  self.query(cypher.load("boltz_scores"), keys=sorted(pairs))}
+                  self.query("verifiers/boltz_scores", keys=sorted(pairs))}
         todo = {pid: build_yaml(p["sequence"], p["smiles"], p["msa"])
                 for pid, p in pairs.items() if pid not in cached}
         if not todo:
             return cached
-        keep = bool(self.params["work_dir"])  # a folder the user chose keeps the structures
-        work = Path(self.params["work_dir"] or tempfile.mkdtemp(prefix="vctrace-boltz-"))
+        keep = bool(self.options.work_dir)  # a folder the user chose keeps the structures
+        work = Path(self.options.work_dir or tempfile.mkdtemp(prefix="vctrace-boltz-"))
         results, self.last_log = run_boltz(self.settings, todo, work, keep_files=keep)
         rows = []
         for pid, r in results.items():
@@ -124,7 +127,6 @@ class DtiBoltzVerifier(Verifier):
                 "sequence_length": len(p["sequence"]), "msa": p["msa"], "model": "boltz-2",
                 "command": " ".join(self.settings.command(Path("<in>"), Path("<out>")))}})
         if rows:
-            self.driver.execute_query(cypher.load("merge_boltz_scores"), rows=rows,
-                                      database_=self.database)
+            self.graph.write("verifiers/merge_boltz_scores", rows=rows)
         fresh = {r["key"]: dict(r["props"], key=r["key"], cached=False) for r in rows}
         return {**cached, **fresh}

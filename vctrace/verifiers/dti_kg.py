@@ -17,9 +17,10 @@ from __future__ import annotations
 from itertools import combinations, product
 from typing import Any
 
-from .. import cypher
+from pydantic import BaseModel, ConfigDict, Field
+
 from ..traces.identity import normalise_text
-from .base import ClaimRow, Status, Verdict, Verifier
+from .base import ClaimRow, Reason, Status, Verdict, Verifier
 
 DRUG_TARGET_DATASETS = ("DrugBank Drug Targets",
                         "Guide to Pharmacology Chemical Ligands of Receptors",
@@ -31,7 +32,11 @@ class DtiKgVerifier(Verifier):
     version = "1"
     description = "binds_to / modulates_complex against curated drug-target and PPI edges"
     primitives = ("binds_to", "modulates_complex")
-    parameters = {"harmonizome_datasets": DRUG_TARGET_DATASETS}
+
+    class Options(BaseModel):
+        model_config = ConfigDict(extra="forbid", frozen=True)
+        harmonizome_datasets: tuple[str, ...] = Field(
+            DRUG_TARGET_DATASETS, description="Harmonizome datasets read as curated targets")
 
     def judge(self, subjects: list[ClaimRow]) -> list[Verdict]:
         drug_claims, ppi_claims, verdicts = [], [], []
@@ -59,11 +64,11 @@ class DtiKgVerifier(Verifier):
                           if e["label"] == "HarmonizomeAttribute"}
             for k in c.entity_keys("actor", "Drug"):
                 drugs.setdefault(k, set()).update(attributes)
-        rows = self.query(cypher.load("dti_drug_targets"),
+        rows = self.query("verifiers/dti_drug_targets",
                           drugs=[{"drug": k, "attributes": sorted(a)}
                                  for k, a in sorted(drugs.items())],
                           datasets=[normalise_text(d) for d in
-                                    self.params["harmonizome_datasets"]])
+                                    self.options.harmonizome_datasets])
         targets = {r["drug"]: r["targets"] for r in rows}
         verdicts = []
         for claim in claims:
@@ -76,16 +81,16 @@ class DtiKgVerifier(Verifier):
             if hits:
                 evidence["edges"] = hits
                 kinds = sorted({h["kind"] for h in hits})
-                verdicts.append(Verdict(claim.key, Status.SUPPORTED, "curated_target", 1.0,
+                verdicts.append(Verdict(claim.key, Status.SUPPORTED, Reason.CURATED_TARGET, 1.0,
                                         evidence=dict(evidence, kinds=kinds)))
             elif known:
                 evidence["curated_targets"] = sorted({t["symbol"] or t["gene"]
                                                       for t in known})[:50]
                 evidence["sources"] = sorted({t["release"] for t in known if t["release"]})
-                verdicts.append(Verdict(claim.key, Status.REFUTED, "not_a_curated_target", 0.0,
+                verdicts.append(Verdict(claim.key, Status.REFUTED, Reason.NOT_A_CURATED_TARGET, 0.0,
                                         evidence=evidence))
             else:
-                verdicts.append(Verdict(claim.key, Status.UNVERIFIABLE, "no_curated_targets",
+                verdicts.append(Verdict(claim.key, Status.UNVERIFIABLE, Reason.NO_CURATED_TARGETS,
                                         evidence=evidence))
         return verdicts
 
@@ -100,7 +105,7 @@ class DtiKgVerifier(Verifier):
                                      if m.keys("Gene")]
         pairs = {tuple(sorted(p)) for members in groups.values()
                  for x, y in combinations(members, 2) for p in product(x, y) if p[0] != p[1]}
-        rows = self.query(cypher.load("ppi_edges"),
+        rows = self.query("verifiers/ppi_edges",
                           pairs=[{"a": a, "b": b} for a, b in sorted(pairs)]) if pairs else []
         edges = {tuple(sorted((r["a"], r["b"]))): r for r in rows}
         verdicts = []
@@ -120,15 +125,15 @@ class DtiKgVerifier(Verifier):
                         found.append(edge)
             evidence = {"proteins": members, "edges": found}
             if len(linked) == len(members):
-                verdicts.append(Verdict(claim.key, Status.SUPPORTED, "ppi_edge", 1.0,
+                verdicts.append(Verdict(claim.key, Status.SUPPORTED, Reason.PPI_EDGE, 1.0,
                                         evidence=evidence))
             else:
-                verdicts.append(Verdict(claim.key, Status.UNVERIFIABLE, "no_ppi_edge",
+                verdicts.append(Verdict(claim.key, Status.UNVERIFIABLE, Reason.NO_PPI_EDGE,
                                         evidence=evidence))
         return verdicts
 
 
 def _ungrounded(claim: ClaimRow) -> Verdict:
-    return Verdict(claim.key, Status.UNVERIFIABLE, "ungrounded_entities", evidence={
+    return Verdict(claim.key, Status.UNVERIFIABLE, Reason.UNGROUNDED_ENTITIES, evidence={
         "mentions": [{"role": m.role, "text": m.text, "entities": m.entities}
                      for m in claim.mentions]})

@@ -5,7 +5,7 @@ truth verifier could look up at all."""
 from __future__ import annotations
 
 from ..traces import primitives
-from .base import ClaimRow, Status, Verdict, Verifier
+from .base import ClaimRow, Reason, Status, Verdict, Verifier
 
 
 class GroundingVerifier(Verifier):
@@ -19,7 +19,7 @@ class GroundingVerifier(Verifier):
         verdicts = []
         for claim in subjects:
             if not claim.mentions:
-                verdicts.append(Verdict(claim.key, Status.SUPPORTED, "no_entity_arguments"))
+                verdicts.append(Verdict(claim.key, Status.SUPPORTED, Reason.NO_ENTITY_ARGUMENTS))
                 continue
             # the links themselves are in the graph (Mention -REFERS_TO-> Entity, shown by
             # `vctrace audit`); the verdict keeps what it decided on
@@ -27,9 +27,9 @@ class GroundingVerifier(Verifier):
             score = 1 - len(ungrounded) / len(claim.mentions)
             evidence = {"mentions": len(claim.mentions), "ungrounded": ungrounded}
             if ungrounded:
-                verdicts.append(Verdict(claim.key, Status.UNVERIFIABLE, "ungrounded_entities",
+                verdicts.append(Verdict(claim.key, Status.UNVERIFIABLE, Reason.UNGROUNDED_ENTITIES,
                                         score, evidence=evidence))
             else:
-                verdicts.append(Verdict(claim.key, Status.SUPPORTED, "all_grounded", score,
+                verdicts.append(Verdict(claim.key, Status.SUPPORTED, Reason.ALL_GROUNDED, score,
                                         evidence=evidence))
         return verdicts

@@ -21,8 +21,9 @@ from __future__ import annotations
 from typing import Any
 
 from .. import cypher
+from ..kg.graph import statement
 from ..kg.grounding import compact
-from .base import ClaimRow, Status, Verdict, Verifier
+from .base import ClaimRow, Reason, Status, Verdict, Verifier
 
 TERM_RELATIONS = {"Pathway": "PATHWAY_PROTEIN", "BiologicalProcess": "BIOPROCESS_PROTEIN",
                   "MolecularFunction": "MOLFUNC_PROTEIN",
@@ -31,8 +32,11 @@ _TERM_ROLE = {"participates_in": ("entity", "ontology_id", tuple(TERM_RELATIONS)
               "localises_to": ("entity", "to_loc", ("CellularComponent",))}
 
 
-def _labelled(query: str, label: str) -> str:
-    return query.replace("$$LABEL$$", label).replace("$$REL$$", TERM_RELATIONS[label])
+cypher.allow_names(list(TERM_RELATIONS) + list(TERM_RELATIONS.values()))
+
+
+def _labelled(name: str, label: str) -> str:
+    return statement(name, LABEL=label, REL=TERM_RELATIONS[label])
 
 
 class PathwayVerifier(Verifier):
@@ -63,14 +67,14 @@ class PathwayVerifier(Verifier):
                 wanted.setdefault(label, set()).update((g, term) for g in genes)
         found: dict[tuple[str, str], dict[str, Any]] = {}
         for label, pairs in sorted(wanted.items()):
-            for r in self.query(_labelled(cypher.load("term_membership"), label),
+            for r in self.query(_labelled("verifiers/term_membership", label),
                                 pairs=[{"gene": g, "term": t} for g, t in sorted(pairs)]):
                 found[(r["gene"], r["term"])] = r
         verdicts = []
         for claim in claims:
             genes, terms = plans[claim.key]
             if not genes or not terms:
-                verdicts.append(Verdict(claim.key, Status.UNVERIFIABLE, "ungrounded_entities",
+                verdicts.append(Verdict(claim.key, Status.UNVERIFIABLE, Reason.UNGROUNDED_ENTITIES,
                                         evidence={"genes": genes, "terms": [t for _, t in terms],
                                                   "mentions": [m.text for m in claim.mentions
                                                                if not m.entities]}))
@@ -81,14 +85,14 @@ class PathwayVerifier(Verifier):
                         "term_names": sorted({r["term_name"] or "" for r in rows}),
                         "annotations": hits}
             if hits:
-                verdicts.append(Verdict(claim.key, Status.SUPPORTED, "annotated", 1.0,
+                verdicts.append(Verdict(claim.key, Status.SUPPORTED, Reason.ANNOTATED, 1.0,
                                         evidence=evidence))
             elif any(r["gene_annotations"] and r["term_members"] for r in rows):
                 evidence["gene_annotations"] = max(r["gene_annotations"] for r in rows)
-                verdicts.append(Verdict(claim.key, Status.REFUTED, "not_annotated", 0.0,
+                verdicts.append(Verdict(claim.key, Status.REFUTED, Reason.NOT_ANNOTATED, 0.0,
                                         evidence=evidence))
             else:
-                verdicts.append(Verdict(claim.key, Status.UNVERIFIABLE, "no_annotations",
+                verdicts.append(Verdict(claim.key, Status.UNVERIFIABLE, Reason.NO_ANNOTATIONS,
                                         evidence=evidence))
         return verdicts
 
@@ -102,13 +106,13 @@ class PathwayVerifier(Verifier):
         for label, pairs in sorted(wanted.items()):
             rows = [{"term": t, "drug": d, "drugs": sorted({d, compact(d)})}
                     for t, d in sorted(pairs)]
-            for r in self.query(_labelled(cypher.load("drug_target_terms"), label), pairs=rows):
+            for r in self.query(_labelled("verifiers/drug_target_terms", label), pairs=rows):
                 found[(r["term"], r["drug"])] = r
         verdicts = []
         for claim in claims:
             terms = [t for _, t in self._terms(claim, "pathway", tuple(TERM_RELATIONS))]
             if not terms or not claim.drug:
-                verdicts.append(Verdict(claim.key, Status.UNVERIFIABLE, "ungrounded_entities",
+                verdicts.append(Verdict(claim.key, Status.UNVERIFIABLE, Reason.UNGROUNDED_ENTITIES,
                                         evidence={"pathway": [m.text for m in
                                                               claim.role("pathway")]}))
                 continue
@@ -118,9 +122,9 @@ class PathwayVerifier(Verifier):
                         "term_names": sorted({r["term_name"] or "" for r in rows}),
                         "members_targeted": hits}
             if hits:
-                verdicts.append(Verdict(claim.key, Status.SUPPORTED, "drug_target_in_pathway",
+                verdicts.append(Verdict(claim.key, Status.SUPPORTED, Reason.DRUG_TARGET_IN_PATHWAY,
                                         1.0, evidence=evidence))
             else:
-                verdicts.append(Verdict(claim.key, Status.UNVERIFIABLE, "no_target_in_pathway",
+                verdicts.append(Verdict(claim.key, Status.UNVERIFIABLE, Reason.NO_TARGET_IN_PATHWAY,
                                         evidence=evidence))
         return verdicts

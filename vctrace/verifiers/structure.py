@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 
 from ..traces.findings import Severity
-from .base import Status, TraceRow, Verdict, Verifier
+from .base import Reason, Status, TraceRow, Verdict, Verifier
 
 
 class StructureVerifier(Verifier):
@@ -27,10 +27,10 @@ class StructureVerifier(Verifier):
                                          if f.get("severity") != Severity.INFO.value}),
                         "errors": errors[:20]}
             if errors:
-                verdicts.append(Verdict(trace.key, Status.REFUTED, "invalid", 0.0,
+                verdicts.append(Verdict(trace.key, Status.REFUTED, Reason.INVALID, 0.0,
                                         evidence=evidence))
             else:
-                reason = "valid_with_warnings" if by_severity.get("warning") else "valid"
+                reason = Reason.VALID_WITH_WARNINGS if by_severity.get("warning") else "valid"
                 verdicts.append(Verdict(trace.key, Status.SUPPORTED, reason, 1.0,
                                         evidence=evidence))
         return verdicts

@@ -3,8 +3,8 @@
 // the trace, its drug and cell line, its actions linked to the claim each asserts (written
 // just before by merge_claims), and the LEADS_TO edges, whose endpoints are taken from the
 // trace's own list of new actions (ordered by position) rather than looked up.
-// The per-primitive labels are static, one FOREACH per primitive generated from the registry
-// in place of the line below (never from input): a dynamic label (SET n:$(…)) would force the
+// The per-primitive labels are static: the FOREACH line is repeated once per primitive label
+// of the registry (the ACTION_LABEL placeholder, never from input): a dynamic label (SET n:$(…)) would force the
 // planner to materialise every row before each later MERGE, several times slower.
 UNWIND $traces AS tr
 CREATE (t:Trace)
@@ -29,7 +29,7 @@ CALL (t, tr) {
   WITH n, a
   MATCH (c:Claim {key: a.claim_key})
   CREATE (n)-[:ASSERTS]->(c)
-  //ACTION_LABELS
+  FOREACH (_ IN CASE WHEN a.label = '$$ACTION_LABEL$$' THEN [1] ELSE [] END | SET n:$$ACTION_LABEL$$)
   WITH n, a ORDER BY a.props.idx
   RETURN collect(n) AS nodes
 }

@@ -20,11 +20,12 @@ import json
 import re
 import shutil
 import subprocess
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import BaseModel, ConfigDict, Field
 
 from ..traces.identity import normalise_text
 
@@ -120,17 +121,18 @@ def build_yaml(sequence: str, smiles: str, msa: str = "empty") -> str:
     return yaml.safe_dump(document, sort_keys=False)
 
 
-@dataclass
-class BoltzSettings:
-    """How to call Boltz. ``msa`` is ``"empty"`` or a folder of ``<gene>.a3m`` files."""
+class BoltzSettings(BaseModel):
+    """How to call Boltz; the one place its defaults live (the ``dti-boltz`` verifier's
+    options extend this model, settings and CLI flags only override)."""
 
-    executable: str = "boltz"
-    cache: str | None = None
-    devices: int = 1
-    accelerator: str = "gpu"
-    msa: str = "empty"
-    extra_args: list[str] = field(default_factory=list)
-    timeout_s: int = 6 * 3600
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    executable: str = Field("boltz", description="the boltz program (its own venv)")
+    cache: str | None = Field(None, description="Boltz weights folder")
+    devices: int = Field(1, ge=1, description="GPUs per boltz call")
+    accelerator: str = Field("gpu", description="gpu or cpu")
+    msa: str = Field("empty", description="'empty' or a folder of <gene>.a3m files")
+    timeout_s: int = Field(6 * 3600, ge=1, description="time limit of one boltz call")
+    extra_args: tuple[str, ...] = Field((), description="more `boltz predict` options")
 
     def command(self, input_dir: Path, out_dir: Path) -> list[str]:
         cmd = [self.executable, "predict", str(input_dir), "--out_dir", str(out_dir),

@@ -28,25 +28,18 @@ from __future__ import annotations
 from statistics import fmean
 from typing import Any
 
-from neo4j import Driver
-
-from .. import cypher
-from .base import REGISTRY
+from ..kg.graph import Graph
+from ..verifiers.base import BINDING_REASONS, REGISTRY
 
 
 def truth_verifiers() -> list[str]:
     return sorted(name for name, cls in REGISTRY.items() if cls.checks_truth)
 
 
-def _query(driver: Driver, database: str, name: str, **params: Any) -> list[dict[str, Any]]:
-    records, _, _ = driver.execute_query(cypher.load(name), params, database_=database,
-                                         routing_="r")
-    return [dict(r) for r in records]
-
-
-def trace_metrics(driver: Driver, run: str, database: str = "neo4j") -> list[dict[str, Any]]:
+def trace_metrics(graph: Graph, run: str) -> list[dict[str, Any]]:
     """One row per trace of the run: the counts and the four scores."""
-    rows = _query(driver, database, "trace_metrics", run=run, truth=truth_verifiers())
+    rows = graph.read("runs/trace_metrics", run=run, truth=truth_verifiers(),
+                      binding_reasons=list(BINDING_REASONS))
     for r in rows:
         r["validity"] = None if r["structure"] is None else float(r["structure"] == "supported")
         r["verifiability"] = r["judged"] / r["claims"] if r["claims"] else None
@@ -86,18 +79,16 @@ def run_metrics(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def primitive_coverage(driver: Driver, run: str, database: str = "neo4j"
-                       ) -> list[dict[str, Any]]:
-    return _query(driver, database, "primitive_coverage", run=run, truth=truth_verifiers())
+def primitive_coverage(graph: Graph, run: str) -> list[dict[str, Any]]:
+    return graph.read("runs/primitive_coverage", run=run, truth=truth_verifiers())
 
 
-def verdict_outcomes(driver: Driver, run: str, database: str = "neo4j") -> list[dict[str, Any]]:
-    return _query(driver, database, "verdict_outcomes", run=run)
+def verdict_outcomes(graph: Graph, run: str) -> list[dict[str, Any]]:
+    return graph.read("runs/verdict_outcomes", run=run)
 
 
-def verdict_scores(driver: Driver, run: str, verifier: str, database: str = "neo4j"
-                   ) -> list[dict[str, Any]]:
-    return _query(driver, database, "verdict_scores", run=run, verifier=verifier)
+def verdict_scores(graph: Graph, run: str, verifier: str) -> list[dict[str, Any]]:
+    return graph.read("runs/verdict_scores", run=run, verifier=verifier)
 
 
 # The paper's figures for VCR-Agent on VC-TRACES (spec/verification.md), for comparison.

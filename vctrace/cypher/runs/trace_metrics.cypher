@@ -22,7 +22,7 @@ CALL (t) {
   OPTIONAL MATCH (c)<-[:JUDGES]-(b {run: $run, verifier: 'dti-boltz'})
   WHERE b.score IS NOT NULL
   OPTIONAL MATCH (c)<-[:JUDGES]-(k {run: $run, verifier: 'dti-kg'})
-  WHERE k.reason IN ['curated_target', 'not_a_curated_target']
+  WHERE k.reason IN $binding_reasons
   WITH a, coalesce(b.score, k.score) AS value, coalesce(b.status, k.status) AS status
   RETURN avg(value) AS dti, count(value) AS dti_judged,
          count(CASE WHEN status = 'refuted' THEN 1 END) AS dti_refuted

@@ -26,22 +26,29 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from neo4j import Driver
-
-from .. import cypher
+from ..kg.graph import Graph
 from ..kg.trace_store import read_traces, write_traces
 from ..traces.identity import normalise_text, trace_key
 from ..traces.models import Edge, Trace
 from ..traces.records import write_traces_file
 from ..traces.text import write_explain
 from ..traces.validation import is_valid
+from ..verifiers.base import BINDING_REASONS, Reason
 from .engine import RunError, get_run
 
 
 @dataclass
 class Policy:
     discard_refuted_binding: bool = True
-    prune: tuple[str, ...] = ("opposite_direction", "not_de")
+    prune: tuple[str, ...] = (Reason.OPPOSITE_DIRECTION.value, Reason.NOT_DE.value)
+
+    @classmethod
+    def from_flags(cls, *, keep_refuted_bindings: bool = False,
+                   prune_unmeasured: bool = False) -> "Policy":
+        """The default policy, changed by the two user choices."""
+        extra = (Reason.NOT_MEASURED.value,) if prune_unmeasured else ()
+        return cls(discard_refuted_binding=not keep_refuted_bindings,
+                   prune=cls.prune + extra)
 
     def json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -104,30 +111,27 @@ def _ends(edges: list[Edge], node: str, dropped: set[str], upstream: bool,
     return out
 
 
-def _decisions(driver: Driver, run: str, policy: Policy, database: str) -> list[dict[str, Any]]:
-    records, _, _ = driver.execute_query(cypher.load("refine_decisions"), run=run,
-                                         prune=list(policy.prune), database_=database,
-                                         routing_="r")
-    return [dict(r) for r in records]
+def _decisions(graph: Graph, run: str, policy: Policy) -> list[dict[str, Any]]:
+    return graph.read("runs/refine_decisions", run=run, prune=list(policy.prune),
+                      binding_reasons=list(BINDING_REASONS))
 
 
-def refine(driver: Driver, run: str, policy: Policy | None = None, *,
-           database: str = "neo4j", batch_size: int = 500) -> RefineResult:
+def refine(graph: Graph, run: str, policy: Policy | None = None, *,
+           batch_size: int = 500) -> RefineResult:
     """Apply ``policy`` to the traces of ``run`` and store the outcome (module docstring)."""
     policy = policy or Policy()
-    status = get_run(driver, run, database)["status"]
+    status = get_run(graph, run)["status"]
     if status != "complete":
         raise RunError(f"run {run!r} is {status}: finish it (run the same `vctrace verify` "
                        "again) before refining")
     result = RefineResult()
-    decisions = _decisions(driver, run, policy, database)
+    decisions = _decisions(graph, run, policy)
     result.traces = len(decisions)
     for start in range(0, len(decisions), batch_size):
         chunk = decisions[start:start + batch_size]
         todo = [d for d in chunk if d["prune"] and not
                 (policy.discard_refuted_binding and d["refuted"])]
-        originals = {trace_key(t): t for t in read_traces(driver, [d["trace"] for d in todo],
-                                                          database=database)}
+        originals = {trace_key(t): t for t in read_traces(graph, [d["trace"] for d in todo])}
         rows, refined_traces = [], []
         for d in chunk:
             row = {"original": d["trace"], "refined": None, "discarded": None,
@@ -158,35 +162,30 @@ def refine(driver: Driver, run: str, policy: Policy | None = None, *,
                 result.kept += 1
             rows.append(row)
         keys = [trace_key(t) for t in refined_traces]
-        records, _, _ = driver.execute_query(cypher.load("existing_traces"), keys=keys,
-                                             database_=database)
+        records = graph.read("traces/existing_traces", keys=keys)
         stored = {r["key"] for r in records}  # e.g. pruning made it equal to another trace
-        for _ in write_traces(driver, refined_traces, database=database):
+        for _ in write_traces(graph, refined_traces):
             pass
-        driver.execute_query(cypher.load("link_refined"), run=run, rows=rows,
-                             policy=policy.json(), new=[k for k in keys if k not in stored],
-                             database_=database)
+        graph.write("runs/link_refined", run=run, rows=rows, policy=policy.json(),
+                    new=[k for k in keys if k not in stored])
     return result
 
 
-def export(driver: Driver, run: str, path: Path, policy: Policy | None = None, *,
-           database: str = "neo4j", include_discarded: bool = False,
+def export(graph: Graph, run: str, path: Path, policy: Policy | None = None, *,
+           include_discarded: bool = False,
            batch_size: int = 1000) -> dict[str, int]:
     """Write the run's traces as VC-TRACES rows with ``explain_verified``, as ``refine`` with
     ``policy`` left them (call it first). Discarded traces are left out unless
     ``include_discarded`` (then ``explain_verified`` is empty). Returns counts."""
     policy = policy or Policy()
-    records, _, _ = driver.execute_query(cypher.load("run_outcomes"), run=run,
-                                         policy=policy.json(), database_=database,
-                                         routing_="r")
-    outcomes = [dict(r) for r in records]
+    outcomes = graph.read("runs/run_outcomes", run=run, policy=policy.json())
     counts = {"written": 0, "refined": 0, "discarded": 0}
 
     def rows():
         for start in range(0, len(outcomes), batch_size):
             chunk = outcomes[start:start + batch_size]
             keys = [o["trace"] for o in chunk] + [o["refined"] for o in chunk if o["refined"]]
-            traces = {trace_key(t): t for t in read_traces(driver, keys, database=database)}
+            traces = {trace_key(t): t for t in read_traces(graph, keys)}
             for o in chunk:
                 original = traces[o["trace"]]
                 if o["discarded"]:

@@ -8,23 +8,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from neo4j import Driver
-
-from .. import cypher
+from ..kg.graph import Graph
 
 
 class NotFound(LookupError):
     """No claim or trace with that key or id."""
 
 
-def _query(driver: Driver, database: str, name: str, **params: Any) -> list[dict[str, Any]]:
-    records, _, _ = driver.execute_query(cypher.load(name), params, database_=database,
-                                         routing_="r")
-    return [dict(r) for r in records]
-
-
-def _claims(driver: Driver, database: str, keys: list[str]) -> list[dict[str, Any]]:
-    rows = _query(driver, database, "audit_claims", keys=keys)
+def _claims(graph: Graph, keys: list[str]) -> list[dict[str, Any]]:
+    rows = graph.read("runs/audit_claims", keys=keys)
     order = {k: i for i, k in enumerate(keys)}
     out = []
     for r in sorted(rows, key=lambda r: order[r["claim"]["key"]]):
@@ -40,9 +32,9 @@ def _claims(driver: Driver, database: str, keys: list[str]) -> list[dict[str, An
     return out
 
 
-def _runs(driver: Driver, database: str, runs: set[str]) -> dict[str, Any]:
+def _runs(graph: Graph, runs: set[str]) -> dict[str, Any]:
     out = {}
-    for r in _query(driver, database, "audit_runs", runs=sorted(runs)):
+    for r in graph.read("runs/audit_runs", runs=sorted(runs)):
         run = dict(r["run"])
         run["verifiers"] = json.loads(run.pop("verifiers_json", None) or "[]")
         run["filter"] = json.loads(run.pop("filter_json", None) or "{}")
@@ -53,23 +45,23 @@ def _runs(driver: Driver, database: str, runs: set[str]) -> dict[str, Any]:
     return out
 
 
-def audit(driver: Driver, ref: str, database: str = "neo4j", run: str | None = None
+def audit(graph: Graph, ref: str, run: str | None = None
           ) -> dict[str, Any]:
     """The audit of a claim key (``c-…``), or of a trace (key ``t-…`` or trace id); with
     ``run``, only the verdicts of that run."""
     if ref.startswith("c-"):
-        claims = _claims(driver, database, [ref])
+        claims = _claims(graph, [ref])
         if not claims:
             raise NotFound(f"no claim {ref!r}")
         result: dict[str, Any] = {"kind": "claim", **claims[0]}
         verdicts = claims[0]["verdicts"]
     else:
-        rows = _query(driver, database, "audit_trace", ref=ref)
+        rows = graph.read("runs/audit_trace", ref=ref)
         if not rows:
             raise NotFound(f"no trace with key or id {ref!r}")
         row = rows[0]
         keys = list(dict.fromkeys(a["claim"] for a in row["actions"]))
-        claims = {c["claim"]["key"]: c for c in _claims(driver, database, keys)}
+        claims = {c["claim"]["key"]: c for c in _claims(graph, keys)}
         trace_verdicts = [dict(v, evidence=json.loads(v.pop("evidence_json", None) or "{}"))
                           for v in row["verdicts"]]
         result = {"kind": "trace", "trace": row["trace"], "input": row["input"],
@@ -84,7 +76,7 @@ def audit(driver: Driver, ref: str, database: str = "neo4j", run: str | None = N
     if run is not None:
         _keep_run(result, run)
         verdicts = [v for v in verdicts if v["run"] == run]
-    result["runs"] = _runs(driver, database, {v["run"] for v in verdicts})
+    result["runs"] = _runs(graph, {v["run"] for v in verdicts})
     return result
 
 

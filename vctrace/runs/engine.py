@@ -27,11 +27,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable
 
-from neo4j import Driver
+from pydantic import BaseModel
 
 from .. import cypher
+from ..kg.graph import Graph, statement
 from ..traces.identity import normalise_text
-from .base import ClaimRow, Mention, Status, TraceRow, Verdict, Verifier, get
+from ..verifiers.base import (ClaimRow, Mention, Reason, Status, TraceRow, Verdict, Verifier,
+                              get)
+
+cypher.allow_names(("Trace", "Claim"))
 
 DEFAULT_VERIFIERS = ("structure", "grounding", "dti-kg", "de", "pathway")
 
@@ -108,24 +112,20 @@ def fingerprint(verifiers: list[Verifier], trace_filter: TraceFilter) -> str:
         .hexdigest()[:16]
 
 
-def find_runs(driver: Driver, database: str = "neo4j",
-              fingerprint_: str | None = None) -> list[dict[str, Any]]:
+def find_runs(graph: Graph, fingerprint_: str | None = None) -> list[dict[str, Any]]:
     """Stored runs, newest first."""
-    records, _, _ = driver.execute_query(cypher.load("find_runs"), fingerprint=fingerprint_,
-                                         database_=database, routing_="r")
-    return [r["run"] for r in records]
+    return [r["run"] for r in graph.read("runs/find_runs", fingerprint=fingerprint_)]
 
 
-def get_run(driver: Driver, run: str, database: str = "neo4j") -> dict[str, Any]:
-    for record in find_runs(driver, database):
+def get_run(graph: Graph, run: str) -> dict[str, Any]:
+    for record in find_runs(graph):
         if record["key"] == run:
             return record
     raise RunError(f"no verification run named {run!r} (vctrace verify --list shows them)")
 
 
-def _claim_rows(driver: Driver, database: str, keys: list[str]) -> list[ClaimRow]:
-    records, _, _ = driver.execute_query(cypher.load("claim_rows"), keys=keys,
-                                         database_=database, routing_="r")
+def _claim_rows(graph: Graph, keys: list[str]) -> list[ClaimRow]:
+    records = graph.read("runs/claim_rows", keys=keys)
     rows = []
     for r in records[0]["rows"]:
         mentions = [Mention(m["role"], m["text"], [e for e in m["entities"] if e["label"]])
@@ -135,9 +135,8 @@ def _claim_rows(driver: Driver, database: str, keys: list[str]) -> list[ClaimRow
     return rows
 
 
-def _trace_rows(driver: Driver, database: str, keys: list[str]) -> list[TraceRow]:
-    records, _, _ = driver.execute_query(cypher.load("trace_rows"), keys=keys,
-                                         database_=database, routing_="r")
+def _trace_rows(graph: Graph, keys: list[str]) -> list[TraceRow]:
+    records = graph.read("runs/trace_rows", keys=keys)
     return [TraceRow(r["key"], json.loads(r["findings_json"] or "[]"))
             for r in records[0]["rows"]]
 
@@ -148,12 +147,12 @@ def _complete(subjects: list[Any], verdicts: list[Verdict], verifier: Verifier) 
     judged = {v.subject for v in verdicts}
     for subject in subjects:
         if subject.key not in judged:
-            verdicts.append(Verdict(subject.key, Status.ERROR, "verifier_returned_nothing",
+            verdicts.append(Verdict(subject.key, Status.ERROR, Reason.VERIFIER_RETURNED_NOTHING,
                                     evidence={"verifier": verifier.name}))
     return verdicts
 
 
-def _store(driver: Driver, database: str, run: str, verifier: Verifier,
+def _store(graph: Graph, run: str, verifier: Verifier,
            verdicts: list[Verdict]) -> None:
     rows = []
     for v in verdicts:
@@ -161,25 +160,20 @@ def _store(driver: Driver, database: str, run: str, verifier: Verifier,
         row["key"] = verdict_key(run, verifier.name, v.subject, v.part)
         rows.append(row)
     label = "Trace" if verifier.subject == "trace" else "Claim"
-    driver.execute_query(cypher.load("create_verdicts").replace("$$LABEL$$", label), rows=rows,
-                         run=run, verifier=verifier.name, version=verifier.version,
-                         database_=database)
+    graph.write(statement("runs/create_verdicts", LABEL=label), rows=rows, run=run,
+                verifier=verifier.name, version=verifier.version)
 
 
-def _pending(driver: Driver, database: str, run: str, verifier: Verifier
+def _pending(graph: Graph, run: str, verifier: Verifier
              ) -> tuple[list[str], int]:
     """The subjects of the run that ``verifier`` has not judged yet (ordered by context, then
     key), and how many it has."""
     if verifier.subject == "trace":
-        records, _, _ = driver.execute_query(cypher.load("pending_traces"), run=run,
-                                             database_=database, routing_="r")
+        records = graph.read("runs/pending_traces", run=run)
     else:
-        records, _, _ = driver.execute_query(cypher.load("pending_claims"), run=run,
-                                             primitives=list(verifier.primitives),
-                                             database_=database, routing_="r")
-    judged, _, _ = driver.execute_query(cypher.load("judged_subjects"), run=run,
-                                        verifier=verifier.name, database_=database,
-                                        routing_="r")
+        records = graph.read("runs/pending_claims", run=run,
+                             primitives=list(verifier.primitives))
+    judged = graph.read("runs/judged_subjects", run=run, verifier=verifier.name)
     done = set(judged[0]["keys"])
     # claims of one (drug, cell line) context next to each other: a batch then looks each
     # context's evidence (DE experiments, drug targets) up once
@@ -188,23 +182,20 @@ def _pending(driver: Driver, database: str, run: str, verifier: Verifier
     return [key for _, _, key in pending], len(done)
 
 
-def _count_verdicts(driver: Driver, database: str, run: str) -> dict[str, dict[str, int]]:
-    records, _, _ = driver.execute_query(
-        "MATCH (v:Verdict {run: $run}) RETURN v.verifier AS verifier, v.status AS status, "
-        "count(*) AS n", run=run, database_=database, routing_="r")
+def _count_verdicts(graph: Graph, run: str) -> dict[str, dict[str, int]]:
     counts: dict[str, dict[str, int]] = {}
-    for r in records:
+    for r in graph.read("runs/count_verdicts", run=run):
         counts.setdefault(r["verifier"], {})[r["status"]] = r["n"]
     return counts
 
 
-def _open_run(driver: Driver, database: str, verifiers: list[Verifier],
+def _open_run(graph: Graph, verifiers: list[Verifier],
               trace_filter: TraceFilter, run_name: str | None,
               batch_size: int) -> tuple[str, bool, int]:
     """The run to work on: the named one (resumed if it exists with the same fingerprint), or
     without a name the newest unfinished run with the same fingerprint, or a new one."""
     fp = fingerprint(verifiers, trace_filter)
-    existing = find_runs(driver, database)
+    existing = find_runs(graph)
     if run_name:
         same = [r for r in existing if r["key"] == run_name]
         if same:
@@ -228,8 +219,7 @@ def _open_run(driver: Driver, database: str, verifiers: list[Verifier],
              "verifiers_json": json.dumps([v.record() for v in verifiers], sort_keys=True,
                                           default=str),
              "verifier_names": [v.name for v in verifiers]}
-    records, _, _ = driver.execute_query(cypher.load("create_run"), props=props,
-                                         database_=database, **trace_filter.params())
+    records = graph.write("runs/create_run", props=props, **trace_filter.params())
     return run_name, False, records[0]["traces"]
 
 
@@ -238,8 +228,8 @@ class _Writer:
     (one writer: Neo4j takes writes one transaction at a time anyway). A failed write is raised
     in the caller at its next ``put`` or at ``close``."""
 
-    def __init__(self, driver: Driver, database: str, run: str):
-        self.driver, self.database, self.run = driver, database, run
+    def __init__(self, graph: Graph, run: str):
+        self.graph, self.run = graph, run
         self.queue: queue.Queue = queue.Queue(maxsize=2)
         self.error: BaseException | None = None
         self.seconds = 0.0
@@ -257,7 +247,7 @@ class _Writer:
             verifier, verdicts, done = item
             t0 = time.perf_counter()
             try:
-                _store(self.driver, self.database, self.run, verifier, verdicts)
+                _store(self.graph, self.run, verifier, verdicts)
                 done()
             except BaseException as exc:  # re-raised in the caller
                 self.error = exc
@@ -279,8 +269,7 @@ class _Writer:
             raise self.error
 
 
-def verify(driver: Driver, verifiers: list[Verifier], *, database: str = "neo4j",
-           trace_filter: TraceFilter | None = None, run_name: str | None = None,
+def verify(graph: Graph, verifiers: list[Verifier], *, trace_filter: TraceFilter | None = None, run_name: str | None = None,
            batch_size: int = 5000,
            progress: Callable[[str, int], Any] | None = None) -> RunResult:
     """Run (or resume) a verification job; see the module docstring.
@@ -292,24 +281,23 @@ def verify(driver: Driver, verifiers: list[Verifier], *, database: str = "neo4j"
         raise RunError(f"batch size must be at least 1, not {batch_size}")
     started = time.perf_counter()
     trace_filter = trace_filter or TraceFilter()
-    run, resumed, traces = _open_run(driver, database, verifiers, trace_filter, run_name,
+    run, resumed, traces = _open_run(graph, verifiers, trace_filter, run_name,
                                      batch_size)
     result = RunResult(run=run, resumed=resumed, traces=traces)
-    attempts = int(get_run(driver, run, database).get("attempts") or 0) + 1
-    driver.execute_query(cypher.load("update_run"), run=run,
-                         props={"status": "running", "attempts": attempts}, database_=database)
+    attempts = int(get_run(graph, run).get("attempts") or 0) + 1
+    graph.write("runs/update_run", run=run, props={"status": "running", "attempts": attempts})
     for verifier in verifiers:
         t0 = time.perf_counter()
         done = VerifierProgress(verifier.name)
-        keys, done.already_done = _pending(driver, database, run, verifier)
+        keys, done.already_done = _pending(graph, run, verifier)
         bar = progress(verifier.name, len(keys)) if progress else None
-        writer = _Writer(driver, database, run)
+        writer = _Writer(graph, run)
         try:
             for start in range(0, len(keys), batch_size):
                 chunk = keys[start:start + batch_size]
                 t1 = time.perf_counter()
                 rows = (_trace_rows if verifier.subject == "trace" else _claim_rows)(
-                    driver, database, chunk)
+                    graph, chunk)
                 t2 = time.perf_counter()
                 verdicts = _complete(rows, verifier.judge(rows), verifier)
                 done.read_s += t2 - t1
@@ -333,20 +321,22 @@ def verify(driver: Driver, verifiers: list[Verifier], *, database: str = "neo4j"
         done.seconds = time.perf_counter() - t0
         result.verifiers.append(done)
     result.seconds = time.perf_counter() - started
-    result.counts = _count_verdicts(driver, database, run)
-    previous = get_run(driver, run, database)
+    result.counts = _count_verdicts(graph, run)
+    previous = get_run(graph, run)
     timings = json.loads(previous.get("timings_json") or "{}")
     for v in result.verifiers:
         timings[v.name] = round(timings.get(v.name, 0.0) + v.seconds, 3)
     timings["total"] = round(timings.get("total", 0.0) + result.seconds, 3)
-    driver.execute_query(cypher.load("finish_run"), run=run, props={
+    graph.write("runs/finish_run", run=run, props={
         "status": "complete", "counts_json": json.dumps(result.counts, sort_keys=True),
-        "timings_json": json.dumps(timings, sort_keys=True)}, database_=database)
+        "timings_json": json.dumps(timings, sort_keys=True)})
     return result
 
 
-def build_verifiers(driver: Driver, names: Iterable[str], *, database: str = "neo4j",
-                    params: dict[str, dict[str, Any]] | None = None) -> list[Verifier]:
-    """Instances of the named verifiers with their parameters (name -> {param: value})."""
-    params = params or {}
-    return [get(name)(driver, database, **params.get(name, {})) for name in names]
+def build_verifiers(graph: Graph, names: Iterable[str], *,
+                    options: dict[str, BaseModel | dict[str, Any]] | None = None
+                    ) -> list[Verifier]:
+    """Instances of the named verifiers with their options (name -> options model or dict of
+    its fields; unknown names raise ``KeyError``, bad options ``ValueError``)."""
+    options = options or {}
+    return [get(name)(graph, options.get(name)) for name in names]

@@ -9,7 +9,7 @@ CALL (t) {
   OPTIONAL MATCH (c)<-[:JUDGES]-(b {run: $run, verifier: 'dti-boltz'})
   WHERE b.status IN ['supported', 'refuted']
   OPTIONAL MATCH (c)<-[:JUDGES]-(k {run: $run, verifier: 'dti-kg'})
-  WHERE k.reason IN ['curated_target', 'not_a_curated_target']
+  WHERE k.reason IN $binding_reasons
   WITH a, coalesce(b, k) AS v
   RETURN collect(CASE WHEN v.status = 'refuted' THEN
     {action: a.id, verdict: v.key, verifier: v.verifier, reason: v.reason} END) AS refuted

@@ -1,0 +1,2 @@
+// Names of the constraints present.
+SHOW CONSTRAINTS YIELD name

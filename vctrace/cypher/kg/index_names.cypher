@@ -1,0 +1,2 @@
+// Names of the indexes present.
+SHOW INDEXES YIELD name

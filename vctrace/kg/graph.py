@@ -1,0 +1,164 @@
+"""The graph gateway: the one way vctrace reads from and writes to Neo4j.
+
+A :class:`Graph` holds the driver, the database name and the default transaction timeout, and
+maps the driver's errors to clear ones (:class:`GraphUnavailable` when the server cannot be
+reached or the connection is lost, :class:`NoServerError` when none is configured or the
+credentials fail). Statements are named: ``graph.read("runs/find_runs", …)`` runs the text of
+``vctrace/cypher/runs/find_runs.cypher`` (see :mod:`vctrace.cypher`), always with parameters;
+labels and relationship types go into a statement only through :func:`vctrace.cypher.load`'s
+whitelisted ``names``.
+
+Everything below the application layer receives a ``Graph``; nothing else opens a driver or a
+session.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Any, Iterator, Mapping, Sequence
+
+import neo4j
+from neo4j import Driver, GraphDatabase
+from neo4j.exceptions import AuthError, ServiceUnavailable, SessionExpired
+
+from .. import cypher
+from ..settings import Settings
+
+
+class GraphError(RuntimeError):
+    """A problem using Neo4j that the user can act on (the message says what to do)."""
+
+
+class NoServerError(GraphError):
+    """No usable Neo4j: none configured or started, unreachable, or the credentials fail."""
+
+
+class GraphUnavailable(GraphError):
+    """The connection to Neo4j was lost mid-work (server stopped or restarted); work already
+    committed is kept, and the same command resumes."""
+
+
+class Graph:
+    """Driver + database + timeouts; every statement of vctrace runs through one of these.
+
+    Use as a context manager (``with Graph.connect(settings) as graph:``) so the driver is
+    closed. ``read`` routes to readers (a cluster's followers), ``write`` to the leader; both
+    take a statement *name* (``"owner/file"``) or a :class:`Statement` made by
+    :func:`statement` when labels must be filled in.
+    """
+
+    def __init__(self, driver: Driver, database: str = "neo4j", *,
+                 timeout_s: float | None = None, uri: str = "") -> None:
+        self.driver = driver
+        self.database = database
+        self.timeout_s = timeout_s
+        self.uri = uri
+
+    # ------------------------------------------------------------ opening and closing
+
+    @classmethod
+    def connect(cls, settings: Settings) -> "Graph":
+        """A connected graph for the configured Neo4j (``VCTRACE_NEO4J_URI``) or the local
+        server. Fails at once with :class:`NoServerError` rather than retrying for half a
+        minute when the server is down."""
+        password = settings.password()
+        if password is None and settings.uses_local_server:
+            raise NoServerError(f"no local Neo4j under {settings.server_dir}: run "
+                                "`vctrace db start` first (or set VCTRACE_NEO4J_URI)")
+        auth = (settings.neo4j_user, password) if password is not None else None
+        driver = GraphDatabase.driver(settings.uri, auth=auth, notifications_min_severity="OFF")
+        try:
+            driver.verify_connectivity()
+        except ServiceUnavailable as exc:
+            driver.close()
+            hint = "run `vctrace db start`" if settings.uses_local_server else "is it running?"
+            raise NoServerError(f"cannot reach Neo4j at {settings.uri} ({hint})") from exc
+        except AuthError as exc:
+            driver.close()
+            raise NoServerError(f"Neo4j at {settings.uri} refused the credentials of user "
+                                f"{settings.neo4j_user!r}") from exc
+        return cls(driver, settings.neo4j_database, uri=settings.uri)
+
+    def close(self) -> None:
+        self.driver.close()
+
+    def __enter__(self) -> "Graph":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    # ------------------------------------------------------------ statements
+
+    def read(self, name: str | "Statement", **params: Any) -> list[dict[str, Any]]:
+        """Run a read statement; its records as dicts."""
+        return self._execute(name, params, routing="r")
+
+    def write(self, name: str | "Statement", **params: Any) -> list[dict[str, Any]]:
+        """Run a write statement in its own transaction; its records as dicts."""
+        return self._execute(name, params, routing="w")
+
+    def write_batches(self, name: str | "Statement", rows: Sequence[Mapping[str, Any]],
+                      batch_size: int, **params: Any) -> list[dict[str, Any]]:
+        """Send ``rows`` to a statement that does ``UNWIND $rows``, ``batch_size`` rows per
+        transaction; the records of every batch, in order."""
+        out: list[dict[str, Any]] = []
+        for start in range(0, len(rows), batch_size):
+            out += self.write(name, rows=list(rows[start:start + batch_size]), **params)
+        return out
+
+    def write_each(self, name: str) -> int:
+        """Run each statement of a multi-statement file, in order (the schema); how many."""
+        texts = cypher.statements(name)
+        for text in texts:
+            self._execute(Statement(text), {}, routing="w")
+        return len(texts)
+
+    def auto_commit(self, name: str | "Statement", **params: Any) -> None:
+        """Run a statement that batches itself (``CALL … IN TRANSACTIONS`` needs an implicit
+        transaction)."""
+        with self.session() as session:
+            session.run(_text(name), params).consume()
+
+    @contextmanager
+    def session(self, *, read_only: bool = False) -> Iterator[neo4j.Session]:
+        """A driver session for explicit transactions (trace batches, user queries). Only the
+        kg layer uses it; errors from it are mapped like those of ``read``/``write``."""
+        mode = neo4j.READ_ACCESS if read_only else neo4j.WRITE_ACCESS
+        with self._mapped(), self.driver.session(database=self.database,
+                                                 default_access_mode=mode) as session:
+            yield session
+
+    def _execute(self, name: str | "Statement", params: dict[str, Any],
+                 routing: str) -> list[dict[str, Any]]:
+        query = neo4j.Query(_text(name), timeout=self.timeout_s)
+        with self._mapped():
+            records, _, _ = self.driver.execute_query(query, params, database_=self.database,
+                                                      routing_=routing)
+        return [dict(r) for r in records]
+
+    @contextmanager
+    def _mapped(self) -> Iterator[None]:
+        try:
+            yield
+        except (ServiceUnavailable, SessionExpired) as exc:
+            raise GraphUnavailable(
+                f"lost the connection to Neo4j at {self.uri or 'the server'} ({exc}); what was "
+                "committed is kept: run the same command again to resume") from exc
+        except AuthError as exc:
+            raise NoServerError(f"Neo4j at {self.uri or 'the server'} refused the "
+                                f"credentials ({exc.message})") from exc
+
+
+class Statement(str):
+    """A statement's final text (after label interpolation), passed where a name is taken."""
+
+
+def statement(name: str, **names: str) -> Statement:
+    """The statement ``name`` with its ``$$PLACEHOLDER$$``s filled by whitelisted labels or
+    relationship types (see :func:`vctrace.cypher.load`)."""
+    return Statement(cypher.load(name, **names))
+
+
+def _text(name: str | Statement) -> str:
+    return name if isinstance(name, Statement) else cypher.load(name)

@@ -1,0 +1,1 @@
+"""What uses verdicts: the run engine, metrics, reports, refine/export and audit."""
