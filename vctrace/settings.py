@@ -38,12 +38,20 @@ class Settings(BaseSettings):
     pagecache: str = "1g"
     start_timeout_s: float = 120.0
     batch_size: int = Field(500, ge=1, description="traces per write transaction")
-    boltz_executable: str = Field("boltz", description="the `boltz` program (its own venv)")
+    # dti-boltz overrides (VCTRACE_BOLTZ_*); unset = the verifier's own default (its
+    # Options model is the one place defaults live)
+    boltz_executable: str | None = Field(None, description="the `boltz` program (its own venv)")
     boltz_cache: str | None = Field(None, description="Boltz weights folder (--cache)")
-    boltz_devices: int = 1
-    boltz_accelerator: str = "gpu"
-    boltz_msa: str = Field("empty", description='"empty" or a folder of <gene>.a3m files')
+    boltz_devices: int | None = None
+    boltz_accelerator: str | None = None
+    boltz_msa: str | None = Field(None, description='"empty" or a folder of <gene>.a3m files')
     boltz_fasta: str | None = Field(None, description="UniProt FASTA of target proteins")
+
+    def verifier_overrides(self) -> dict[str, dict[str, object]]:
+        """Verifier options set through the environment: {verifier: {field: value}}."""
+        boltz = {field: getattr(self, f"boltz_{field}") for field in
+                 ("executable", "cache", "devices", "accelerator", "msa", "fasta")}
+        return {"dti-boltz": {k: v for k, v in boltz.items() if v is not None}}
 
     @property
     def uses_local_server(self) -> bool:

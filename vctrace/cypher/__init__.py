@@ -17,6 +17,7 @@ import re
 from functools import lru_cache
 from importlib import resources
 from typing import Iterable
+from ..errors import VctraceError
 
 OWNERS = ("kg", "traces", "grounding", "loaders", "verifiers", "runs", "library")
 _PLACEHOLDER = re.compile(r"\$\$([A-Z_]+)\$\$")
@@ -24,7 +25,7 @@ _IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 _ALLOWED: set[str] = set()
 
 
-class UnknownQuery(KeyError):
+class UnknownQuery(VctraceError, KeyError):
     """No ``.cypher`` file of that name."""
 
 

@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
+from ..errors import VctraceError
 from ..traces import primitives
 from ..traces.identity import trace_key
 from ..traces.models import Trace
@@ -26,7 +27,7 @@ from .trace_store import _claim_row, _input_row, trace_row
 ARRAY_DELIMITER = "\u001f"  # unit separator: never part of a name or a sentence
 
 
-class BulkImportError(RuntimeError):
+class BulkImportError(VctraceError):
     """The import could not be done (the database is not empty, or neo4j-admin failed)."""
 
 

@@ -21,11 +21,12 @@ import neo4j
 from neo4j import Driver, GraphDatabase
 from neo4j.exceptions import AuthError, ServiceUnavailable, SessionExpired
 
+from ..errors import VctraceError
 from .. import cypher
 from ..settings import Settings
 
 
-class GraphError(RuntimeError):
+class GraphError(VctraceError):
     """A problem using Neo4j that the user can act on (the message says what to do)."""
 
 

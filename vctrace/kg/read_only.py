@@ -11,10 +11,11 @@ from typing import Any
 
 import neo4j
 
+from ..errors import InvalidRequest
 from .graph import Graph
 
 
-class QueryRefused(ValueError):
+class QueryRefused(InvalidRequest):
     """The database refused the query (a write in read-only mode, a syntax error…)."""
 
 

@@ -26,6 +26,7 @@ from pathlib import Path
 from neo4j import GraphDatabase
 from neo4j.exceptions import DatabaseUnavailable
 
+from ..errors import VctraceError
 from ..settings import Settings
 from .graph import Graph, GraphUnavailable, NoServerError
 
@@ -41,7 +42,7 @@ JVM_FLAGS = (
 )
 
 
-class ServerError(RuntimeError):
+class ServerError(VctraceError):
     """The local server could not be installed, started or stopped; the message says why."""
 
 

@@ -18,12 +18,13 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..errors import VctraceError
 from ..kg.graph import Graph
 from ..plugins import parse_options
 from ..traces.records import file_sha256
 
 
-class SourceFileError(ValueError):
+class SourceFileError(VctraceError, ValueError):
     """A file that is not what the loader reads (wrong format or columns); nothing written."""
 
 

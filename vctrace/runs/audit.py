@@ -8,10 +8,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..errors import InvalidRequest
 from ..kg.graph import Graph
 
 
-class NotFound(LookupError):
+class NotFound(InvalidRequest, LookupError):
     """No claim or trace with that key or id."""
 
 

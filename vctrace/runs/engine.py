@@ -29,6 +29,7 @@ from typing import Any, Callable, Iterable
 
 from pydantic import BaseModel
 
+from ..errors import VctraceError
 from .. import cypher
 from ..kg.graph import Graph, statement
 from ..traces.identity import normalise_text
@@ -40,7 +41,7 @@ cypher.allow_names(("Trace", "Claim"))
 DEFAULT_VERIFIERS = ("structure", "grounding", "dti-kg", "de", "pathway")
 
 
-class RunError(ValueError):
+class RunError(VctraceError, ValueError):
     """A run cannot be created or resumed as asked (the message says why)."""
 
 

@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from ..errors import VctraceError
 from .findings import Code, Finding
 from .models import Action, Perturbation, Provenance, Trace
 from .text import parse_response, parse_trace_text, write_dag, write_explain
@@ -32,7 +33,7 @@ _TRACE_KEYS = {"explain", "dag", "actions", "response", "edges", "perturbation",
                "input_perturbation", "trace_id", "provenance"} | set(_TEXT_FIELDS)
 
 
-class FileReadError(Exception):
+class FileReadError(VctraceError):
     """A file that cannot be read at all (missing, unreadable, not a trace format)."""
 
 

@@ -27,6 +27,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..errors import VctraceError
 from ..traces.identity import normalise_text
 
 _AMINO_ACIDS = re.compile(r"^[ACDEFGHIKLMNPQRSTVWYXBZUO]+$")
@@ -34,7 +35,7 @@ _GENE_NAME = re.compile(r"\bGN=(\S+)")
 MAX_SMILES_CHARS = 1000  # far above any drug-like ligand; longer strings are refused
 
 
-class FastaError(ValueError):
+class FastaError(VctraceError, ValueError):
     """A malformed FASTA file (the message names the file and line)."""
 
 
@@ -170,7 +171,7 @@ class BoltzResult:
     confidence: dict[str, Any]
 
 
-class BoltzRunError(RuntimeError):
+class BoltzRunError(VctraceError):
     """``boltz predict`` could not be run or failed as a whole (not: skipped some inputs)."""
 
 

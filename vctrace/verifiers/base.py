@@ -171,6 +171,7 @@ class Verifier:
     primitives: ClassVar[tuple[str, ...]] = ()
     checks_truth: ClassVar[bool] = True
     Options: ClassVar[type[BaseModel]] = NoOptions
+    cli_prefix: ClassVar[str] = ""  # before its options' flag names (--boltz-cache)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -32,12 +32,15 @@ class DtiBoltzVerifier(Verifier):
     version = "1"
     description = "drug-protein binds_to scored by Boltz-2 affinity (probability >= tau)"
     primitives = ("binds_to",)
+    cli_prefix = "boltz-"
 
     class Options(BoltzSettings):
         """How Boltz is called (:class:`BoltzSettings`), plus what the verifier decides with."""
 
-        fasta: str | None = Field(None, description="UniProt FASTA of the target proteins")
-        tau: float = Field(0.5, ge=0, le=1, description="binder probability threshold")
+        fasta: str | None = Field(None, description="UniProt FASTA of the target proteins",
+                                  json_schema_extra={"cli": "--fasta"})
+        tau: float = Field(0.5, ge=0, le=1, description="binder probability threshold",
+                           json_schema_extra={"cli": "--tau"})
         work_dir: str | None = Field(None, description="keep inputs and outputs here "
                                      "(default: a temporary folder)")
 

@@ -1,0 +1,19 @@
+"""The application layer: one function per use case, shared by every face (CLI, HTTP service,
+agents). Use cases take :class:`~vctrace.settings.Settings` and typed options, return pydantic
+result models (counts, keys, findings, timings, paths), report progress through
+:mod:`vctrace.progress`, and raise :class:`~vctrace.errors.VctraceError` subclasses with a
+message for the user. They never print, exit or choose exit codes: faces do that.
+
+This is the only layer that combines loaders, the graph and runs; faces import nothing below
+it (an import contract in the test suite checks this).
+
+Modules: ``traces`` (validate, ingest, show), ``knowledge`` (load, ground, sources),
+``database`` (local server lifecycle, schema, status), ``queries`` (library queries, ad-hoc
+read-only Cypher), ``verification`` (verify, runs, report, audit, refine, export), ``demo``.
+"""
+
+from ..errors import InvalidRequest, VctraceError
+from ..progress import Bar, Progress, no_progress
+from ..settings import Settings
+
+__all__ = ["Bar", "InvalidRequest", "Progress", "Settings", "VctraceError", "no_progress"]

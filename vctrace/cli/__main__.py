@@ -1,0 +1,3 @@
+from .root import main
+import sys
+sys.exit(main())

@@ -1,0 +1,110 @@
+"""Output helpers shared by the command modules: consoles, tables, errors, progress bars.
+
+Consoles are made per call (not at import) so they write to whatever ``sys.stdout`` /
+``sys.stderr`` are at that moment (pipes, test captures).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any, Iterable, Sequence
+
+from rich.console import Console
+from rich.progress import (BarColumn, MofNCompleteColumn, Progress as RichProgress, TextColumn,
+                           TimeElapsedColumn, TimeRemainingColumn)
+from rich.table import Table
+
+from ..app import Bar, Progress, no_progress
+
+EXIT_OK, EXIT_INVALID, EXIT_UNUSABLE = 0, 1, 2
+
+
+def stdout() -> Console:
+    """Results: plain text when piped (no colours, no wrapping of long lines)."""
+    return Console(file=sys.stdout, soft_wrap=True, highlight=False,
+                   width=None if sys.stdout.isatty() else 10_000)
+
+
+def stderr() -> Console:
+    return Console(file=sys.stderr, soft_wrap=True, highlight=False)
+
+
+def say(text: str = "") -> None:
+    """A line of results on stdout, printed as is (no markup)."""
+    print(text, file=sys.stdout)
+
+
+def note(text: str) -> None:
+    """A message on stderr, printed as is."""
+    print(text, file=sys.stderr)
+
+
+def error(message: str) -> None:
+    """``vctrace: message`` on stderr."""
+    print(f"vctrace: {message}", file=sys.stderr)
+
+
+def table(columns: Sequence[str], rows: Iterable[Sequence[Any]], *,
+          numeric: Iterable[str] = (), title: str | None = None) -> None:
+    """A rich table of ``rows`` on stdout; ``numeric`` columns right-aligned."""
+    numeric = set(numeric)
+    grid = Table(title=title, box=None, pad_edge=False, show_edge=False,
+                 header_style="bold")
+    for name in columns:
+        grid.add_column(name, justify="right" if name in numeric else "left",
+                        overflow="fold")
+    for row in rows:
+        grid.add_row(*(cell(v) for v in row))
+    stdout().print(grid)
+
+
+def cell(value: Any, width: int = 60) -> str:
+    """A value as table text: numbers with thousands separators, JSON for maps and lists,
+    long text shortened with an ellipsis."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    text = json.dumps(value, ensure_ascii=False, default=str) \
+        if isinstance(value, (dict, list)) else str(value)
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def print_json(data: Any) -> None:
+    """``data`` as indented JSON on stdout (strict JSON: no NaN)."""
+    print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+class _RichBar:
+    def __init__(self, bars: RichProgress, task: int):
+        self.bars, self.task = bars, task
+
+    def update(self, n: int = 1) -> None:
+        self.bars.advance(self.task, n)
+
+    def close(self) -> None:
+        self.bars.remove_task(self.task)
+        if not self.bars.tasks:
+            self.bars.stop()
+
+
+def progress_bars(enabled: bool = True) -> Progress:
+    """A :class:`vctrace.progress.Progress` drawing rich bars on stderr (transient: they
+    vanish when done); ``no_progress`` when disabled or stderr is not a terminal."""
+    if not enabled or not sys.stderr.isatty():
+        return no_progress
+    bars = RichProgress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TextColumn("{task.fields[unit]}"), TimeElapsedColumn(),
+                        TimeRemainingColumn(), console=stderr(), transient=True)
+
+    def start(task: str, total: int | None = None, unit: str = "items") -> Bar:
+        if not bars.live.is_started:
+            bars.start()
+        return _RichBar(bars, bars.add_task(task, total=total, unit=unit))
+
+    return start

@@ -1,0 +1,24 @@
+"""The errors a user can act on. Every layer raises subclasses of :class:`VctraceError` with a
+message that says what is wrong and where (file, record, run…); the faces show the message and
+map ``kind`` to their own convention (the CLI's exit status, an HTTP status):
+
+- ``"invalid"``: the request was understood but what it names is invalid or absent (a trace
+  that does not resolve, a refused query) — exit status 1;
+- ``"unusable"``: a file, an option or the database cannot be used at all — exit status 2.
+
+Anything else escaping a use case is a bug, and is reported as one.
+"""
+
+from __future__ import annotations
+
+
+class VctraceError(Exception):
+    """Base class of the errors users see (see the module docstring)."""
+
+    kind: str = "unusable"
+
+
+class InvalidRequest(VctraceError):
+    """What was asked for names something invalid or absent."""
+
+    kind = "invalid"
