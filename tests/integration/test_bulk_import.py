@@ -1,17 +1,21 @@
 """The offline bulk path (`vctrace ingest --bulk`) builds the same graph as the transactional
-path, on a second real server it starts itself."""
+path, on a second real server it starts itself. (The import files of the bundled examples
+alone: unit/test_bulk_import_files.py.)"""
 
 from collections import Counter
 
+import pytest
+
 from vctrace.cli import main
 from vctrace.kg.bulk_import import write_import_files
+from vctrace.kg.graph import Graph
 from vctrace.kg.server import LocalNeo4j, free_port
 from vctrace.kg.trace_store import graph_summary, read_traces as read_stored, write_traces
 from vctrace.settings import Settings
 from vctrace.traces.identity import trace_key
 from vctrace.traces.records import read_traces
 
-from conftest import EXAMPLES, SAMPLE_FILES
+from support.paths import DEMO_TRACES, EXAMPLES, SAMPLE_FILES
 
 FILES = [str(p) for p in SAMPLE_FILES + [EXAMPLES / "demo_traces.jsonl"]]
 
@@ -25,6 +29,7 @@ def _shape(driver):
             Counter((r["t"], tuple(sorted(r["k"]))) for r in rels))
 
 
+@pytest.mark.shared_data
 def test_import_files_have_typed_headers(tmp_path):
     traces = [t for f in FILES for t in read_traces(f)]
     result, nodes, rels = write_import_files(traces, tmp_path)
@@ -35,10 +40,12 @@ def test_import_files_have_typed_headers(tmp_path):
         ":START_ID(Action),:END_ID(Action),:TYPE,relation,idx:long")
 
 
+@pytest.mark.shared_data
+@pytest.mark.slow
 def test_bulk_graph_equals_transactional_graph(neo4j, tmp_path, monkeypatch):
     traces = [t for f in FILES for t in read_traces(f)]
-    list(write_traces(neo4j.driver, traces))
-    transactional = (graph_summary(neo4j.driver), _shape(neo4j.driver))
+    list(write_traces(neo4j.graph, traces))
+    transactional = (graph_summary(neo4j.graph), _shape(neo4j.driver))
 
     home = tmp_path / "home"
     home.mkdir()
@@ -52,11 +59,11 @@ def test_bulk_graph_equals_transactional_graph(neo4j, tmp_path, monkeypatch):
         server = LocalNeo4j.from_settings(Settings(home=home, bolt_port=int(port)))
         from neo4j import GraphDatabase
         with GraphDatabase.driver(server.uri, auth=("neo4j", server.password())) as driver:
-            assert graph_summary(driver) == transactional[0]
+            assert graph_summary(Graph(driver)) == transactional[0]
             nodes, rels = _shape(driver)
             assert dict(nodes) == dict(transactional[1][0])
             assert dict(rels) == dict(transactional[1][1])
-            stored = read_stored(driver, [trace_key(t) for t in traces])
+            stored = read_stored(Graph(driver), [trace_key(t) for t in traces])
             assert stored == traces  # lossless, exactly as the transactional path
         # a second bulk load would replace the store: refused
         assert main([*cli, "ingest", "--bulk", "--no-progress", *FILES]) == 2
@@ -66,5 +73,5 @@ def test_bulk_graph_equals_transactional_graph(neo4j, tmp_path, monkeypatch):
 
 def test_bulk_refuses_a_remote_server(monkeypatch, capsys):
     monkeypatch.setenv("VCTRACE_NEO4J_URI", "bolt://example.invalid:7687")
-    assert main(["ingest", "--bulk", FILES[0]]) == 2
+    assert main(["ingest", "--bulk", str(DEMO_TRACES)]) == 2
     assert "local server only" in capsys.readouterr().err

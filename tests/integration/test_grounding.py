@@ -1,16 +1,19 @@
-"""Grounding trace mentions to loaded entities, per primitive role, before and after loads."""
+"""Grounding trace mentions to loaded entities, per primitive role, before and after loads.
+(The compact form itself: unit/test_entity_names.py.)"""
 
 import pytest
 
 from vctrace.cli import main
-from vctrace.kg.grounding import compact, ground, grounding_report
+from vctrace.kg.grounding import ground, grounding_report
 from vctrace.kg.trace_store import write_traces
 from vctrace.loaders.tahoe_metadata import TahoeMetadataLoader
 from vctrace.traces.records import read_traces
 
-from conftest import EXAMPLES, SAMPLES, TAHOE
+from support.paths import EXAMPLES, SAMPLES, TAHOE
 
 METADATA = [TAHOE / "drug_metadata.parquet", TAHOE / "cell_line_metadata.parquet"]
+DEMO_METADATA = [EXAMPLES / "knowledge" / "tahoe" / "drug_metadata.demo.parquet",
+                 EXAMPLES / "knowledge" / "tahoe" / "cell_line_metadata.demo.parquet"]
 
 
 def _entity(neo4j, text):
@@ -21,24 +24,20 @@ def _entity(neo4j, text):
                   for l, k, how in records[0]["links"] if k)
 
 
-def test_compact_form():
-    assert compact("BCL-2") == compact("bcl2") == "bcl2"
-    assert compact(" VEGF-A ") == "vegfa" and compact("caspase-3/7") == "caspase37"
-
-
+@pytest.mark.shared_data
 def test_mentions_ground_exactly_or_by_compact_form(neo4j):
-    list(write_traces(neo4j.driver, read_traces(SAMPLES / "vc_traces_row_12563.jsonl")))
-    TahoeMetadataLoader(neo4j.driver).load(METADATA + [TAHOE / "gene_metadata.parquet"])
-    result = ground(neo4j.driver, rebuild=True)
+    list(write_traces(neo4j.graph, read_traces(SAMPLES / "vc_traces_row_12563.jsonl")))
+    TahoeMetadataLoader(neo4j.graph).load(METADATA + [TAHOE / "gene_metadata.parquet"])
+    result = ground(neo4j.graph, rebuild=True)
     assert result.aliases > 100_000 and result.grounded >= 6
     assert _entity(neo4j, "venetoclax") == [("Drug", "venetoclax", "exact")]
     assert _entity(neo4j, "BCL-2") == [("Gene", "bcl2", "compact")]
     assert _entity(neo4j, "BAX") == [("Gene", "bax", "exact")]
     assert _entity(neo4j, "BH3-only proteins") == []  # a protein family: not an entity here
-    again = ground(neo4j.driver)  # only ungrounded mentions are looked at again
+    again = ground(neo4j.graph)  # only ungrounded mentions are looked at again
     assert again.grounded == 0 and again.mentions == result.mentions - result.grounded
     report = {(r["primitive"], r["role"]): (r["arguments"], r["grounded"])
-              for r in grounding_report(neo4j.driver)}
+              for r in grounding_report(neo4j.graph)}
     assert report[("binds_to", "actor")] == (1, 1)
     assert report[("binds_to", "target")] == (1, 1)
     # BBC3, BAX, APAF1, GADD45A, DDIT3 are all genes of the Tahoe gene table
@@ -46,16 +45,18 @@ def test_mentions_ground_exactly_or_by_compact_form(neo4j):
 
 
 def test_rebuild_is_idempotent(neo4j):
-    list(write_traces(neo4j.driver, read_traces(EXAMPLES / "demo_traces.jsonl")))
-    TahoeMetadataLoader(neo4j.driver).load(METADATA)
-    first = ground(neo4j.driver, rebuild=True)
+    list(write_traces(neo4j.graph, read_traces(EXAMPLES / "demo_traces.jsonl")))
+    TahoeMetadataLoader(neo4j.graph).load(DEMO_METADATA)
+    first = ground(neo4j.graph, rebuild=True)
     count = "MATCH ()-[r:REFERS_TO]->() RETURN count(r) AS c"
     links = neo4j.driver.execute_query(count).records[0]["c"]
-    second = ground(neo4j.driver, rebuild=True)
+    assert first.grounded > 0 and links > 0
+    second = ground(neo4j.graph, rebuild=True)
     assert (second.grounded, second.aliases) == (first.grounded, first.aliases)
     assert neo4j.driver.execute_query(count).records[0]["c"] == links
 
 
+@pytest.mark.shared_data
 def test_cli_grounds_after_load_and_after_ingest(neo4j, monkeypatch, capsys):
     monkeypatch.setenv("VCTRACE_NEO4J_PASSWORD", neo4j.password)
     cli = ["--neo4j-uri", neo4j.uri, "--neo4j-user", neo4j.user]
@@ -97,18 +98,18 @@ def test_hgnc_aliases_ground_protein_names(neo4j, tmp_path):
         _hgnc_row("HGNC:990", "BCL2", "BCL2 apoptosis regulator", "Bcl-2", "", "596",
                   "ENSG00000171791"),
         "HGNC:1\tbroken row"]) + "\n")
-    list(write_traces(neo4j.driver, read_traces(EXAMPLES / "demo_traces.jsonl")))
+    list(write_traces(neo4j.graph, read_traces(EXAMPLES / "demo_traces.jsonl")))
     text = ('set_context(cell_type="C32")\n'
             'binds_to(id="n1", actor="trametinib", target="MEK1")\n'
             'induces_phenotype(id="n2", source="trametinib", phenotype="arrest")')
     from vctrace.traces.text import parse_trace_text
     from vctrace.traces.validation import check
-    list(write_traces(neo4j.driver, [check(parse_trace_text(
+    list(write_traces(neo4j.graph, [check(parse_trace_text(
         text, 'edge("n1", "n2", relation="causal")'))]))
-    release = HGNCLoader(neo4j.driver).load([path])
+    release = HGNCLoader(neo4j.graph).load([path])
     assert (release.rows_loaded, release.rows_rejected) == (2, 1)
-    ground(neo4j.driver, rebuild=True)
+    ground(neo4j.graph, rebuild=True)
     assert _entity(neo4j, "MEK1") == [("Gene", "map2k1", "exact")]
     assert _entity(neo4j, "MAP2K1") == [("Gene", "map2k1", "exact")]
     with pytest.raises(SourceFileError, match="not an HGNC complete set"):
-        HGNCLoader(neo4j.driver).load([TAHOE / "drug_metadata.parquet"])
+        HGNCLoader(neo4j.graph).load([DEMO_METADATA[0]])

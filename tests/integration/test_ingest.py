@@ -15,13 +15,13 @@ from vctrace.traces.records import read_traces
 from vctrace.traces.text import parse_trace_text
 from vctrace.traces.validation import check, is_valid
 
-from conftest import EXAMPLES, SAMPLE_FILES
+from support.paths import EXAMPLES, SAMPLE_FILES
 
 ALL_FILES = SAMPLE_FILES + [EXAMPLES / "demo_traces.jsonl"]
 
 
 def _ingest(neo4j, traces, batch_size=3):
-    return list(write_traces(neo4j.driver, traces, batch_size=batch_size))
+    return list(write_traces(neo4j.graph, traces, batch_size=batch_size))
 
 
 def _count(neo4j, query, **params):
@@ -29,29 +29,32 @@ def _count(neo4j, query, **params):
     return records[0][0]
 
 
+@pytest.mark.shared_data
 def test_read_back_is_lossless_for_every_example_file(neo4j):
     for path in ALL_FILES:
         traces = list(read_traces(path))
         _ingest(neo4j, traces)
-        stored = read_stored(neo4j.driver, [trace_key(t) for t in traces])
+        stored = read_stored(neo4j.graph, [trace_key(t) for t in traces])
         assert len(stored) == len(traces)
         for original, back in zip(traces, stored):
             assert back == original, path  # every field, findings and layout included
 
 
+@pytest.mark.shared_data
 def test_ingest_is_idempotent(neo4j):
     traces = [t for path in ALL_FILES for t in read_traces(path)]
     first = _ingest(neo4j, traces)
-    summary = graph_summary(neo4j.driver)
+    summary = graph_summary(neo4j.graph)
     rels = _count(neo4j, "MATCH ()-[r]->() RETURN count(r)")
     second = _ingest(neo4j, traces)
     assert sum(r.traces_written for r in first) == 11
     assert sum(r.traces_written for r in second) == 0
     assert sum(r.traces_existing for r in second) == 11
-    assert graph_summary(neo4j.driver) == summary
+    assert graph_summary(neo4j.graph) == summary
     assert _count(neo4j, "MATCH ()-[r]->() RETURN count(r)") == rels
 
 
+@pytest.mark.shared_data
 def test_duplicates_within_one_batch_are_written_once(neo4j):
     trace, = read_traces(SAMPLE_FILES[0])
     results = _ingest(neo4j, [trace, trace, trace], batch_size=10)
@@ -59,6 +62,7 @@ def test_duplicates_within_one_batch_are_written_once(neo4j):
     assert _count(neo4j, "MATCH (t:Trace) RETURN count(t)") == 1
 
 
+@pytest.mark.shared_data
 def test_duplicates_across_batches_are_written_once(neo4j):
     first, second = list(read_traces(SAMPLE_FILES[1]))[:2]
     results = _ingest(neo4j, [first, second, first, second, first], batch_size=1)
@@ -67,6 +71,7 @@ def test_duplicates_across_batches_are_written_once(neo4j):
     assert _count(neo4j, "MATCH (:Trace)-[r:READ_FROM]->() RETURN count(r)") == 2
 
 
+@pytest.mark.shared_data
 def test_subgraph_shape(neo4j):
     trace, = read_traces(SAMPLE_FILES[0])  # venetoclax in HOP62
     _ingest(neo4j, [trace])
@@ -98,6 +103,7 @@ def test_subgraph_shape(neo4j):
     assert records[0]["f"].endswith("vc_traces_row_12563.jsonl") and records[0]["r"] == 1
 
 
+@pytest.mark.shared_data
 def test_claims_are_shared_across_traces(neo4j):
     traces = list(read_traces(SAMPLE_FILES[1]))  # two runs each on Bevacizumab/Nintedanib
     _ingest(neo4j, traces)
@@ -121,7 +127,7 @@ def test_argument_values_of_any_shape_round_trip(neo4j):
     trace = check(parse_trace_text(text, 'edge("n1", "n2", relation="causal")'))
     assert is_valid(trace), trace.findings
     _ingest(neo4j, [trace])
-    back, = read_stored(neo4j.driver, [trace_key(trace)])
+    back, = read_stored(neo4j.graph, [trace_key(trace)])
     assert back == trace
     assert back.actions[1].args["affinity"] == 12.5 and back.actions[0].args["idx"] == "7"
 
@@ -134,7 +140,7 @@ def test_hostile_strings_are_stored_verbatim(neo4j):
     trace = check(parse_trace_text(text, 'edge("n1", "n2", relation="causal")'))
     assert is_valid(trace)
     _ingest(neo4j, [trace])
-    back, = read_stored(neo4j.driver, [trace_key(trace)])
+    back, = read_stored(neo4j.graph, [trace_key(trace)])
     assert back.actions[1].args["actor"] == evil
     assert back == trace
     assert _count(neo4j, "MATCH (t:Trace) RETURN count(t)") == 1
@@ -151,11 +157,11 @@ def test_resolve_by_key_prefix_and_trace_id(neo4j):
     traces = list(read_traces(EXAMPLES / "demo_traces.jsonl"))
     _ingest(neo4j, traces)
     key = trace_key(traces[0])
-    assert resolve_trace_keys(neo4j.driver, key) == [key]
-    assert resolve_trace_keys(neo4j.driver, key[:12]) == [key]
-    assert resolve_trace_keys(neo4j.driver, "demo-trametinib-c32") == [key]
-    assert len(resolve_trace_keys(neo4j.driver, "demo-", limit=10)) == 5
-    assert resolve_trace_keys(neo4j.driver, "nothing") == []
+    assert resolve_trace_keys(neo4j.graph, key) == [key]
+    assert resolve_trace_keys(neo4j.graph, key[:12]) == [key]
+    assert resolve_trace_keys(neo4j.graph, "demo-trametinib-c32") == [key]
+    assert len(resolve_trace_keys(neo4j.graph, "demo-", limit=10)) == 5
+    assert resolve_trace_keys(neo4j.graph, "nothing") == []
 
 
 def test_cli_ingest_reports_invalid_records_and_writes_the_valid_ones(neo4j, tmp_path,

@@ -32,7 +32,7 @@ def _edges(neo4j):
 
 def test_gz_file_with_dataset_from_its_folder(neo4j, tmp_path):
     path = write(tmp_path / "lincscmapchemical" / "gene_attribute_edges.txt.gz")
-    release = HarmonizomeLoader(neo4j.driver).load([path])
+    release = HarmonizomeLoader(neo4j.graph).load([path])
     assert (release.rows_read, release.rows_loaded, release.rows_rejected) == (4, 4, 0)
     assert _edges(neo4j) == [
         ("CDKN1B", "trametinib_MCF7_10uM", "lincscmapchemical", 1),
@@ -45,15 +45,15 @@ def test_gz_file_with_dataset_from_its_folder(neo4j, tmp_path):
 
 def test_plain_text_named_dataset_and_idempotency(neo4j, tmp_path):
     path = write(tmp_path / "x" / "gene_attribute_edges.txt", compress=False)
-    HarmonizomeLoader(neo4j.driver).load([path], dataset="cmap")
-    HarmonizomeLoader(neo4j.driver).load([path], dataset="cmap")
+    HarmonizomeLoader(neo4j.graph).load([path], {"dataset": "cmap"})
+    HarmonizomeLoader(neo4j.graph).load([path], {"dataset": "cmap"})
     assert len(_edges(neo4j)) == 4 and {e[2] for e in _edges(neo4j)} == {"cmap"}
 
 
 def test_bad_rows_are_reported_and_the_rest_loads(neo4j, tmp_path):
     extra = ["DUSP6\tna\t1848\tx", "\tna\tna\tx\tna\tna\t1", "EGFR\tna\t1956\tx\tna\tna\thigh"]
     path = write(tmp_path / "cmap" / "gene_attribute_edges.txt.gz", extra=extra)
-    release = HarmonizomeLoader(neo4j.driver).load([path])
+    release = HarmonizomeLoader(neo4j.graph).load([path])
     assert release.rows_loaded == 4 and release.rows_rejected == 3
     assert [p.line for p in release.problems] == [7, 8, 9]
     assert "weight 'high' is not a number" in release.problems[2].message
@@ -63,11 +63,11 @@ def test_wrong_files_are_refused(neo4j, tmp_path):
     gmt = tmp_path / "lib.gmt"
     gmt.write_text("REACTOME_X\thttp://x\tMAP2K1\tMAPK1\n")
     with pytest.raises(SourceFileError, match="not a Harmonizome gene_attribute_edges file"):
-        HarmonizomeLoader(neo4j.driver).load([gmt])
+        HarmonizomeLoader(neo4j.graph).load([gmt])
     broken = tmp_path / "d" / "gene_attribute_edges.txt.gz"
     broken.parent.mkdir()
     broken.write_bytes(b"\x1f\x8b\x08\x00garbage")
     with pytest.raises(SourceFileError, match="cannot read"):
-        HarmonizomeLoader(neo4j.driver).load([broken])
+        HarmonizomeLoader(neo4j.graph).load([broken])
     records, _, _ = neo4j.driver.execute_query("MATCH (n) RETURN count(n) AS c")
     assert records[0]["c"] == 0

@@ -7,9 +7,18 @@ from vctrace.kg.trace_store import write_traces
 from vctrace.loaders import SourceFileError
 from vctrace.loaders.ontology import OntologyLoader
 from vctrace.loaders.primekg import PrimeKGLoader
-from vctrace.traces.records import read_traces
+from vctrace.traces.models import Perturbation
+from vctrace.traces.text import parse_trace_text
+from vctrace.traces.validation import check, is_valid
 
-from conftest import SAMPLES
+# the localisation claim of the real venetoclax/HOP62 row (shared/data/traces-sample)
+HOP62_TRACE = (
+    'set_context(cell_type="HOP62")\n'
+    'binds_to(id="n1", actor="venetoclax", target="BCL-2")\n'
+    'localises_to(id="n2", entity="cytochrome c", from_loc="mitochondrial intermembrane '
+    'space", to_loc="cytosol", mechanism="MOMP", via="n1")\n'
+    'induces_phenotype(id="n3", source="venetoclax", phenotype="apoptosis")',
+    'edge("n1", "n2", relation="causal")\nedge("n2", "n3", relation="causal")')
 
 GO = """format-version: 1.2
 data-version: releases/2026-10-01
@@ -65,7 +74,7 @@ def _write(tmp_path, name, text):
 
 
 def test_go_terms_synonyms_is_a_and_obsolete(neo4j, tmp_path):
-    release = OntologyLoader(neo4j.driver).load([_write(tmp_path, "go-basic.obo", GO)])
+    release = OntologyLoader(neo4j.graph).load([_write(tmp_path, "go-basic.obo", GO)])
     assert (release.rows_read, release.rows_loaded, release.rows_rejected) == (5, 5, 0)
     records, _, _ = neo4j.driver.execute_query(
         "MATCH (t:OntologyTerm {curie: 'GO:0006915'})-[:IS_A]->(p) "
@@ -87,15 +96,18 @@ def test_terms_join_the_same_nodes_as_primekg_and_ground_trace_mentions(neo4j, t
                 "x_source,y_index,y_id,y_type,y_name,y_source\n"
                 "bioprocess_protein,interacts with,1,6915,biological_process,apoptotic process,"
                 "GO,2,581,gene/protein,BAX,NCBI\n")
-    PrimeKGLoader(neo4j.driver).load([kg])
-    list(write_traces(neo4j.driver, read_traces(SAMPLES / "vc_traces_row_12563.jsonl")))
-    OntologyLoader(neo4j.driver).load([_write(tmp_path, "go.obo", GO),
+    PrimeKGLoader(neo4j.graph).load([kg])
+    trace = check(parse_trace_text(*HOP62_TRACE, perturbation=Perturbation(raw={
+        "context": [{"cell type": "HOP62"}], "perturbations": [{"name": "Venetoclax"}]})))
+    assert is_valid(trace), trace.findings
+    list(write_traces(neo4j.graph, [trace]))
+    OntologyLoader(neo4j.graph).load([_write(tmp_path, "go.obo", GO),
                                        _write(tmp_path, "cellosaurus.obo", CELLOSAURUS)])
     records, _, _ = neo4j.driver.execute_query(
         "MATCH (p:BiologicalProcess {key: 'GO:0006915'}) RETURN count(p) AS c, "
         "p.primekg_id AS pk, p.curie AS curie")
     assert (records[0]["c"], records[0]["pk"], records[0]["curie"]) == (1, "6915", "GO:0006915")
-    ground(neo4j.driver, rebuild=True)
+    ground(neo4j.graph, rebuild=True)
     records, _, _ = neo4j.driver.execute_query(
         "MATCH (:Mention {text: 'cytosol'})-[:REFERS_TO]->(t:CellularComponent) "
         "RETURN t.curie AS curie")
@@ -107,6 +119,6 @@ def test_terms_join_the_same_nodes_as_primekg_and_ground_trace_mentions(neo4j, t
 
 def test_non_obo_files_are_refused(neo4j, tmp_path):
     with pytest.raises(SourceFileError, match="not an OBO file"):
-        OntologyLoader(neo4j.driver).load([_write(tmp_path, "x.obo", "a,b,c\n1,2,3\n")])
+        OntologyLoader(neo4j.graph).load([_write(tmp_path, "x.obo", "a,b,c\n1,2,3\n")])
     records, _, _ = neo4j.driver.execute_query("MATCH (n) RETURN count(n) AS c")
     assert records[0]["c"] == 0

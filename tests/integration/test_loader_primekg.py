@@ -49,7 +49,7 @@ def _graph_counts(driver):
 
 
 def test_kg_csv_loads_each_relationship_once_in_a_canonical_direction(neo4j, tmp_path):
-    release = PrimeKGLoader(neo4j.driver).load([write_kg(tmp_path / "kg.csv")])
+    release = PrimeKGLoader(neo4j.graph).load([write_kg(tmp_path / "kg.csv")])
     assert (release.rows_read, release.rows_loaded, release.rows_rejected) == (10, 10, 0)
     nodes, rels = _counts(neo4j)
     assert nodes == {"Drug": 1, "Gene": 2, "Pathway": 1, "Disease": 2}
@@ -67,18 +67,18 @@ def test_kg_csv_loads_each_relationship_once_in_a_canonical_direction(neo4j, tmp
 
 
 def test_ten_column_variant_gives_the_same_graph(neo4j, tmp_path):
-    PrimeKGLoader(neo4j.driver).load([write_kg(tmp_path / "kg.csv")])
+    PrimeKGLoader(neo4j.graph).load([write_kg(tmp_path / "kg.csv")])
     twelve = _counts(neo4j)
     neo4j.driver.execute_query("MATCH (n) DETACH DELETE n")
-    PrimeKGLoader(neo4j.driver).load([write_kg(tmp_path / "kg10.csv", COLUMNS_10)])
+    PrimeKGLoader(neo4j.graph).load([write_kg(tmp_path / "kg10.csv", COLUMNS_10)])
     assert _counts(neo4j) == twelve
 
 
 def test_loading_twice_changes_nothing(neo4j, tmp_path):
     path = write_kg(tmp_path / "kg.csv")
-    PrimeKGLoader(neo4j.driver).load([path])
+    PrimeKGLoader(neo4j.graph).load([path])
     before = _counts(neo4j)
-    PrimeKGLoader(neo4j.driver).load([path])
+    PrimeKGLoader(neo4j.graph).load([path])
     assert _counts(neo4j) == before
 
 
@@ -87,7 +87,7 @@ def test_bad_rows_are_reported_by_line_and_the_rest_loads(neo4j, tmp_path):
              _csv(["teleports_to", "x", *BINI, *MEK1]),  # unknown relation
              _csv(["drug_protein", "target", *BINI, "7", "", "gene/protein", "EGFR", "NCBI"]),
              _csv(["drug_protein", "target", *BINI, "8", "1956", "alien", "EGFR", "NCBI"])]
-    release = PrimeKGLoader(neo4j.driver).load([write_kg(tmp_path / "kg.csv", extra=extra)])
+    release = PrimeKGLoader(neo4j.graph).load([write_kg(tmp_path / "kg.csv", extra=extra)])
     assert (release.rows_read, release.rows_loaded, release.rows_rejected) == (14, 10, 4)
     assert [(p.line, p.message.split(" (")[0]) for p in release.problems] == [
         (12, "7 columns, expected 12"), (13, "unknown relation 'teleports_to'"),
@@ -100,7 +100,7 @@ def test_nodes_csv(neo4j, tmp_path):
     nodes.write_text("node_index\tnode_id\tnode_type\tnode_name\tnode_source\n"
                      "0\t9796\tgene/protein\tPHYHIP\tNCBI\n1\t8150\tbiological_process\t"
                      "biological_process\tGO\n2\t\tdrug\tNoId\tDrugBank\n")
-    release = PrimeKGLoader(neo4j.driver).load([write_kg(tmp_path / "kg.csv"), nodes])
+    release = PrimeKGLoader(neo4j.graph).load([write_kg(tmp_path / "kg.csv"), nodes])
     assert release.rows_rejected == 1 and release.problems[0].line == 4
     nodes_by_label, _ = _counts(neo4j)
     assert nodes_by_label["Gene"] == 3 and nodes_by_label["BiologicalProcess"] == 1
@@ -110,16 +110,17 @@ def test_wrong_files_are_refused_before_anything_is_written(neo4j, tmp_path):
     gmt = tmp_path / "kg.csv"
     gmt.write_text("REACTOME_PATHWAY\thttp://x\tMAP2K1\tMAPK1\n")
     with pytest.raises(SourceFileError, match="not a PrimeKG kg.csv"):
-        PrimeKGLoader(neo4j.driver).load([gmt])
+        PrimeKGLoader(neo4j.graph).load([gmt])
     harmonizome = tmp_path / "gene_attribute_edges.txt"
     harmonizome.write_text("source\tsource_desc\tsource_id\ttarget\ttarget_desc\ttarget_id\t"
                            "weight\nGeneSym\tna\tGeneID\tna\tna\tna\tna\n")
     with pytest.raises(SourceFileError, match="not a PrimeKG"):
-        PrimeKGLoader(neo4j.driver).load([harmonizome])
+        PrimeKGLoader(neo4j.graph).load([harmonizome])
     records, _, _ = neo4j.driver.execute_query("MATCH (n) RETURN count(n) AS c")
     assert records[0]["c"] == 0
 
 
+@pytest.mark.slow
 def test_bulk_path_builds_the_same_graph(neo4j, tmp_path, monkeypatch):
     from neo4j import GraphDatabase
 
@@ -128,9 +129,9 @@ def test_bulk_path_builds_the_same_graph(neo4j, tmp_path, monkeypatch):
     from vctrace.settings import Settings
 
     path = write_kg(tmp_path / "kg.csv")
-    PrimeKGLoader(neo4j.driver).load([path])
+    PrimeKGLoader(neo4j.graph).load([path])
     from vctrace.kg.grounding import ground
-    ground(neo4j.driver, rebuild=True)  # as `vctrace load` does after every load
+    ground(neo4j.graph, rebuild=True)  # as `vctrace load` does after every load
     expected = _counts(neo4j)
     props = ("MATCH (d:Drug)-[r:DRUG_PROTEIN]->(g:Gene) RETURN d {.*} AS d, g {.*} AS g, "
              "r.display_relation AS dr, labels(d) AS l")

@@ -6,10 +6,11 @@ import pytest
 from vctrace.cli import main
 from vctrace.kg.trace_store import write_traces
 from vctrace.loaders import SourceFileError, list_releases
-from vctrace.loaders.tahoe_de import COLUMNS, TahoeDELoader, condition_key, is_tested
+from vctrace.kg.gene_bitmap import is_set
+from vctrace.loaders.tahoe_de import COLUMNS, TahoeDELoader, condition_key
 from vctrace.traces.records import read_traces
 
-from conftest import EXAMPLES
+from support.paths import EXAMPLES
 
 GENES = ["DUSP6", "SPRY4", "ETV5", "CCND1", "CDKN1B", "XIST"]
 # per gene: (log2FoldChange, padj); None = not tested (baseMean 0, null statistics)
@@ -44,7 +45,7 @@ def _calls(neo4j, drug="trametinib"):
 
 
 def test_significant_calls_and_tested_genes(neo4j, tmp_path):
-    release = TahoeDELoader(neo4j.driver).load([shard(tmp_path / "shard.parquet")])
+    release = TahoeDELoader(neo4j.graph).load([shard(tmp_path / "shard.parquet")])
     assert (release.rows_read, release.rows_loaded, release.rows_rejected) == (12, 12, 0)
     # padj < 0.05 and |log2FC| >= 0.5: ETV5 (small change) and CCND1 (padj .2) are out
     assert _calls(neo4j) == [("CDKN1B", "up"), ("DUSP6", "down"), ("SPRY4", "down")]
@@ -54,23 +55,23 @@ def test_significant_calls_and_tested_genes(neo4j, tmp_path):
         k=condition_key("Trametinib", "C32", 0.5))
     experiment, genes = records[0]["e"], records[0]["genes"]
     assert records[0]["cell"] == "c32" and experiment["genes_tested"] == 5
-    tested = {g: is_tested(experiment["tested_bitmap"], i) for i, g in enumerate(genes)}
+    tested = {g: is_set(experiment["tested_bitmap"], i) for i, g in enumerate(genes)}
     assert tested == {g: STATS[g] is not None for g in GENES}  # XIST: not measured
-    assert list_releases(neo4j.driver)[0]["options_json"] == \
+    assert list_releases(neo4j.graph)[0]["options_json"] == \
         '{"conditions": "all", "min_abs_lfc": 0.5, "padj": 0.05}'
 
 
 def test_thresholds_are_options(neo4j, tmp_path):
-    TahoeDELoader(neo4j.driver).load([shard(tmp_path / "s.parquet")], min_abs_lfc=1.5,
-                                     padj=0.01)
+    TahoeDELoader(neo4j.graph).load([shard(tmp_path / "s.parquet")],
+                                    {"min_abs_lfc": 1.5, "padj": 0.01})
     assert _calls(neo4j) == [("CDKN1B", "up"), ("DUSP6", "down")]
 
 
 def test_only_the_conditions_of_ingested_traces(neo4j, tmp_path):
-    list(write_traces(neo4j.driver, read_traces(EXAMPLES / "demo_traces.jsonl")))
-    release = TahoeDELoader(neo4j.driver).load(
+    list(write_traces(neo4j.graph, read_traces(EXAMPLES / "demo_traces.jsonl")))
+    release = TahoeDELoader(neo4j.graph).load(
         [shard(tmp_path / "s.parquet", (("Trametinib ", "C32"), ("Ixazomib", "A549")))],
-        conditions="traces")
+        {"conditions": "traces"})
     assert release.rows_loaded == 6  # the ixazomib/A549 rows have no trace
     assert len(_calls(neo4j)) == 3 and _calls(neo4j, "ixazomib") == []
     records, _, _ = neo4j.driver.execute_query(
@@ -82,10 +83,10 @@ def test_only_the_conditions_of_ingested_traces(neo4j, tmp_path):
 
 def test_loading_twice_changes_nothing(neo4j, tmp_path):
     path = shard(tmp_path / "s.parquet")
-    TahoeDELoader(neo4j.driver).load([path])
+    TahoeDELoader(neo4j.graph).load([path])
     count = "MATCH (n) OPTIONAL MATCH (n)-[r]->() RETURN count(DISTINCT n) AS n, count(r) AS r"
     before = neo4j.driver.execute_query(count).records[0]
-    TahoeDELoader(neo4j.driver).load([path])
+    TahoeDELoader(neo4j.graph).load([path])
     assert neo4j.driver.execute_query(count).records[0] == before
 
 
@@ -93,11 +94,11 @@ def test_wrong_files_are_refused(neo4j, tmp_path):
     wrong = tmp_path / "drug_metadata.parquet"
     pd.DataFrame({"drug": ["x"], "targets": ["EGFR"]}).to_parquet(wrong)
     with pytest.raises(SourceFileError, match="not a Tahoe DE shard: missing column"):
-        TahoeDELoader(neo4j.driver).load([wrong])
+        TahoeDELoader(neo4j.graph).load([wrong])
     text = tmp_path / "shard.parquet"
     text.write_text("gene_name,baseMean\n")
     with pytest.raises(SourceFileError, match="not a parquet file"):
-        TahoeDELoader(neo4j.driver).load([text])
+        TahoeDELoader(neo4j.graph).load([text])
 
 
 def test_cli_options(neo4j, tmp_path, monkeypatch, capsys):

@@ -1,16 +1,17 @@
-"""The Tahoe-100M metadata loader, on the real files in shared/data/tahoe and on broken ones."""
+"""The Tahoe-100M metadata loader, on the real files in shared/data/tahoe and on broken ones.
+(Base drug names: unit/test_entity_names.py; registration: unit/test_plugins.py.)"""
 
 import pandas as pd
 import pytest
 
 from vctrace.cli import main
 from vctrace.kg.trace_store import write_traces
-from vctrace.loaders import REGISTRY, Loader, SourceFileError, list_releases
-from vctrace.loaders.tahoe_metadata import TahoeMetadataLoader, base_drug_name
+from vctrace.loaders import SourceFileError, list_releases
+from vctrace.loaders.tahoe_metadata import TahoeMetadataLoader
 from vctrace.traces.identity import normalise_text
 from vctrace.traces.records import read_traces
 
-from conftest import EXAMPLES, TAHOE
+from support.paths import EXAMPLES, TAHOE
 
 REAL = [TAHOE / "drug_metadata.parquet", TAHOE / "cell_line_metadata.parquet",
         TAHOE / "obs_cell_grid.parquet"]
@@ -21,28 +22,12 @@ def _count(neo4j, query, **params):
     return records[0][0]
 
 
-def test_every_loader_subclass_is_registered():
-    assert set(REGISTRY) >= {"tahoe-metadata"}
-    for cls in Loader.__subclasses__():
-        assert REGISTRY[cls.name] is cls
-
-
-@pytest.mark.parametrize("name, base", [
-    ("Ixazomib citrate", "ixazomib"), ("L-Thyroxine (sodium salt pentahydrate)", "l-thyroxine"),
-    ("Dapagliflozin ((2S)-1,2-propanediol, hydrate)", "dapagliflozin"),
-    ("Ralimetinib dimesylate", "ralimetinib"), (" Trametinib ", "trametinib"),
-    ("Dimethyl fumarate", "dimethyl fumarate"), ("Abiraterone acetate", "abiraterone acetate"),
-    ("Estrone sulfate (potassium)", "estrone sulfate"), ("Sodium Salicylate", "sodium salicylate"),
-])
-def test_base_drug_names(name, base):
-    assert base_drug_name(name) == base
-
-
+@pytest.mark.shared_data
 def test_real_metadata_load(neo4j):
     drugs = pd.read_parquet(REAL[0])
     cells = pd.read_parquet(REAL[1])
     grid = pd.read_parquet(REAL[2])
-    release = TahoeMetadataLoader(neo4j.driver).load(REAL, source_version="2025-02")
+    release = TahoeMetadataLoader(neo4j.graph).load(REAL, {"source_version": "2025-02"})
     assert release.rows_read == len(drugs) + len(cells) + len(grid)
     assert release.rows_rejected == 0 and release.rows_loaded == release.rows_read
     assert _count(neo4j, "MATCH (d:Drug) RETURN count(d)") == \
@@ -77,24 +62,26 @@ def test_real_metadata_load(neo4j):
     assert _count(neo4j, "MATCH ()-[r:TARGETS|HAS_DRIVER|TESTED_IN]->() "
                   "WHERE r.source <> 'tahoe-100m' OR r.release <> $k RETURN count(r)",
                   k=release.key) == 0
-    recorded, = list_releases(neo4j.driver)
+    recorded, = list_releases(neo4j.graph)
     assert recorded["version"] == "2025-02" and recorded["rows_loaded"] == release.rows_loaded
 
 
+@pytest.mark.shared_data
 def test_loading_twice_changes_nothing(neo4j):
-    TahoeMetadataLoader(neo4j.driver).load(REAL[:2])
+    TahoeMetadataLoader(neo4j.graph).load(REAL[:2])
     shape = "MATCH (n) OPTIONAL MATCH (n)-[r]->() RETURN count(DISTINCT n), count(r)"
     records, _, _ = neo4j.driver.execute_query(shape)
     before = tuple(records[0])
-    TahoeMetadataLoader(neo4j.driver).load(REAL[:2])
+    TahoeMetadataLoader(neo4j.graph).load(REAL[:2])
     records, _, _ = neo4j.driver.execute_query(shape)
     assert tuple(records[0]) == before
-    assert len(list_releases(neo4j.driver)) == 1
+    assert len(list_releases(neo4j.graph)) == 1
 
 
+@pytest.mark.shared_data
 def test_traces_and_metadata_share_drug_and_cell_line_nodes(neo4j):
-    list(write_traces(neo4j.driver, read_traces(EXAMPLES / "demo_traces.jsonl")))
-    TahoeMetadataLoader(neo4j.driver).load(REAL[:2])
+    list(write_traces(neo4j.graph, read_traces(EXAMPLES / "demo_traces.jsonl")))
+    TahoeMetadataLoader(neo4j.graph).load(REAL[:2])
     records, _, _ = neo4j.driver.execute_query(
         "MATCH (t:Trace {trace_id: 'demo-trametinib-c32'})-[:PERTURBED_BY]->(d:Drug)"
         "-[:TARGETS]->(g:Gene), (t)-[:IN_CELL_LINE]->(c:CellLine)-[:HAS_DRIVER]->(b:Gene) "
@@ -103,6 +90,7 @@ def test_traces_and_metadata_share_drug_and_cell_line_nodes(neo4j):
     assert "BRAF" in records[0]["drivers"]
 
 
+@pytest.mark.shared_data
 def test_bad_rows_are_reported_with_lines_and_the_rest_loads(neo4j, tmp_path):
     good = pd.read_parquet(REAL[0]).head(3)
     bad = good.copy()
@@ -110,7 +98,7 @@ def test_bad_rows_are_reported_with_lines_and_the_rest_loads(neo4j, tmp_path):
     bad.loc[2, "targets"] = "EGFR, not a symbol!"
     path = tmp_path / "drug_metadata.parquet"
     bad.to_parquet(path)
-    release = TahoeMetadataLoader(neo4j.driver).load([path])
+    release = TahoeMetadataLoader(neo4j.graph).load([path])
     assert release.rows_read == 3 and release.rows_loaded == 2 and release.rows_rejected == 1
     assert [(p.line, p.rejected, p.message.split(":")[0]) for p in release.problems] == \
         [(3, True, "drug name is empty"), (4, False, good.loc[2, "drug"].strip())]
@@ -121,18 +109,19 @@ def test_wrong_files_are_refused_before_anything_is_written(neo4j, tmp_path):
     wrong = tmp_path / "drug_metadata.parquet"
     pd.DataFrame({"x_id": [1], "x_type": ["gene"]}).to_parquet(wrong)
     with pytest.raises(SourceFileError, match="missing column"):
-        TahoeMetadataLoader(neo4j.driver).load([wrong])
+        TahoeMetadataLoader(neo4j.graph).load([wrong])
     gmt = tmp_path / "kg.csv"
     gmt.write_text("set\tdesc\tA\tB\n")
     with pytest.raises(SourceFileError, match="not a Tahoe metadata file"):
-        TahoeMetadataLoader(neo4j.driver).load([gmt])
+        TahoeMetadataLoader(neo4j.graph).load([gmt])
     notparquet = tmp_path / "cell_line_metadata.parquet"
     notparquet.write_text("not parquet")
     with pytest.raises(SourceFileError, match="not a parquet file"):
-        TahoeMetadataLoader(neo4j.driver).load([notparquet])
+        TahoeMetadataLoader(neo4j.graph).load([notparquet])
     assert _count(neo4j, "MATCH (n) RETURN count(n)") == 0
 
 
+@pytest.mark.shared_data
 def test_cli_load_and_sources(neo4j, monkeypatch, capsys, tmp_path):
     monkeypatch.setenv("VCTRACE_NEO4J_PASSWORD", neo4j.password)
     cli = ["--neo4j-uri", neo4j.uri, "--neo4j-user", neo4j.user]

@@ -25,13 +25,14 @@ def test_session_server_requires_authentication(neo4j_server):
 
 
 def test_schema_init_is_idempotent(neo4j):
-    before = schema_names(neo4j.driver)
-    assert init_schema(neo4j.driver) > 0
-    after = schema_names(neo4j.driver)
+    before = schema_names(neo4j.graph)
+    assert init_schema(neo4j.graph) > 0
+    after = schema_names(neo4j.graph)
     assert before == after
     assert {"trace_key", "claim_key", "mention_key"} <= after
 
 
+@pytest.mark.slow
 def test_start_stop_restart_keeps_data(tmp_path):
     settings = Settings()
     server = LocalNeo4j(root=tmp_path / "srv", lib_dir=settings.lib_dir, port=free_port(),

@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import re
 
 import pytest
 
@@ -14,17 +15,41 @@ from vctrace.kg.trace_store import write_traces
 from vctrace.loaders.tahoe_metadata import TahoeMetadataLoader
 from vctrace.traces.records import read_traces
 
-from conftest import EXAMPLES, SAMPLES, TAHOE
+from support.paths import EXAMPLES, SAMPLES, TAHOE
+from support.verdicts import run_all
+
+# The columns each library query returns: what users of `vctrace query NAME` rely on. A new
+# library query is documented here too.
+LIBRARY_COLUMNS = {
+    "claim_provenance": ["claim", "primitive", "arguments", "asserted_by", "run", "verifier",
+                         "version", "part", "status", "reason", "score", "threshold",
+                         "evidence", "run_status", "sources"],
+    "claims_refuted_by_verifier": ["run", "claim", "primitive", "part", "reason", "score",
+                                   "drug", "cell_line", "actions"],
+    "claims_shared_by_traces": ["claim", "primitive", "arguments", "traces"],
+    "traces_by_cell_line": ["trace", "trace_id", "drug", "cell_line", "actions"],
+    "traces_by_drug": ["trace", "trace_id", "drug", "cell_line", "actions"],
+    "traces_by_entity": ["trace", "trace_id", "action", "primitive", "role", "entity"],
+    "traces_by_primitive": ["trace", "trace_id", "drug", "cell_line", "actions"],
+    "verdicts_changed_between_runs": ["verifier", "subject", "part", "status_a", "reason_a",
+                                      "status_b", "reason_b", "n_traces", "traces"],
+}
 
 
 @pytest.fixture
-def loaded(neo4j, monkeypatch):
-    for path in (EXAMPLES / "demo_traces.jsonl", SAMPLES / "vcr_agent_sample.jsonl"):
-        list(write_traces(neo4j.driver, read_traces(path)))
-    TahoeMetadataLoader(neo4j.driver).load([TAHOE / "drug_metadata.parquet"])
-    ground(neo4j.driver, rebuild=True)
+def cli(neo4j, monkeypatch):
+    """Global CLI options for the session's server (password from the environment)."""
     monkeypatch.setenv("VCTRACE_NEO4J_PASSWORD", neo4j.password)
     return ["--neo4j-uri", neo4j.uri, "--neo4j-user", neo4j.user]
+
+
+@pytest.fixture
+def loaded(neo4j, cli):
+    for path in (EXAMPLES / "demo_traces.jsonl", SAMPLES / "vcr_agent_sample.jsonl"):
+        list(write_traces(neo4j.graph, read_traces(path)))
+    TahoeMetadataLoader(neo4j.graph).load([TAHOE / "drug_metadata.parquet"])
+    ground(neo4j.graph, rebuild=True)
+    return cli
 
 
 def test_writes_are_refused_by_the_database(neo4j):
@@ -32,19 +57,39 @@ def test_writes_are_refused_by_the_database(neo4j):
                  "MATCH (t:Trace) SET t.tampered = true",
                  "CREATE CONSTRAINT x IF NOT EXISTS FOR (n:X) REQUIRE n.k IS UNIQUE"):
         with pytest.raises(QueryRefused):
-            run_read_only(neo4j.driver, text)
-    assert run_read_only(neo4j.driver, "RETURN $x + 1 AS y", {"x": 41}) == (["y"], [[42]])
+            run_read_only(neo4j.graph, text)
+    assert run_read_only(neo4j.graph, "RETURN $x + 1 AS y", {"x": 41}) == (["y"], [[42]])
 
 
-def test_every_library_query_is_documented_and_runs(loaded, capsys):
+def test_every_library_query_is_documented_and_runs(kb):
+    """Each query runs read-only against the knowledge set with a verification run in it,
+    every parameter null (as `vctrace query` defaults the ones not given), and returns its
+    documented columns."""
+    run_all(kb.graph)
     names = cypher.library()
     assert {"traces_by_drug", "traces_by_cell_line", "traces_by_primitive",
             "traces_by_entity", "claims_shared_by_traces"} <= set(names)
-    assert main([*loaded, "query"]) == 0
+    assert set(names) == set(LIBRARY_COLUMNS), "document the columns of every library query"
+    rows_of = {}
+    for name in names:
+        text = cypher.library_query(name)
+        params = {p: None for p in re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", text)}
+        columns, rows_of[name] = run_read_only(kb.graph, text, params)
+        assert columns == LIBRARY_COLUMNS[name], name
+    # with no parameter given, a query with defaults still answers: trametinib binds MAP2K1
+    # is asserted by both traces of the knowledge set
+    assert [r[3] for r in rows_of["claims_shared_by_traces"]] == [2]
+    assert rows_of["traces_by_drug"] == []  # no drug given: nothing, and no error
+
+
+def test_the_cli_lists_every_library_query(cli, capsys):
+    names = cypher.library()
+    assert main([*cli, "query"]) == 0
     listing = capsys.readouterr().out
     assert all(name in listing for name in names)
 
 
+@pytest.mark.shared_data
 def test_traces_by_drug_and_formats(loaded, capsys):
     assert main([*loaded, "query", "traces_by_drug", "--param", "drug=Trametinib",
                  "--format", "json"]) == 0
@@ -60,6 +105,7 @@ def test_traces_by_drug_and_formats(loaded, capsys):
     assert "binds_to" in out and "target" in out and "psmb5" in out
 
 
+@pytest.mark.shared_data
 def test_claims_shared_by_traces(loaded, capsys):
     assert main([*loaded, "query", "claims_shared_by_traces", "--format", "json"]) == 0
     rows = json.loads(capsys.readouterr().out)
@@ -67,6 +113,7 @@ def test_claims_shared_by_traces(loaded, capsys):
     assert any(r["primitive"] == "binds_to" and "vegf-a" in r["arguments"] for r in rows)
 
 
+@pytest.mark.shared_data
 def test_cli_cypher_read_and_refused_write(loaded, capsys, neo4j):
     assert main([*loaded, "cypher", "MATCH (t:Trace) RETURN count(t) AS traces"]) == 0
     assert capsys.readouterr().out.splitlines()[2].strip() == "10"

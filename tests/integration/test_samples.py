@@ -1,13 +1,27 @@
 """Every real output of the original pipeline in shared/data/traces-sample parses, is valid,
-keeps all its content, and has each of its known deviations reported."""
+keeps all its content, and has each of its known deviations reported; the file and text round
+trips, the pinned trace key and `vctrace validate` on these real rows (the same checks run on
+the bundled examples in the unit tier). No database: the tier is integration because the rows
+live in the shared data, beside the repository."""
 
 import json
 
+import pytest
+
+from vctrace.cli import main
 from vctrace.traces.findings import Code, Severity
-from vctrace.traces.records import read_traces
+from vctrace.traces.identity import trace_key
+from vctrace.traces.records import read_traces, write_traces_file
 from vctrace.traces.validation import is_valid
 
-from conftest import SAMPLES, SAMPLE_FILES
+from support.paths import SAMPLES, SAMPLE_FILES
+from support.traces import (assert_json_form_round_trips, assert_same_content,
+                            assert_text_round_trip_keeps_meaning)
+
+pytestmark = pytest.mark.shared_data
+
+VENETOCLAX = SAMPLES / "vc_traces_row_12563.jsonl"
+PINNED_VENETOCLAX_KEY = "t-70a6eca30b1ea611e9f2ba5c8de4449e"
 
 
 def _records(path):
@@ -33,7 +47,7 @@ def test_nothing_is_dropped():
 
 
 def test_vc_traces_row_fields_and_perturbation():
-    trace, = read_traces(SAMPLES / "vc_traces_row_12563.jsonl")
+    trace, = read_traces(VENETOCLAX)
     assert trace.drug == "venetoclax" and trace.cell_line == "HOP62"
     assert trace.perturbation.known_targets == ["BCL2"]
     assert trace.perturbation.smiles.startswith("CC1(CCC(=C(C1)C2=CC=C(C=C2)Cl)")
@@ -71,3 +85,43 @@ def test_vcr_agent_rows_quirks_are_reported():
     # provenance keeps the source fields of the results file
     assert traces[0].provenance.extra["source"] == "VCR-Agent results v3 claude4"
     assert traces[0].answer.startswith("Bevacizumab is a humanized monoclonal antibody")
+
+
+def test_trace_key_of_a_real_row_is_pinned():
+    # A golden value: if this changes, every stored key changes; bump it only on purpose.
+    trace, = read_traces(VENETOCLAX)
+    assert trace_key(trace) == PINNED_VENETOCLAX_KEY
+
+
+def test_json_form_and_text_round_trips_of_every_sample():
+    for path in SAMPLE_FILES:
+        assert_json_form_round_trips(path)
+        assert_text_round_trip_keeps_meaning(path)
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".json", ".parquet", ".csv"])
+def test_written_files_read_back_the_same(tmp_path, suffix):
+    traces = [t for path in [VENETOCLAX, SAMPLES / "vcr_agent_sample.jsonl"]
+              for t in read_traces(path)]
+    path = tmp_path / f"out{suffix}"
+    assert write_traces_file(traces, path) == 6
+    again = list(read_traces(path))
+    assert len(again) == 6
+    for a, b in zip(traces, again):
+        assert_same_content(a, b)
+        assert b.question == a.question and b.explain_verified == a.explain_verified
+
+
+def test_cli_validate_summarises_each_sample_file(capsys):
+    assert main(["validate", *map(str, SAMPLE_FILES)]) == 0
+    out = capsys.readouterr().out
+    assert "vc_traces_row_12563.jsonl: 1 records, 1 valid, 0 invalid" in out
+    assert "vcr_agent_sample.jsonl: 5 records, 5 valid, 0 invalid" in out
+    assert "record 2:explain:line 1: info argument_alias" in out
+
+
+def test_cli_validate_min_severity_filters_output(capsys):
+    main(["validate", "--min-severity", "error", *map(str, SAMPLE_FILES)])
+    out = capsys.readouterr().out
+    assert ": info " not in out and ": warning " not in out
+    assert "5 records, 5 valid" in out

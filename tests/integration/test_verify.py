@@ -1,5 +1,6 @@
 """Verifiers, runs, metrics, refinement, export, report and audit on a knowledge set and
-traces with known right and wrong claims (tests/verify_fixtures.py)."""
+traces with known right and wrong claims (tests/support/knowledge.py, loaded once by the `kb`
+fixture and shared: each test only adds runs)."""
 
 from __future__ import annotations
 
@@ -7,50 +8,14 @@ import json
 
 import pytest
 
-from vctrace.verifiers.engine import DEFAULT_VERIFIERS, TraceFilter, build_verifiers, verify
-from vctrace.verifiers import metrics
+from vctrace.runs import metrics
+from vctrace.runs.engine import RunError, TraceFilter, build_verifiers, verify
 
-from verify_fixtures import load_knowledge_and_traces
-
-
-@pytest.fixture
-def kb(neo4j, tmp_path):
-    load_knowledge_and_traces(neo4j.driver, tmp_path)
-    return neo4j
-
-
-def run_all(driver, name="r1", **kw):
-    verifiers = build_verifiers(driver, DEFAULT_VERIFIERS, params=kw.pop("params", None))
-    return verify(driver, verifiers, run_name=name, **kw)
-
-
-def verdicts(driver, run, verifier=None):
-    """{(primitive or 'trace', claim args or trace id, part): (status, reason, score, evidence)}"""
-    records, _, _ = driver.execute_query(
-        "MATCH (v:Verdict {run: $run})-[:JUDGES]->(s) "
-        "WHERE $verifier IS NULL OR v.verifier = $verifier "
-        "RETURN v.verifier AS verifier, coalesce(s.primitive, 'trace') AS primitive, "
-        "coalesce(s.args_json, s.trace_id) AS subject, v.part AS part, v.status AS status, "
-        "v.reason AS reason, v.score AS score, v.evidence_json AS evidence",
-        run=run, verifier=verifier)
-    out = {}
-    for r in records:
-        key = (r["verifier"], r["primitive"], r["subject"], r["part"])
-        assert key not in out, f"duplicate verdict {key}"
-        out[key] = (r["status"], r["reason"], r["score"], json.loads(r["evidence"]))
-    return out
-
-
-def find(vs, verifier, primitive, **args):
-    """The verdicts of ``verifier`` on the claim whose arguments include ``args``."""
-    hits = {k[3]: v for k, v in vs.items() if k[0] == verifier and k[1] == primitive
-            and all(json.loads(k[2]).get(a) == x for a, x in args.items())}
-    assert hits, f"no {verifier} verdict on {primitive} {args}"
-    return hits
+from support.verdicts import find, run_all, verdicts
 
 
 def test_known_right_and_wrong_claims_get_the_expected_verdicts(kb):
-    result = run_all(kb.driver)
+    result = run_all(kb.graph)
     assert result.traces == 2 and not result.resumed
     vs = verdicts(kb.driver, "r1")
     # dti-kg: curated target, wrong target (closed per drug), ungroundable target, PPI
@@ -92,7 +57,7 @@ def test_known_right_and_wrong_claims_get_the_expected_verdicts(kb):
 
 
 def test_each_distinct_claim_is_judged_once_and_shared(kb):
-    run_all(kb.driver)
+    run_all(kb.graph)
     records, _, _ = kb.driver.execute_query(
         "MATCH (c:Claim {primitive: 'binds_to'})<-[:ASSERTS]-(a:Action) "
         "WHERE c.args_json CONTAINS 'map2k1' AND c.args_json CONTAINS 'trametinib' "
@@ -102,19 +67,19 @@ def test_each_distinct_claim_is_judged_once_and_shared(kb):
 
 
 def test_thresholds_are_parameters_and_loose_ones_are_refused(kb):
-    run_all(kb.driver, "loose", params={"de": {"t": 0.5}})
+    run_all(kb.graph, "loose", options={"de": {"t": 0.5}})
     de = find(verdicts(kb.driver, "loose"), "de", "regulates_expression",
               gene_list=["ccnd1", "dusp6", "etv5", "fakegene1", "spry4", "xist"])
     assert de["CCND1"][:2] == ("supported", "observed")
-    run_all(kb.driver, "too-loose", params={"de": {"t": 0.2}})  # below the load's 0.5
+    run_all(kb.graph, "too-loose", options={"de": {"t": 0.2}})  # below the load's 0.5
     de = find(verdicts(kb.driver, "too-loose"), "de", "regulates_expression",
               gene_list=["ccnd1", "dusp6", "etv5", "fakegene1", "spry4", "xist"])
     assert {v[:2] for v in de.values()} == {("error", "threshold_below_load_cutoff")}
 
 
 def test_metrics_follow_the_verdicts(kb):
-    run_all(kb.driver)
-    rows = {r["trace_id"]: r for r in metrics.trace_metrics(kb.driver, "r1")}
+    run_all(kb.graph)
+    rows = {r["trace_id"]: r for r in metrics.trace_metrics(kb.graph, "r1")}
     right, wrong = rows["right-trametinib-c32"], rows["wrong-trametinib-c32"]
     assert right["validity"] == 1.0 and wrong["validity"] == 1.0
     # right: n6 has DUSP6 supported, SPRY4/ETV5/CCND1 refuted; n7 has SPRY4 refuted
@@ -133,13 +98,13 @@ def test_metrics_follow_the_verdicts(kb):
 
 
 def test_filter_limits_the_run(kb):
-    verifiers = build_verifiers(kb.driver, ["structure"])
-    result = verify(kb.driver, verifiers, trace_filter=TraceFilter.parse(
+    verifiers = build_verifiers(kb.graph, ["structure"])
+    result = verify(kb.graph, verifiers, trace_filter=TraceFilter.parse(
         ["trace=wrong-trametinib-c32"]))
     assert result.traces == 1 and result.counts == {"structure": {"supported": 1}}
-    assert verify(kb.driver, verifiers, trace_filter=TraceFilter.parse(
+    assert verify(kb.graph, verifiers, trace_filter=TraceFilter.parse(
         ["drug=TRAMETINIB", "cell_line=c32"])).traces == 2
-    with pytest.raises(ValueError, match="FIELD=VALUE"):
+    with pytest.raises(RunError, match="FIELD=VALUE"):
         TraceFilter.parse(["drug"])
 
 
@@ -156,19 +121,11 @@ def test_a_new_verifier_is_a_local_change(kb):
                             else Status.UNVERIFIABLE, "word_match") for c in subjects]
 
     try:
-        verifiers = build_verifiers(kb.driver, ["test-arrest-words"])
-        result = verify(kb.driver, verifiers, run_name="toy")
+        verifiers = build_verifiers(kb.graph, ["test-arrest-words"])
+        result = verify(kb.graph, verifiers, run_name="toy")
         assert result.counts == {"test-arrest-words": {"supported": 1}}
         assert find(verdicts(kb.driver, "toy"), "test-arrest-words", "induces_phenotype",
                     phenotype="g1 arrest")[None][:2] == ("supported", "word_match")
     finally:
         del REGISTRY["test-arrest-words"]
 
-
-def test_a_gene_claim_without_up_or_down_is_not_judged():
-    from vctrace.verifiers.de import DEVerifier
-    verifier = DEVerifier(None)
-    experiment = {"key": "e", "options": {"padj": 0.05, "min_abs_lfc": 0.5}, "universe": "u",
-                  "tested_bitmap": b"\x01", "concentration": 1.0, "unit": "uM", "release": "r"}
-    verdict = verifier._gene("c-1", "DUSP6", ["dusp6"], "none", [experiment], {})
-    assert (verdict.status.value, verdict.reason) == ("unverifiable", "direction_not_up_or_down")

@@ -9,31 +9,29 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 from neo4j import GraphDatabase
-from neo4j.exceptions import ServiceUnavailable, SessionExpired
 
 from vctrace.cli import main
+from vctrace.kg.graph import Graph, GraphUnavailable
 from vctrace.kg.grounding import ground
 from vctrace.kg.schema import init_schema
 from vctrace.kg.server import LocalNeo4j, free_port
-from vctrace.settings import Settings
-from vctrace.verifiers import grounding
 from vctrace.kg.trace_store import read_traces as read_stored
 from vctrace.kg.trace_store import write_traces
+from vctrace.runs.audit import audit
+from vctrace.runs.engine import DEFAULT_VERIFIERS as DEFAULT
+from vctrace.runs.engine import RunError, build_verifiers, verify
+from vctrace.runs.refine import Policy, export, refine
+from vctrace.runs.report import build_report, write_html
+from vctrace.settings import Settings
 from vctrace.traces.records import read_traces
-from vctrace.verifiers.audit import audit, format_audit
-from vctrace.verifiers.engine import DEFAULT_VERIFIERS as DEFAULT
-from vctrace.verifiers.engine import RunError, build_verifiers, verify
-from vctrace.verifiers.refine import Policy, export, refine
-from vctrace.verifiers.report import build_report, write_html
+from vctrace.verifiers import grounding
 
-from test_verify import run_all, verdicts
-from verify_fixtures import PERTURBATION, TRACE_RIGHT, load_knowledge_and_traces
-
-ROOT = Path(__file__).resolve().parent.parent
+from support.knowledge import PERTURBATION, TRACE_RIGHT, load_knowledge_and_traces
+from support.paths import ROOT
+from support.verdicts import run_all, verdicts
 
 KILLER = """
 import os, signal, sys
@@ -47,22 +45,15 @@ def killing_judge(self, subjects):
     return judge(self, subjects)
 grounding.GroundingVerifier.judge = killing_judge
 from vctrace.cli import main
-from vctrace.kg.grounding import ground
-from vctrace.kg.schema import init_schema
-from vctrace.kg.server import LocalNeo4j, free_port
-from vctrace.settings import Settings
-from vctrace.verifiers import grounding
-from vctrace.verifiers.engine import RunError, build_verifiers, verify
 sys.exit(main(sys.argv[1:]))
 """
 
 
 @pytest.fixture
-def kb(neo4j, tmp_path, monkeypatch):
-    load_knowledge_and_traces(neo4j.driver, tmp_path)
-    monkeypatch.setenv("VCTRACE_NEO4J_PASSWORD", neo4j.password)
-    neo4j.cli = ["--neo4j-uri", neo4j.uri, "--neo4j-user", neo4j.user]
-    return neo4j
+def kb(kb, monkeypatch):
+    """The knowledge set (conftest's ``kb``), and the CLI pointed at its server."""
+    monkeypatch.setenv("VCTRACE_NEO4J_PASSWORD", kb.password)
+    return kb
 
 
 def _status(driver, run):
@@ -72,8 +63,9 @@ def _status(driver, run):
     return records[0]["status"], records[0]["verdicts"]
 
 
+@pytest.mark.slow
 def test_a_killed_run_resumes_to_exactly_the_uninterrupted_verdicts(kb):
-    run_all(kb.driver, "uninterrupted")
+    run_all(kb.graph, "uninterrupted")
     args = [*kb.cli, "verify", "--run-name", "killed", "--batch-size", "2", "--no-progress"]
     killed = subprocess.run([sys.executable, "-c", KILLER, *args], env=kb.env(), cwd=ROOT,
                             capture_output=True, text=True, timeout=300)
@@ -82,7 +74,7 @@ def test_a_killed_run_resumes_to_exactly_the_uninterrupted_verdicts(kb):
     _, total = _status(kb.driver, "uninterrupted")
     assert status == "running" and 0 < partial < total
     with pytest.raises(RunError, match="is running"):
-        refine(kb.driver, "killed")  # verdicts of an unfinished run are not final
+        refine(kb.graph, "killed")  # verdicts of an unfinished run are not final
     assert main(args) == 0  # the same command again
     status, resumed = _status(kb.driver, "killed")
     assert status == "complete" and resumed == total
@@ -92,6 +84,7 @@ def test_a_killed_run_resumes_to_exactly_the_uninterrupted_verdicts(kb):
     assert records[0]["attempts"] == 2
 
 
+@pytest.mark.slow
 def test_without_a_name_the_unfinished_run_with_the_same_settings_resumes(kb):
     args = [*kb.cli, "verify", "--batch-size", "2", "--no-progress"]
     killed = subprocess.run([sys.executable, "-c", KILLER, *args], env=kb.env(), cwd=ROOT,
@@ -107,41 +100,41 @@ def test_without_a_name_the_unfinished_run_with_the_same_settings_resumes(kb):
 
 
 def test_refine_discards_prunes_bridges_and_links_versions(kb, tmp_path):
-    run_all(kb.driver)
-    result = refine(kb.driver, "r1")
+    run_all(kb.graph)
+    result = refine(kb.graph, "r1")
     assert (result.traces, result.discarded, result.refined, result.kept) == (2, 1, 1, 0)
     assert (result.genes_pruned, result.actions_dropped) == (4, 1)
     records, _, _ = kb.driver.execute_query(
         "MATCH (n:Trace)-[x:REFINES {run: 'r1'}]->(o:Trace {trace_id: 'right-trametinib-c32'}) "
         "RETURN n.key AS key, n.explain_verified AS verified")
     (refined_key, explain_verified), = [tuple(r.values()) for r in records]
-    refined, = read_stored(kb.driver, [refined_key])
+    refined, = read_stored(kb.graph, [refined_key])
     actions = {a.id: a for a in refined.actions}
     assert "n7" not in actions
     assert actions["n6"].args["gene_list"] == ["DUSP6", "XIST", "FAKEGENE1"]
     edges = {(e.source, e.target): e.relation for e in refined.edges}
     assert edges[("n5", "n8")] == "correlative" and ("n5", "n7") not in edges
     assert "SPRY4" not in explain_verified and "DUSP6" in explain_verified
-    again = refine(kb.driver, "r1")  # idempotent
+    again = refine(kb.graph, "r1")  # idempotent
     assert (again.refined, again.discarded) == (1, 1)
     records, _, _ = kb.driver.execute_query("MATCH (t:Trace) RETURN count(t) AS n")
     assert records[0]["n"] == 3
     # export: VC-TRACES rows with explain_verified; the discarded trace is left out
     out = tmp_path / "verified.jsonl"
-    counts = export(kb.driver, "r1", out)
+    counts = export(kb.graph, "r1", out)
     assert counts == {"written": 1, "refined": 1, "discarded": 1}
     row, = [json.loads(line) for line in out.read_text().splitlines()]
     assert "SPRY4" in row["explain"] and row["explain_verified"] == explain_verified
     assert len(list(read_traces(out))) == 1  # the file reads back as traces
-    export(kb.driver, "r1", out, include_discarded=True)
+    export(kb.graph, "r1", out, include_discarded=True)
     assert len(out.read_text().splitlines()) == 2
     # a later run does not cover refined versions unless asked for them
-    assert run_all(kb.driver, "r2").traces == 2
+    assert run_all(kb.graph, "r2").traces == 2
 
 
 def test_keeping_refuted_bindings_is_an_option(kb):
-    run_all(kb.driver)
-    result = refine(kb.driver, "r1", Policy(discard_refuted_binding=False,
+    run_all(kb.graph)
+    result = refine(kb.graph, "r1", Policy(discard_refuted_binding=False,
                                             prune=("opposite_direction", "not_de",
                                                    "not_measured")))
     assert (result.discarded, result.refined, result.kept) == (0, 1, 1)
@@ -149,8 +142,8 @@ def test_keeping_refuted_bindings_is_an_option(kb):
 
 
 def test_report_json_and_self_contained_html(kb, tmp_path, capsys):
-    run_all(kb.driver)
-    report = build_report(kb.driver, "r1")
+    run_all(kb.graph)
+    report = build_report(kb.graph, "r1")
     assert report["metrics"]["traces"] == 2
     assert report["metrics"]["dti_excluded"] == pytest.approx(1 / 3)
     assert {v["name"] for v in report["verifiers"]} >= {"dti-kg", "de"}
@@ -169,12 +162,12 @@ def test_report_json_and_self_contained_html(kb, tmp_path, capsys):
 
 
 def test_audit_of_a_claim_and_of_a_trace(kb, capsys):
-    run_all(kb.driver)
+    run_all(kb.graph)
     records, _, _ = kb.driver.execute_query(
         "MATCH (c:Claim {primitive: 'binds_to'}) WHERE c.args_json CONTAINS 'egfr' "
         "RETURN c.key AS key")
     key = records[0]["key"]
-    result = audit(kb.driver, key)
+    result = audit(kb.graph, key)
     (action,) = result["asserted_by"]
     assert action["trace_id"] == "wrong-trametinib-c32" and action["action"] == "n2"
     assert action["input"]["file"].endswith("traces.jsonl") and action["input"]["sha256"]
@@ -182,6 +175,7 @@ def test_audit_of_a_claim_and_of_a_trace(kb, capsys):
     assert dti[0]["status"] == "refuted" and "MAP2K1" in dti[0]["evidence"]["curated_targets"]
     sources = {s["source"]: s for s in result["runs"]["r1"]["sources"]}
     assert sources["primekg"]["version"] == "test" and "kg.csv" in sources["primekg"]["files"]
+    from vctrace.runs.audit import format_audit  # text rendering (may move to the CLI)
     text = format_audit(result)
     assert "REFUTED (not_a_curated_target)" in text and "traces.jsonl" in text
     assert main([*kb.cli, "audit", "wrong-trametinib-c32", "--format", "json"]) == 0
@@ -189,12 +183,12 @@ def test_audit_of_a_claim_and_of_a_trace(kb, capsys):
     assert trace["kind"] == "trace" and len(trace["actions"]) == 6
     assert trace["verdicts"][0]["verifier"] == "structure"
     assert main([*kb.cli, "audit", "c-doesnotexist"]) == 1
-    run_all(kb.driver, "r2")
-    both = audit(kb.driver, key)
-    one = audit(kb.driver, key, run="r2")
+    run_all(kb.graph, "r2")
+    both = audit(kb.graph, key)
+    one = audit(kb.graph, key, run="r2")
     assert {v["run"] for v in both["verdicts"]} == {"r1", "r2"}
     assert {v["run"] for v in one["verdicts"]} == {"r2"} and list(one["runs"]) == ["r2"]
-    trace = audit(kb.driver, "wrong-trametinib-c32", run="r2")
+    trace = audit(kb.graph, "wrong-trametinib-c32", run="r2")
     assert {v["run"] for a in trace["actions"] for v in a["verdicts"]} == {"r2"}
 
 
@@ -216,8 +210,8 @@ def test_cli_verify_errors_and_summary(kb, capsys):
 
 
 def test_verdict_queries_of_the_library(kb, capsys):
-    run_all(kb.driver, "strict")
-    run_all(kb.driver, "loose", params={"de": {"t": 0.5}})
+    run_all(kb.graph, "strict")
+    run_all(kb.graph, "loose", options={"de": {"t": 0.5}})
     assert main([*kb.cli, "query", "claims_refuted_by_verifier", "--param", "verifier=dti-kg",
                  "--format", "json"]) == 0
     rows = json.loads(capsys.readouterr().out)
@@ -241,7 +235,7 @@ def test_verdict_queries_of_the_library(kb, capsys):
 
 
 def test_cli_refine_and_export(kb, tmp_path, capsys):
-    run_all(kb.driver)
+    run_all(kb.graph)
     assert main([*kb.cli, "refine", "latest"]) == 0
     assert "2 traces: 0 unchanged, 1 refined (4 genes pruned, 1 actions dropped), " \
         "1 discarded" in capsys.readouterr().out
@@ -253,6 +247,7 @@ def test_cli_refine_and_export(kb, tmp_path, capsys):
     assert main([*kb.cli, "export", "no-such-run", str(out)]) == 2
 
 
+@pytest.mark.slow
 def test_a_run_survives_a_crashed_and_restarted_neo4j(tmp_path):
     """Neo4j is killed (SIGKILL, no clean shutdown) in the middle of a run and started again:
     the same run then ends with exactly the verdicts of an uninterrupted run."""
@@ -268,8 +263,9 @@ def test_a_run_survives_a_crashed_and_restarted_neo4j(tmp_path):
                                         max_transaction_retry_time=1.0)
 
         with connect() as driver:
-            init_schema(driver)
-            load_knowledge_and_traces(driver, tmp_path)
+            graph = Graph(driver, uri=server.uri)
+            init_schema(graph)
+            load_knowledge_and_traces(graph, tmp_path)
             calls = [0]
             judge = grounding.GroundingVerifier.judge
 
@@ -282,21 +278,22 @@ def test_a_run_survives_a_crashed_and_restarted_neo4j(tmp_path):
 
             grounding.GroundingVerifier.judge = crashing_judge
             try:
-                with pytest.raises((ServiceUnavailable, SessionExpired)):
-                    verify(driver, build_verifiers(driver, DEFAULT), run_name="crashed",
+                with pytest.raises(GraphUnavailable, match="run the same command again"):
+                    verify(graph, build_verifiers(graph, DEFAULT), run_name="crashed",
                            batch_size=2)
             finally:
                 grounding.GroundingVerifier.judge = judge
         server.start()  # the stale pid file is noticed; recovery from the transaction log
         with connect() as driver:
+            graph = Graph(driver, uri=server.uri)
             records, _, _ = driver.execute_query(
                 "MATCH (r:VerificationRun {key: 'crashed'}) RETURN r.status AS s, "
                 "COUNT { (:Verdict {run: 'crashed'}) } AS n")
             assert records[0]["s"] == "running" and records[0]["n"] > 0
-            result = verify(driver, build_verifiers(driver, DEFAULT), run_name="crashed",
+            result = verify(graph, build_verifiers(graph, DEFAULT), run_name="crashed",
                             batch_size=2)
             assert result.resumed
-            verify(driver, build_verifiers(driver, DEFAULT), run_name="whole")
+            verify(graph, build_verifiers(graph, DEFAULT), run_name="whole")
             assert verdicts(driver, "crashed") == verdicts(driver, "whole")
     finally:
         server.stop()
@@ -314,13 +311,13 @@ def test_a_refined_version_equal_to_another_trace_does_not_hide_it(kb, tmp_path)
                       + ['edge("n5", "n8", relation="correlative")']))
     path = tmp_path / "twin.jsonl"
     path.write_text(json.dumps(twin) + "\n")
-    list(write_traces(kb.driver, read_traces(path)))
-    ground(kb.driver)
-    assert run_all(kb.driver).traces == 3
-    result = refine(kb.driver, "r1")
+    list(write_traces(kb.graph, read_traces(path)))
+    ground(kb.graph)
+    assert run_all(kb.graph).traces == 3
+    result = refine(kb.graph, "r1")
     assert (result.refined, result.discarded, result.kept) == (1, 1, 1)
     records, _, _ = kb.driver.execute_query(
         "MATCH (n:Trace)-[:REFINES]->(:Trace {trace_id: 'right-trametinib-c32'}) "
         "RETURN n.trace_id AS id, n:RefinedVersion AS refined")
     assert [tuple(r.values()) for r in records] == [("twin", False)]
-    assert run_all(kb.driver, "r2").traces == 3
+    assert run_all(kb.graph, "r2").traces == 3

@@ -1,5 +1,6 @@
 """A small knowledge set and traces with known right and wrong claims, written in the sources'
-real formats and loaded through the real loaders (shared by the verification tests).
+real formats and loaded through the real loaders (shared by the verification tests; the
+integration fixture ``kb`` loads it once and reuses it while tests only add runs).
 
 Knowledge: PrimeKG-format edges (trametinib → MAP2K1 and erlotinib → EGFR drug targets, the
 Reactome "RAF/MAP kinase cascade" with MAP2K1 and MAPK1, GO cellular components cytosol →
@@ -31,7 +32,9 @@ from vctrace.loaders.tahoe_de import TahoeDELoader
 from vctrace.loaders.tahoe_metadata import TahoeMetadataLoader
 from vctrace.traces.records import read_traces
 
-from conftest import EXAMPLES
+from vctrace.kg.graph import Graph
+
+from support.paths import EXAMPLES
 
 GENES = {"MAP2K1": "5604", "MAPK1": "5594", "EGFR": "1956", "PARP1": "142"}
 
@@ -132,14 +135,16 @@ def write_trace_file(path: Path) -> Path:
     return path
 
 
-def load_knowledge_and_traces(driver, folder: Path) -> None:
-    """Load the knowledge set, ingest the two traces and ground them."""
+def load_knowledge_and_traces(graph: Graph, folder: Path) -> None:
+    """Load the knowledge set, ingest the two traces and ground them (files written into
+    ``folder``)."""
+    folder.mkdir(parents=True, exist_ok=True)
     _kg_csv(folder / "kg.csv")
     _de_parquet(folder / "de.parquet")
-    TahoeMetadataLoader(driver).load([EXAMPLES / "knowledge" / "tahoe" /
-                                      "drug_metadata.demo.parquet"])
-    PrimeKGLoader(driver).load([folder / "kg.csv"], source_version="test")
-    TahoeDELoader(driver).load([folder / "de.parquet"], source_version="test")
+    TahoeMetadataLoader(graph).load([EXAMPLES / "knowledge" / "tahoe" /
+                                     "drug_metadata.demo.parquet"])
+    PrimeKGLoader(graph).load([folder / "kg.csv"], {"source_version": "test"})
+    TahoeDELoader(graph).load([folder / "de.parquet"], {"source_version": "test"})
     traces = list(read_traces(write_trace_file(folder / "traces.jsonl")))
-    list(write_traces(driver, traces))
-    ground(driver, rebuild=True)
+    list(write_traces(graph, traces))
+    ground(graph, rebuild=True)

@@ -4,7 +4,7 @@ import yaml
 
 from vctrace.settings import Settings
 
-from conftest import ROOT
+from support.paths import ROOT
 
 
 def test_compose_file_runs_neo4j_526_with_healthcheck_and_volumes():

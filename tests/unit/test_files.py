@@ -1,4 +1,5 @@
-"""Trace files in every supported format, and files that cannot be read at all."""
+"""Trace files in every supported format, and files that cannot be read at all. (The same
+round trips on the shared real samples are in integration/test_samples.py.)"""
 
 import json
 
@@ -7,36 +8,31 @@ import pytest
 
 from vctrace.traces.records import (FileReadError, read_traces, to_vc_traces_row,
                                     write_traces_file)
+from vctrace.traces.text import write_explain
 from vctrace.traces.validation import is_valid
 
-from conftest import SAMPLES
-
-VENETOCLAX = SAMPLES / "vc_traces_row_12563.jsonl"
+from support.paths import DEMO_TRACES
+from support.traces import assert_same_content as _same_content
 
 
 def _reference():
-    trace, = read_traces(VENETOCLAX)
-    return trace
-
-
-def _same_content(a, b):
-    assert [(x.id, x.primitive, x.args) for x in a.actions] == \
-        [(x.id, x.primitive, x.args) for x in b.actions]
-    assert [(e.source, e.target, e.relation) for e in a.edges] == \
-        [(e.source, e.target, e.relation) for e in b.edges]
-    assert a.perturbation == b.perturbation
+    """The first demo trace (trametinib in C32), with the explain_verified a demo row lacks."""
+    trace = next(iter(read_traces(DEMO_TRACES)))
+    return trace.model_copy(update={"explain_verified": write_explain(trace.actions[:3])})
 
 
 def test_parquet_with_struct_perturbation(tmp_path):
     ref = _reference()
     row = to_vc_traces_row(ref)
     path = tmp_path / "vc_traces.parquet"
-    pd.DataFrame([row, row | {"explain": row["explain"].replace("BCL-2", "BCL2")}]).to_parquet(path)
+    pd.DataFrame([row, row | {"explain": row["explain"].replace('target="MAP2K1"',
+                                                                'target="MEK1"')}]
+                 ).to_parquet(path)
     traces = list(read_traces(path))
     assert [t.provenance.record for t in traces] == [1, 2]
     _same_content(traces[0], ref)
     assert traces[0].provenance.source_format == "parquet"
-    assert traces[1].actions[1].args["target"] == "BCL2"
+    assert traces[1].actions[1].args["target"] == "MEK1"
 
 
 def test_csv_with_python_repr_perturbation(tmp_path):
@@ -99,8 +95,7 @@ def test_unreadable_files_raise_one_clear_error(tmp_path, name, content, message
 
 @pytest.mark.parametrize("suffix", [".jsonl", ".json", ".parquet", ".csv"])
 def test_written_files_read_back_the_same(tmp_path, suffix):
-    traces = [t for path in [VENETOCLAX, SAMPLES / "vcr_agent_sample.jsonl"]
-              for t in read_traces(path)]
+    traces = [_reference(), *read_traces(DEMO_TRACES)]
     path = tmp_path / f"out{suffix}"
     assert write_traces_file(traces, path) == 6
     again = list(read_traces(path))

@@ -9,7 +9,7 @@ from vctrace.traces.models import Perturbation
 from vctrace.traces.records import read_traces
 from vctrace.traces.text import parse_trace_text
 
-from conftest import ROOT, SAMPLES
+from support.paths import DEMO_TRACES, ROOT
 
 EXPLAIN = ('set_context(cell_type="A549")\n'
            'binds_to(id="n1", actor="Erlotinib", target="EGFR", via="ATP site")\n'
@@ -29,13 +29,15 @@ def make(explain=EXPLAIN, dag=DAG, **kw):
 
 def test_trace_key_is_pinned():
     # A golden value: if this changes, every stored key changes; bump it only on purpose.
-    trace, = read_traces(SAMPLES / "vc_traces_row_12563.jsonl")
-    assert trace_key(trace) == PINNED_VENETOCLAX_KEY
+    # (The key of a real VC-TRACES row is pinned too, in integration/test_samples.py.)
+    trace = next(iter(read_traces(DEMO_TRACES)))
+    assert trace.trace_id == "demo-trametinib-c32"
+    assert trace_key(trace) == PINNED_DEMO_TRAMETINIB_KEY
 
 
 def test_keys_do_not_depend_on_the_process():
     code = ("from vctrace.traces.records import read_traces;"
-            f"t, = read_traces({str(SAMPLES / 'vc_traces_row_12563.jsonl')!r});"
+            f"t = next(iter(read_traces({str(DEMO_TRACES)!r})));"
             "from vctrace.traces.identity import trace_key, claim_key;"
             "print(trace_key(t), claim_key(t, t.actions[1]))")
     outputs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
@@ -75,4 +77,5 @@ def test_claim_context_depends_on_the_primitive():
     flipped = make(EXPLAIN.replace('direction="down"', 'direction="up"'))
     assert claim_key(here, here.actions[2]) != claim_key(flipped, flipped.actions[2])
 
-PINNED_VENETOCLAX_KEY = "t-70a6eca30b1ea611e9f2ba5c8de4449e"
+
+PINNED_DEMO_TRAMETINIB_KEY = "t-7ec720f0a80764d4faf6869179cf3c3c"

@@ -1,15 +1,15 @@
 """The explain/dag text form: canonical parsing, tolerance (trace-format.md §4), writing and
 round trips."""
 
-import json
+import pytest
 
 from vctrace.traces.findings import Code
-from vctrace.traces.records import read_traces, to_json_form, trace_from_record
 from vctrace.traces.text import (parse_dag, parse_response, parse_trace_text,
                                  write_dag, write_explain, write_response)
 from vctrace.traces.validation import check, is_valid
 
-from conftest import EXAMPLES, SAMPLE_FILES
+from support.paths import BROKEN_TRACES, DEMO_TRACES
+from support.traces import assert_json_form_round_trips, assert_text_round_trip_keeps_meaning
 
 EXPLAIN = """\
 set_context(cell_type="C32", genotype="BRAF V600E GoF; CDKN2A LoF", disease="melanoma", prior_perturbation="none")
@@ -142,27 +142,15 @@ def test_edges_without_relation_default_to_causal_with_a_warning():
     assert [f.code for f in findings] == [Code.MISSING_RELATION] and unparsed == []
 
 
-def test_json_form_round_trips_every_sample_and_example():
-    for path in SAMPLE_FILES + [EXAMPLES / "demo_traces.jsonl"]:
-        for trace in read_traces(path):
-            data = json.loads(json.dumps(to_json_form(trace)))
-            again = trace_from_record(data, number=trace.provenance.record)
-            assert again.actions == trace.actions, path
-            assert [e.model_dump(exclude={"line", "source_line"}) for e in again.edges] == \
-                [e.model_dump(exclude={"line", "source_line"}) for e in trace.edges]
-            assert again.perturbation == trace.perturbation
-            assert is_valid(again) == is_valid(trace)
+# the same two checks run on the shared real samples in integration/test_samples.py
+@pytest.mark.parametrize("path", [DEMO_TRACES, BROKEN_TRACES], ids=lambda p: p.name)
+def test_json_form_round_trips_every_example(path):
+    assert_json_form_round_trips(path)
 
 
-def test_text_model_text_round_trip_keeps_meaning_for_real_samples():
-    for path in SAMPLE_FILES:
-        for trace in read_traces(path):
-            text_again = parse_trace_text(write_explain(trace.actions), write_dag(trace.edges))
-            assert [(a.id, a.primitive, a.args) for a in text_again.actions] == \
-                [(a.id, a.primitive, a.args) for a in trace.actions]
-            assert [(e.source, e.target, e.relation) for e in text_again.edges] == \
-                [(e.source, e.target, e.relation) for e in trace.edges]
-            assert write_explain(text_again.actions) == write_explain(trace.actions)
+@pytest.mark.parametrize("path", [DEMO_TRACES, BROKEN_TRACES], ids=lambda p: p.name)
+def test_text_model_text_round_trip_keeps_meaning_for_the_examples(path):
+    assert_text_round_trip_keeps_meaning(path)
 
 
 def test_dot_picture_has_every_action_and_edge():

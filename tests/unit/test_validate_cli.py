@@ -1,4 +1,5 @@
-"""`vctrace validate` and `--help`: output, JSON, exit status 0/1/2. No database involved."""
+"""`vctrace validate` and `--help`: output, JSON, exit status 0/1/2. No database involved.
+(`vctrace validate` on the shared real samples: integration/test_samples.py.)"""
 
 import json
 import subprocess
@@ -8,20 +9,33 @@ import pytest
 
 from vctrace.cli import main
 
-from conftest import EXAMPLES, SAMPLE_FILES
+from support.paths import DEMO_TRACES, EXAMPLES
 
 
-def test_valid_files_exit_zero_with_a_summary_per_file(capsys):
-    assert main(["validate", *map(str, SAMPLE_FILES)]) == 0
+def _noted_file(tmp_path):
+    """One valid record with an info finding (an argument alias) and a warning (an unknown
+    set_context argument) on its first line."""
+    path = tmp_path / "noted.jsonl"
+    path.write_text(json.dumps({
+        "perturbation": {"context": [{"cell type": "A549"}], "perturbations": [{"name": "x"}]},
+        "explain": 'set_context(cell_type="A549", disease_model="lung", confidence="high")\n'
+                   'induces_phenotype(id="n1", source="x", phenotype="death")',
+        "dag": ""}) + "\n")
+    return path
+
+
+def test_valid_files_exit_zero_with_a_summary_per_file(capsys, tmp_path):
+    noted = _noted_file(tmp_path)
+    assert main(["validate", str(DEMO_TRACES), str(noted)]) == 0
     out = capsys.readouterr().out
-    assert "vc_traces_row_12563.jsonl: 1 records, 1 valid, 0 invalid" in out
-    assert "vcr_agent_sample.jsonl: 5 records, 5 valid, 0 invalid" in out
-    assert "record 2:explain:line 1: info argument_alias" in out
+    assert "demo_traces.jsonl: 5 records, 5 valid, 0 invalid" in out
+    assert "noted.jsonl: 1 records, 1 valid, 0 invalid" in out
+    assert "record 1:explain:line 1: info argument_alias" in out
 
 
 def test_invalid_records_exit_one_and_every_error_is_located(capsys):
     broken = str(EXAMPLES / "broken_traces.jsonl")
-    assert main(["validate", broken, str(SAMPLE_FILES[0])]) == 1
+    assert main(["validate", broken, str(DEMO_TRACES)]) == 1
     out = capsys.readouterr().out
     assert f"{broken}:record 1:explain:line 4: error unknown_primitive" in out
     assert f"{broken}:record 2:dag:line 9: error cycle" in out
@@ -30,10 +44,10 @@ def test_invalid_records_exit_one_and_every_error_is_located(capsys):
 
 
 def test_unreadable_file_exits_two(tmp_path, capsys):
-    assert main(["validate", str(tmp_path / "nope.jsonl"), str(SAMPLE_FILES[0])]) == 2
+    assert main(["validate", str(tmp_path / "nope.jsonl"), str(DEMO_TRACES)]) == 2
     captured = capsys.readouterr()
     assert "nope.jsonl: no such file" in captured.err
-    assert "1 valid" in captured.out  # the readable file is still reported
+    assert "5 valid" in captured.out  # the readable file is still reported
 
 
 def test_json_output(capsys):
@@ -47,20 +61,29 @@ def test_json_output(capsys):
     assert file_report["traces"][0]["findings"][0]["line"] == 4
 
 
-def test_min_severity_filters_output(capsys):
-    main(["validate", "--min-severity", "error", *map(str, SAMPLE_FILES)])
+def test_min_severity_filters_output(capsys, tmp_path):
+    noted = str(_noted_file(tmp_path))
+    main(["validate", noted])
+    out = capsys.readouterr().out
+    assert ": info " in out and ": warning " in out
+    main(["validate", "--min-severity", "error", noted, str(DEMO_TRACES)])
     out = capsys.readouterr().out
     assert ": info " not in out and ": warning " not in out
-    assert "5 records, 5 valid" in out
+    assert "1 records, 1 valid" in out and "5 records, 5 valid" in out
+
+
+def test_help_from_the_module_entry_point():
+    result = subprocess.run([sys.executable, "-m", "vctrace.cli", "--help"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0
+    assert result.stdout.startswith("usage: vctrace")
 
 
 @pytest.mark.parametrize("args", [[], ["validate"], ["db"], ["db", "start"], ["ingest"],
                                   ["show"], ["demo"]])
-def test_help_for_every_command(args):
-    result = subprocess.run([sys.executable, "-m", "vctrace.cli", *args, "--help"],
-                            capture_output=True, text=True)
-    assert result.returncode == 0
-    assert result.stdout.startswith("usage: vctrace")
+def test_help_for_every_command(args, capsys):  # in-process: a subprocess each costs seconds
+    assert main([*args, "--help"]) == 0
+    assert capsys.readouterr().out.startswith("usage: vctrace")
 
 
 def test_usage_errors_exit_two():
