@@ -1,7 +1,7 @@
 """Audit: the chain from a claim (or every claim of a trace) to the traces and input records
 that assert it, the verdicts on it with their evidence, the runs that produced them and the
-source releases those runs used. ``audit`` returns plain data (the JSON form);
-``format_audit`` renders it for a person."""
+source releases those runs used. ``audit`` returns plain data (the JSON form); the faces
+render it."""
 
 from __future__ import annotations
 
@@ -86,74 +86,3 @@ def _keep_run(result: dict[str, Any], run: str) -> None:
         if "verdicts" in holder:
             holder["verdicts"] = [v for v in holder["verdicts"] if v["run"] == run]
 
-
-def _verdict_line(v: dict[str, Any]) -> str:
-    part = f" [{v['part']}]" if v.get("part") else ""
-    score = "" if v.get("score") is None else f" score {v['score']:.3g}"
-    threshold = "" if v.get("threshold") is None else f" (threshold {v['threshold']:g})"
-    return (f"{v['run']} · {v['verifier']} v{v['version']}{part}: {v['status'].upper()} "
-            f"({v['reason']}){score}{threshold}")
-
-
-def _evidence_lines(evidence: dict[str, Any], indent: str) -> list[str]:
-    lines = []
-    for key, value in evidence.items():
-        text = json.dumps(value, default=str, sort_keys=True)
-        if len(text) > 300:
-            text = text[:297] + "..."
-        lines.append(f"{indent}{key}: {text}")
-    return lines
-
-
-def _claim_lines(c: dict[str, Any], indent: str = "  ") -> list[str]:
-    claim = c["claim"]
-    args = ", ".join(f"{k}={v!r}" for k, v in claim["args"].items())
-    context = f" in ({claim.get('drug')}, {claim.get('cell_line')})" if claim.get("drug") else ""
-    lines = [f"{indent}claim {claim['key']}: {claim['primitive']}({args}){context}"]
-    for m in c["mentions"]:
-        ents = ", ".join(f"{e['label']}:{e['key']}" for e in m["entities"]) or "NOT GROUNDED"
-        lines.append(f"{indent}  mention {m['role']}={m['text']!r} -> {ents}")
-    if not c["verdicts"]:
-        lines.append(f"{indent}  no verdicts")
-    for v in c["verdicts"]:
-        lines.append(f"{indent}  verdict {_verdict_line(v)}")
-        lines += _evidence_lines(v["evidence"], indent + "      ")
-    return lines
-
-
-def format_audit(result: dict[str, Any]) -> str:
-    """The audit as text for a person."""
-    lines = []
-    if result["kind"] == "claim":
-        lines += _claim_lines(result, "")
-        lines.append(f"asserted by {len(result['asserted_by'])} action(s):")
-        for a in result["asserted_by"]:
-            src = a.get("input") or {}
-            lines.append(f"  trace {a['trace']} ({a.get('trace_id')}) action {a['action']} "
-                         f"<- {src.get('file')} record {src.get('record')} "
-                         f"sha256 {str(src.get('sha256'))[:12]}…")
-    else:
-        t, src = result["trace"], result["input"] or {}
-        lines.append(f"trace {t['key']} ({t.get('trace_id')}): {t.get('drug')} in "
-                     f"{t.get('cell_line')}, {t.get('n_actions')} actions")
-        lines.append(f"  read from {src.get('file')} record {src.get('record')} "
-                     f"(sha256 {src.get('sha256')})")
-        for r in result["refines"]:
-            lines.append(f"  refined version of {r['key']} (run {r['run']})")
-        for r in result["refined_into"]:
-            lines.append(f"  refined into {r['key']} by run {r['run']}")
-        for v in result["verdicts"]:
-            lines.append(f"  verdict {_verdict_line(v)}")
-            lines += _evidence_lines(v["evidence"], "      ")
-        for a in result["actions"]:
-            lines.append(f"action {a['action'] or '(no id)'} ({a['primitive']}):")
-            lines += _claim_lines(a, "  ")
-    for run in result["runs"].values():
-        names = ", ".join(f"{v['name']} v{v['version']}" for v in run["verifiers"])
-        lines.append(f"run {run['key']}: {run['status']}, created {run['created_at']}, "
-                     f"verifiers {names}")
-        for s in run["sources"]:
-            lines.append(f"  source {s['source']} {s['version']} ({s['key']}, loader "
-                         f"{s['loader']} v{s['loader_version']}, files "
-                         f"{', '.join(s['files'])})")
-    return "\n".join(lines)

@@ -1,4 +1,4 @@
-"""The report of a verification run: a metrics table, a JSON document and a self-contained HTML
+"""The report of a verification run: a JSON document and a self-contained HTML
 page (inline SVG plots, no scripts, no external files) with per-verifier outcomes, score
 distributions and per-primitive coverage."""
 
@@ -12,7 +12,7 @@ from ..kg.graph import Graph
 
 from . import metrics
 from .engine import get_run
-from .report_html import LABELS, SCORED, fmt, render_html
+from .report_html import SCORED, render_html
 
 
 def build_report(graph: Graph, run: str) -> dict[str, Any]:
@@ -33,21 +33,6 @@ def build_report(graph: Graph, run: str) -> dict[str, Any]:
         "scores": {k: v for k, v in scores.items() if v},
         "traces": rows,
     }
-
-
-def format_table(report: dict[str, Any]) -> str:
-    """The metrics table and verdict counts as plain text."""
-    run = report["run"]
-    lines = [f"run {run['key']}: {run.get('status')}, {run.get('traces')} traces, "
-             f"verifiers {', '.join(v['name'] + ' v' + v['version'] for v in report['verifiers'])}",
-             "", f"{'metric':<24}{'this run':>10}{'paper':>10}"]
-    for key, label in LABELS.items():
-        lines.append(f"{label:<24}{fmt(report['metrics'][key]):>10}"
-                     f"{fmt(report['paper'].get(key)):>10}")
-    lines += ["", f"{'verifier':<12}{'status':<14}{'reason':<30}{'verdicts':>9}"]
-    for o in report["outcomes"]:
-        lines.append(f"{o['verifier']:<12}{o['status']:<14}{o['reason']:<30}{o['verdicts']:>9,}")
-    return "\n".join(lines)
 
 
 def write_html(report: dict[str, Any], path: Path) -> None:
