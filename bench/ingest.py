@@ -3,9 +3,11 @@
     python bench/ingest.py [--n 18950] [--batch-size 500] [--heap 2g] [--pagecache 2g]
 
 Generates the traces (vctrace.traces.synthetic), writes them as a VC-TRACES JSONL file, then
-times parsing alone, then the same streamed path as `vctrace ingest` (reading and parsing
-overlap with batched Neo4j writes). Also times a second ingest of the same file (idempotency: writes nothing), and the offline
-bulk path (`vctrace ingest --bulk`) into a second, empty server.
+times parsing alone, then `vctrace ingest` itself (vctrace.app.traces.ingest: reading and
+parsing overlap with batched Neo4j writes; the grounding of new mentions that follows is timed
+apart). Also times a second ingest of the same file (idempotency: reads and parses it again,
+writes nothing), and the offline bulk path (`vctrace ingest --bulk`,
+vctrace.app.traces.bulk_ingest) into a second, empty server, and compares both graphs.
 Prints traces/s and actions/s. Not a test: it asserts nothing about time.
 """
 
@@ -17,16 +19,22 @@ import tempfile
 import time
 from pathlib import Path
 
-from neo4j import GraphDatabase
-
-from vctrace.kg.bulk_import import bulk_import
-from vctrace.kg.schema import init_schema
-from vctrace.kg.server import LocalNeo4j, free_port
-from vctrace.kg.trace_store import graph_summary, write_traces
+from vctrace.app import database
+from vctrace.app.traces import bulk_ingest, ingest
+from vctrace.kg.server import free_port
 from vctrace.settings import Settings
 from vctrace.traces.records import read_traces, write_traces_file
 from vctrace.traces.synthetic import synthetic_traces
 from vctrace.traces.validation import is_valid
+
+
+def local_settings(home: Path, args: argparse.Namespace) -> Settings:
+    """Settings for a local server of its own under ``home`` (sharing the cached jars)."""
+    jars = Settings().lib_dir
+    home.mkdir(parents=True)
+    (home / jars.name).symlink_to(jars)
+    return Settings(home=home, bolt_port=free_port(), heap=args.heap, pagecache=args.pagecache,
+                    batch_size=args.batch_size)
 
 
 def main() -> None:
@@ -39,10 +47,7 @@ def main() -> None:
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="vctrace-bench-"))
-    settings = Settings()
-    server = LocalNeo4j(root=work / "neo4j", lib_dir=settings.lib_dir, port=free_port(),
-                        version=settings.neo4j_version, heap=args.heap,
-                        pagecache=args.pagecache)
+    servers = []
     try:
         t0 = time.perf_counter()
         path = work / "traces.jsonl"
@@ -56,55 +61,48 @@ def main() -> None:
         valid = sum(is_valid(t) for t in traces)
         actions = sum(len(t.actions) for t in traces)
         edges = sum(len(t.edges) for t in traces)
-        print(f"parse + validate: {t_parse:.1f} s ({len(traces) / t_parse:,.0f} traces/s); "
+        del traces
+        print(f"parse + validate: {t_parse:.1f} s ({args.n / t_parse:,.0f} traces/s); "
               f"{valid:,} valid; {actions:,} actions, {edges:,} edges")
 
+        settings = local_settings(work / "transactional", args)
+        servers.append(settings)
         t0 = time.perf_counter()
-        server.start()
+        database.start(settings)
         print(f"Neo4j started in {time.perf_counter() - t0:.1f} s (heap {args.heap}, "
               f"page cache {args.pagecache})")
-        with GraphDatabase.driver(server.uri, auth=("neo4j", server.password())) as driver:
-            init_schema(driver)
-            t0 = time.perf_counter()
-            written = sum(r.traces_written for r in write_traces(
-                driver, read_traces(path), batch_size=args.batch_size))
-            total = time.perf_counter() - t0
-            print(f"INGEST (streamed: read + parse + validate overlapped with Neo4j writes): "
-                  f"{written:,} traces in {total:.1f} s = {written / total:,.0f} traces/s, "
-                  f"{actions / total:,.0f} actions/s, {edges / total:,.0f} edges/s "
-                  f"(batch {args.batch_size})")
+        result = ingest(settings, [path])
+        total, seconds = result.total, result.seconds
+        transactional_rate = total.written / seconds
+        print(f"INGEST (vctrace ingest: read + parse + validate overlapped with Neo4j writes, "
+              f"then grounding {result.grounding_seconds:.1f} s): {total.written:,} traces in "
+              f"{seconds:.1f} s = {transactional_rate:,.0f} traces/s, "
+              f"{total.actions / seconds:,.0f} actions/s, {total.edges / seconds:,.0f} edges/s "
+              f"(batch {result.batch_size})")
+        again = ingest(settings, [path])
+        print(f"re-ingest (idempotent, file read and parsed again): {again.total.written} "
+              f"written, {again.total.existing:,} already stored, in {again.seconds:.1f} s")
+        transactional = database.status(settings).summary
+        print("graph:", transactional)
 
-            t0 = time.perf_counter()
-            again = sum(r.traces_written for r in
-                        write_traces(driver, traces, batch_size=args.batch_size))
-            print(f"re-ingest (idempotent): {again} written in {time.perf_counter() - t0:.1f} s")
-            transactional = graph_summary(driver)
-            print("graph:", transactional)
-
-        # the bulk path: a second, empty server
-        bulk_server = LocalNeo4j(root=work / "neo4j-bulk", lib_dir=settings.lib_dir,
-                                 port=free_port(), version=settings.neo4j_version,
-                                 heap=args.heap, pagecache=args.pagecache)
-        bulk_server.start()
-        try:
-            t0 = time.perf_counter()
-            result = bulk_import(bulk_server, read_traces(path), work / "import")
-            with GraphDatabase.driver(bulk_server.uri,
-                                      auth=("neo4j", bulk_server.password())) as driver:
-                init_schema(driver)
-                total = time.perf_counter() - t0
-                steps = ", ".join(f"{k} {v:.1f} s" for k, v in result.seconds.items())
-                print(f"BULK INGEST (ingest --bulk: parse + CSV + neo4j-admin import + restart + "
-                      f"schema): {result.traces:,} traces in {total:.1f} s = "
-                      f"{result.traces / total:,.0f} traces/s, {actions / total:,.0f} actions/s "
-                      f"({steps})")
-                bulk = graph_summary(driver)
-                print("graph:", bulk, "(same as transactional)" if bulk == transactional
-                      else "(DIFFERS from transactional)")
-        finally:
-            bulk_server.stop()
+        # the bulk path: a second, empty server (started before the clock, as above)
+        bulk_settings = local_settings(work / "bulk", args)
+        servers.append(bulk_settings)
+        database.start(bulk_settings)
+        result = bulk_ingest(bulk_settings, [path])
+        seconds = result.seconds
+        steps = ", ".join(f"{k} {v:.1f} s" for k, v in result.step_seconds.items())
+        print(f"BULK INGEST (ingest --bulk: parse + CSV + neo4j-admin import + restart + "
+              f"schema): {result.traces:,} traces in {seconds:.1f} s = "
+              f"{result.traces / seconds:,.0f} traces/s, {result.actions / seconds:,.0f} "
+              f"actions/s ({steps}); {result.traces / seconds / transactional_rate:.1f}x the "
+              "transactional path")
+        bulk = database.status(bulk_settings).summary
+        print("graph:", bulk, "(same as transactional)" if bulk == transactional
+              else "(DIFFERS from transactional)")
     finally:
-        server.stop()
+        for settings in servers:
+            database.stop(settings)
         shutil.rmtree(work, ignore_errors=True)
 
 

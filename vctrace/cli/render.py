@@ -7,9 +7,11 @@ Consoles are made per call (not at import) so they write to whatever ``sys.stdou
 from __future__ import annotations
 
 import json
+import math
 import sys
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
+import click
 from rich.console import Console
 from rich.progress import (BarColumn, MofNCompleteColumn, Progress as RichProgress, TextColumn,
                            TimeElapsedColumn, TimeRemainingColumn)
@@ -46,8 +48,9 @@ def error(message: str) -> None:
 
 
 def table(columns: Sequence[str], rows: Iterable[Sequence[Any]], *,
-          numeric: Iterable[str] = (), title: str | None = None) -> None:
-    """A rich table of ``rows`` on stdout; ``numeric`` columns right-aligned."""
+          numeric: Iterable[str] = (), title: str | None = None, width: int = 60) -> None:
+    """A rich table of ``rows`` on stdout; ``numeric`` columns right-aligned; text longer
+    than ``width`` shortened."""
     numeric = set(numeric)
     grid = Table(title=title, box=None, pad_edge=False, show_edge=False,
                  header_style="bold")
@@ -55,7 +58,7 @@ def table(columns: Sequence[str], rows: Iterable[Sequence[Any]], *,
         grid.add_column(name, justify="right" if name in numeric else "left",
                         overflow="fold")
     for row in rows:
-        grid.add_row(*(cell(v) for v in row))
+        grid.add_row(*(cell(v, width) for v in row))
     stdout().print(grid)
 
 
@@ -93,6 +96,11 @@ class _RichBar:
             self.bars.stop()
 
 
+def no_progress_option(command: Callable) -> Callable:
+    """The ``--no-progress`` flag of commands that draw progress bars."""
+    return click.option("--no-progress", is_flag=True, help="no progress bars")(command)
+
+
 def progress_bars(enabled: bool = True) -> Progress:
     """A :class:`vctrace.progress.Progress` drawing rich bars on stderr (transient: they
     vanish when done); ``no_progress`` when disabled or stderr is not a terminal."""
@@ -108,3 +116,38 @@ def progress_bars(enabled: bool = True) -> Progress:
         return _RichBar(bars, bars.add_task(task, total=total, unit=unit))
 
     return start
+
+
+def json_text(data: Any) -> str:
+    """``data`` as indented, strict JSON (RFC 8259): NaN and infinities become ``null``, other
+    values JSON cannot hold (dates, paths) their text."""
+    return json.dumps(_finite(data), indent=2, ensure_ascii=False, allow_nan=False, default=str)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _finite(v) for key, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
+
+
+def counts_text(counts: dict[str, int]) -> str:
+    """``{"traces": 5, "cell_lines": 2}`` as ``5 traces, 2 cell lines``."""
+    return ", ".join(f"{value:,} {name.replace('_', ' ')}" for name, value in counts.items())
+
+
+def seconds_text(steps: dict[str, float]) -> str:
+    """``{"restart": 5.61}`` as ``restart 5.6 s``."""
+    return ", ".join(f"{name} {secs:.1f} s" for name, secs in steps.items())
+
+
+def grounding_table(by_role: Iterable[Any]) -> None:
+    """The per primitive / role grounding table (rows with ``primitive``, ``role``,
+    ``arguments``, ``grounded`` and ``share``), nothing when there are no rows."""
+    rows = [(r.primitive, r.role, r.arguments, r.grounded, f"{r.share:.1%}") for r in by_role]
+    if rows:
+        table(("primitive", "role", "arguments", "grounded", "share"), rows,
+              numeric=("arguments", "grounded", "share"))

@@ -1,2 +1,145 @@
-"""(being written)"""
-COMMANDS: list = []
+"""Trace commands: ``validate`` (no database), ``ingest`` (transactional or ``--bulk``) and
+``show``."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+import click
+
+from ..app import Progress, traces as use_cases
+from ..app.traces import FileTally
+from ..settings import Settings
+from .render import (EXIT_INVALID, EXIT_OK, EXIT_UNUSABLE, error, json_text,
+                     no_progress_option, progress_bars, say, seconds_text)
+
+FILES = click.argument("files", nargs=-1, required=True, metavar="FILE...")
+
+
+def finding_line(path: str, finding: Any) -> str:
+    """``path:record N:field:line N: severity code: message`` (the line editors and grep
+    understand)."""
+    return (f"{path}:{finding.location()}: {finding.severity.value} {finding.code.value}: "
+            f"{finding.message}")
+
+
+def exit_status(unreadable: list[str], invalid: int) -> int:
+    """2 when a file could not be read, else 1 when a record was invalid, else 0."""
+    if unreadable:
+        return EXIT_UNUSABLE
+    return EXIT_INVALID if invalid else EXIT_OK
+
+
+def _print_rejected(files: Iterable[FileTally]) -> None:
+    for tally in files:
+        for rejected in tally.rejected:
+            for finding in rejected.errors:
+                say("  " + finding_line(rejected.path, finding))
+
+
+@click.command()
+@FILES
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@click.option("--min-severity", type=click.Choice(use_cases.SEVERITIES), default="info",
+              help="hide findings below this severity (default: show all)")
+@no_progress_option
+def validate(files: tuple[str, ...], fmt: str, min_severity: str, no_progress: bool) -> int:
+    """Parse and structurally validate trace files (.jsonl, .json, .parquet, .csv, .txt); no
+    database. Prints each finding as PATH:record N:FIELD:line N: SEVERITY CODE: MESSAGE and a
+    summary line per file (--format json: one report).
+
+    Exit status: 0 every record is valid, 1 some are invalid, 2 a file cannot be read."""
+    result = use_cases.validate(list(files), min_severity,
+                                progress=progress_bars(not no_progress))
+    for message in result.unreadable:
+        error(message)
+    if fmt == "json":
+        say(json_text(result.model_dump(mode="json")))
+    else:
+        for report in result.files:
+            for trace in report.traces:
+                for finding in trace.findings:
+                    say(finding_line(report.path, finding))
+            counts = report.severity_counts
+            say(f"{report.path}: {report.records} records, {report.valid} valid, "
+                f"{report.invalid} invalid ({counts.get('error', 0)} errors, "
+                f"{counts.get('warning', 0)} warnings, {counts.get('info', 0)} info)")
+    return exit_status(result.unreadable, sum(f.invalid for f in result.files))
+
+
+@click.command()
+@FILES
+@click.option("--batch-size", type=click.IntRange(min=1), metavar="N",
+              help="traces per write transaction (default VCTRACE_BATCH_SIZE, 500)")
+@click.option("--bulk", is_flag=True,
+              help="first load into an EMPTY local database with neo4j-admin import (stops and "
+              "restarts the server; several times faster)")
+@no_progress_option
+@click.pass_obj
+def ingest(settings: Settings, files: tuple[str, ...], batch_size: int | None, bulk: bool,
+           no_progress: bool) -> int:
+    """Write the valid traces of each file into Neo4j as subgraphs (batched transactions,
+    idempotent: traces already stored are skipped), then ground their new mentions. Invalid
+    records are reported with their errors and not written; valid ones in the same file
+    are. Prints a line per file and a total.
+
+    Exit status: 0 every record was valid, 1 some were invalid, 2 a file or the database
+    cannot be used."""
+    progress = progress_bars(not no_progress)
+    if bulk:
+        if batch_size is not None:
+            raise click.UsageError("--batch-size applies to the transactional ingest, not "
+                                   "--bulk")
+        return _bulk(settings, files, progress)
+    result = use_cases.ingest(settings, list(files), batch_size=batch_size, progress=progress)
+    for tally in result.files:
+        if tally.error:
+            error(tally.error)
+        if tally.error is None or tally.records:
+            say(f"{tally.path}: {tally.records} records, {tally.written} written, "
+                f"{tally.existing} already stored, {tally.invalid} invalid (not written)")
+            _print_rejected([tally])
+    total, grounding = result.total, result.grounding
+    rate = total.written / result.seconds if result.seconds else 0.0
+    say(f"total: {total.written} traces written ({total.actions:,} actions, "
+        f"{total.edges:,} edges), {total.existing} already stored, {total.invalid} invalid, "
+        f"in {result.seconds:.1f} s ({rate:,.0f} traces/s)")
+    if grounding.mentions:
+        say(f"grounding: {grounding.grounded:,} of {grounding.mentions:,} ungrounded mentions "
+            "now link to knowledge-graph entities (vctrace ground for the table)")
+    return exit_status(result.unreadable, total.invalid)
+
+
+def _bulk(settings: Settings, files: tuple[str, ...], progress: Progress) -> int:
+    result = use_cases.bulk_ingest(settings, list(files), progress=progress)
+    for message in result.unreadable:
+        error(message)
+    _print_rejected(result.files)
+    say(f"bulk import: {result.traces} traces ({result.actions:,} actions, "
+        f"{result.edges:,} edges, {result.claims:,} claims), {result.invalid} invalid "
+        f"records not written, in {result.seconds:.1f} s ({seconds_text(result.step_seconds)})")
+    return exit_status(result.unreadable, result.invalid)
+
+
+@click.command()
+@click.argument("trace", metavar="TRACE")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "dot"]), default="text",
+              show_default=True)
+@click.pass_obj
+def show(settings: Settings, trace: str, fmt: str) -> int:
+    """Print a stored trace, named by its key, a key prefix or its trace_id: as explain/dag
+    text, as its JSON form (what ingest reads back), or as a Graphviz picture
+    (--format dot | dot -Tsvg > trace.svg).
+
+    Exit status: 1 no stored trace (or several) matches TRACE, 2 the database cannot be
+    used."""
+    shown = use_cases.show(settings, trace)
+    if fmt == "json":
+        say(json_text(use_cases.trace_json_form(shown)))
+    else:
+        say(use_cases.render_trace(shown, fmt))
+    return EXIT_OK
+
+
+COMMANDS = [validate, ingest, show]

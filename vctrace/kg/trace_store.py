@@ -346,3 +346,8 @@ def graph_summary(graph: Graph) -> dict[str, int]:
 def primitive_counts(graph: Graph) -> list[dict[str, Any]]:
     """Actions per primitive and how many traces use each, most frequent first."""
     return graph.read("traces/primitive_counts")
+
+
+def graph_has_data(graph: Graph) -> bool:
+    """Whether the database holds any node at all (knowledge, traces, runs…)."""
+    return bool(graph.read("kg/has_data")[0]["used"])

@@ -1,0 +1,328 @@
+"""Trace use cases: validate files (no database), ingest the valid traces of files (batched
+transactions, or an offline bulk import into an empty local database), and show a stored trace.
+
+Ingest orchestration lives here once: only valid traces are written; every file gets its
+tallies (records, valid, invalid, written, already stored, actions, edges) and the error
+findings of each rejected record; a file that cannot be read is reported and the others still
+load; new mentions are grounded after the transactional ingest.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Iterable, Iterator, Literal
+
+from pydantic import BaseModel, Field
+
+from ..errors import InvalidRequest, VctraceError
+from ..kg.bulk_import import BulkImportError, bulk_import
+from ..kg.trace_store import read_traces as read_stored, resolve_trace_keys, write_traces
+from ..progress import Bar, Progress, no_progress
+from ..settings import Settings
+from ..traces.findings import Code, Finding, Severity
+from ..traces.identity import trace_key
+from ..traces.models import Trace
+from ..traces.records import FileReadError, read_traces, to_json_form
+from ..traces.render import to_dot
+from ..traces.text import write_dag, write_explain
+from ..traces.validation import is_valid
+from .database import empty_local_server, import_folder, init
+from .graph_session import open_graph
+from .knowledge import GroundingSummary, ground_mentions
+
+__all__ = [
+    "BulkIngestResult", "Code", "FileIngest", "FileReport", "FileTally", "Finding",
+    "IngestCounts", "IngestResult", "RejectedRecord", "SEVERITIES", "Severity", "ShownTrace",
+    "Trace", "TraceReport", "ValidateResult", "bulk_ingest", "ingest", "render_trace", "show",
+    "trace_json_form", "validate",
+]
+
+SeverityName = Literal["info", "warning", "error"]
+SEVERITIES: tuple[str, ...] = tuple(s.value for s in Severity)
+
+
+# ---------------------------------------------------------------- validate
+
+
+class TraceReport(BaseModel):
+    """One record of a file: whether it is valid, its key (valid ones), what it holds and
+    the findings at or above the severity asked for."""
+
+    record: int | None
+    valid: bool
+    trace_key: str | None
+    drug: str | None
+    cell_line: str | None
+    actions: int
+    edges: int
+    findings: list[Finding]
+
+
+class FileReport(BaseModel):
+    """One readable file: record counts, findings per severity (all of them, whatever the
+    severity asked for) and a report per record."""
+
+    path: str
+    records: int = 0
+    valid: int = 0
+    invalid: int = 0
+    severity_counts: dict[str, int] = Field(default_factory=dict)
+    traces: list[TraceReport] = Field(default_factory=list)
+
+
+class ValidateResult(BaseModel):
+    """Every readable file's report and the messages of the files that could not be read;
+    ``valid`` when every file was read and every record is valid."""
+
+    files: list[FileReport] = Field(default_factory=list)
+    unreadable: list[str] = Field(default_factory=list)
+    valid: bool = True
+
+
+def _record_bar(progress: Progress, path: str) -> Bar:
+    return progress(Path(path).name, None, "traces")
+
+
+def _file_report(path: str, traces: Iterable[Trace], min_rank: int, bar: Bar) -> FileReport:
+    report, counts = FileReport(path=path), Counter()
+    for trace in traces:
+        bar.update()
+        valid = is_valid(trace)
+        report.records += 1
+        report.valid += valid
+        report.invalid += not valid
+        counts.update(f.severity.value for f in trace.findings)
+        report.traces.append(TraceReport(
+            record=trace.provenance.record, valid=valid,
+            trace_key=trace_key(trace) if valid else None, drug=trace.drug,
+            cell_line=trace.cell_line, actions=len(trace.actions), edges=len(trace.edges),
+            findings=[f for f in trace.findings if f.severity.rank >= min_rank]))
+    report.severity_counts = dict(counts)
+    return report
+
+
+def validate(paths: list[str | Path], min_severity: SeverityName = "info", *,
+             progress: Progress = no_progress) -> ValidateResult:
+    """Parse and structurally validate trace files (.jsonl, .json, .parquet, .csv, .txt); no
+    database. Findings below ``min_severity`` are left out of the per-record reports (the
+    per-file counts include them)."""
+    min_rank = Severity(min_severity).rank
+    result = ValidateResult()
+    for path in map(str, paths):
+        bar = _record_bar(progress, path)
+        try:
+            result.files.append(_file_report(path, read_traces(path), min_rank, bar))
+        except FileReadError as exc:
+            result.unreadable.append(str(exc))
+        finally:
+            bar.close()
+    result.valid = not result.unreadable and all(f.invalid == 0 for f in result.files)
+    return result
+
+
+# ---------------------------------------------------------------- ingest
+
+
+class RejectedRecord(BaseModel):
+    """An invalid record, not written, with its error findings."""
+
+    path: str
+    record: int | None
+    errors: list[Finding]
+
+
+class FileTally(BaseModel):
+    """What was read from one file: records, valid, invalid (with the rejected records), and
+    ``error`` when the file could not be read (or stopped being readable part-way)."""
+
+    path: str
+    records: int = 0
+    valid: int = 0
+    invalid: int = 0
+    rejected: list[RejectedRecord] = Field(default_factory=list)
+    error: str | None = None
+
+
+class IngestCounts(BaseModel):
+    """Counts of a transactional ingest."""
+
+    records: int = 0
+    valid: int = 0
+    invalid: int = 0
+    written: int = Field(0, description="traces written")
+    existing: int = Field(0, description="traces already stored (same key), not written again")
+    actions: int = Field(0, description="actions written")
+    edges: int = Field(0, description="edges written")
+
+
+class FileIngest(FileTally, IngestCounts):
+    """One file of a transactional ingest."""
+
+
+class IngestResult(BaseModel):
+    """A transactional ingest: per file, the totals, the grounding of the new mentions that
+    followed, the batch size and the seconds it all took."""
+
+    files: list[FileIngest]
+    total: IngestCounts
+    grounding: GroundingSummary
+    batch_size: int
+    seconds: float = Field(description="the whole ingest, grounding included")
+    grounding_seconds: float
+
+    @property
+    def unreadable(self) -> list[str]:
+        return [f.error for f in self.files if f.error]
+
+
+def _valid_only(traces: Iterable[Trace], tally: FileTally, bar: Bar) -> Iterator[Trace]:
+    """The valid traces of ``traces``, counting every record in ``tally`` and keeping the
+    error findings of the invalid ones."""
+    for trace in traces:
+        tally.records += 1
+        bar.update()
+        if is_valid(trace):
+            tally.valid += 1
+            yield trace
+        else:
+            tally.invalid += 1
+            tally.rejected.append(RejectedRecord(
+                path=tally.path, record=trace.provenance.record,
+                errors=[f for f in trace.findings if f.severity is Severity.ERROR]))
+
+
+def _read_valid(path: str, tally: FileTally, progress: Progress) -> Iterator[Trace]:
+    """The valid traces of the file at ``path``; a file that cannot be read ends the stream
+    with ``tally.error`` set rather than raising."""
+    bar = _record_bar(progress, path)
+    try:
+        yield from _valid_only(read_traces(path), tally, bar)
+    except FileReadError as exc:
+        tally.error = str(exc)
+    finally:
+        bar.close()
+
+
+def ingest(settings: Settings, paths: list[str | Path], *, batch_size: int | None = None,
+           progress: Progress = no_progress) -> IngestResult:
+    """Write the valid traces of each file into the graph as subgraphs, ``batch_size``
+    traces per write transaction (default ``settings.batch_size``); traces already stored
+    (same key) are skipped, so ingesting a file twice adds nothing. Invalid records are
+    reported with their error findings and not written; a file that cannot be read is
+    reported in its ``error``. Afterwards the new mentions are grounded to entities."""
+    size = settings.batch_size if batch_size is None else batch_size
+    if size < 1:
+        raise VctraceError(f"batch size must be at least 1, not {size}")
+    started = time.monotonic()
+    files = []
+    with open_graph(settings, schema=True) as graph:
+        for path in map(str, paths):
+            tally = FileIngest(path=path)
+            for batch in write_traces(graph, _read_valid(path, tally, progress),
+                                      batch_size=size):
+                tally.written += batch.traces_written
+                tally.existing += batch.traces_existing
+                tally.actions += batch.actions_written
+                tally.edges += batch.edges_written
+            files.append(tally)
+        grounding_started = time.monotonic()
+        grounding = ground_mentions(graph, rebuild=False)
+    ended = time.monotonic()
+    total = IngestCounts(**{name: sum(getattr(f, name) for f in files)
+                            for name in IngestCounts.model_fields})
+    return IngestResult(files=files, total=total, grounding=grounding, batch_size=size,
+                        seconds=ended - started, grounding_seconds=ended - grounding_started)
+
+
+class BulkIngestResult(BaseModel):
+    """A bulk import: what was read per file, what was written, and the seconds of each step
+    (writing the files, neo4j-admin import, restart) and in all."""
+
+    files: list[FileTally]
+    traces: int
+    actions: int
+    edges: int
+    claims: int
+    mentions: int
+    step_seconds: dict[str, float]
+    seconds: float
+
+    @property
+    def invalid(self) -> int:
+        return sum(f.invalid for f in self.files)
+
+    @property
+    def unreadable(self) -> list[str]:
+        return [f.error for f in self.files if f.error]
+
+
+def bulk_ingest(settings: Settings, paths: list[str | Path], *,
+                progress: Progress = no_progress) -> BulkIngestResult:
+    """First load of the valid traces of ``paths`` into the EMPTY database of the local server
+    with ``neo4j-admin database import`` (the same graph as :func:`ingest` builds): writes
+    typed CSV files, stops the server, imports, starts it again and creates the schema.
+    Refuses another server (``VCTRACE_NEO4J_URI``) and a database that holds data."""
+    started = time.monotonic()
+    server = empty_local_server(settings)
+    files = [FileTally(path=str(path)) for path in paths]
+
+    def valid_traces() -> Iterator[Trace]:
+        for tally in files:
+            yield from _read_valid(tally.path, tally, progress)
+
+    try:
+        with import_folder(server) as folder:
+            result = bulk_import(server, valid_traces(), folder)
+    except OSError as exc:  # the import files cannot be written
+        raise BulkImportError(f"bulk import failed: {exc}") from exc
+    init(settings)
+    return BulkIngestResult(files=files, traces=result.traces, actions=result.actions,
+                            edges=result.edges, claims=result.claims, mentions=result.mentions,
+                            step_seconds=result.seconds, seconds=time.monotonic() - started)
+
+
+# ---------------------------------------------------------------- show
+
+
+class ShownTrace(BaseModel):
+    """A stored trace read back, with its key."""
+
+    key: str
+    trace: Trace
+
+
+def show(settings: Settings, ref: str) -> ShownTrace:
+    """The stored trace that ``ref`` names: its key, a key prefix, its ``trace_id`` or a
+    ``trace_id`` prefix. :class:`~vctrace.errors.InvalidRequest` when none or several
+    match."""
+    with open_graph(settings) as graph:
+        keys = resolve_trace_keys(graph, ref)
+        if not keys:
+            raise InvalidRequest(f"no stored trace matches {ref!r}")
+        if len(keys) > 1:
+            raise InvalidRequest(f"{ref!r} matches several traces; give more of the key")
+        trace, = read_stored(graph, keys)
+    return ShownTrace(key=keys[0], trace=trace)
+
+
+def trace_json_form(shown: ShownTrace) -> dict:
+    """The trace's JSON form (what ``validate`` and ``ingest`` read back) with its
+    ``trace_key``."""
+    return dict(to_json_form(shown.trace), trace_key=shown.key)
+
+
+def render_trace(shown: ShownTrace, fmt: Literal["text", "dot"] = "text") -> str:
+    """The trace as explain/dag text with a commented header, or as a Graphviz DOT picture
+    (boxes coloured by family, correlative edges dashed)."""
+    trace = shown.trace
+    if fmt == "dot":
+        return to_dot(trace, title=f"{trace.drug or '?'} in {trace.cell_line or '?'} "
+                                   f"({shown.key})")
+    header = [f"# trace {shown.key}" + (f" ({trace.trace_id})" if trace.trace_id else ""),
+              f"# drug: {trace.drug or '-'}; cell line: {trace.cell_line or '-'}; "
+              f"{len(trace.actions)} actions, {len(trace.edges)} edges"]
+    if trace.provenance.source_file:
+        header.append(f"# from {trace.provenance.source_file}, record {trace.provenance.record}")
+    return "\n".join(header + [write_explain(trace.actions), "", write_dag(trace.edges)])
