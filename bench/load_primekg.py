@@ -18,11 +18,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from neo4j import GraphDatabase
-
-from vctrace.kg.schema import init_schema
-from vctrace.kg.server import LocalNeo4j, free_port
-from vctrace.loaders.primekg import COLUMNS_12, LABELS, bulk_load, node_key
+from vctrace.app import database, knowledge, queries
+from vctrace.app.graph_session import open_graph
+from vctrace.kg.server import free_port
+from vctrace.loaders.primekg import COLUMNS_12, PrimeKGLoader
 from vctrace.settings import Settings
 
 NODES = {"biological_process": 28_642, "gene/protein": 27_671, "disease": 17_080,
@@ -103,25 +102,27 @@ def write_kg(path: Path, scale: float) -> int:
     return rows
 
 
-def naive_load(driver, path: Path, limit: int) -> float:
-    """One MERGE query (and transaction) per row: the approach the bulk path replaces."""
-    import csv
-    query = ("MERGE (a:{a} {{key: $a}}) MERGE (b:{b} {{key: $b}}) "
-             "MERGE (a)-[:{t}]->(b)")
-    t0 = time.perf_counter()
-    with path.open() as handle:
-        reader = csv.reader(handle)
-        next(reader)
-        for n, row in enumerate(reader):
-            if n >= limit:
+def naive_load(settings: Settings, path: Path, limit: int, work: Path) -> float:
+    """The first ``limit`` rows through the same loader with batches of one row: a query (and
+    transaction) per row, the approach the bulk path replaces."""
+    head = work / "kg_head.csv"
+    with path.open() as source, head.open("w") as out:
+        for n, line in enumerate(source):
+            if n > limit:
                 break
-            relation, _, _, x_id, x_type, x_name, x_source, _, y_id, y_type, y_name, y_source = row
-            driver.execute_query(query.format(a=LABELS[x_type], b=LABELS[y_type],
-                                              t=relation.upper().replace(" ", "_")
-                                              .replace("-", "_")),
-                                 a=node_key(x_type, x_id, x_name, x_source),
-                                 b=node_key(y_type, y_id, y_name, y_source))
+            out.write(line)
+    t0 = time.perf_counter()
+    with open_graph(settings, schema=True) as graph:
+        PrimeKGLoader(graph, batch_size=1).load([head])
     return time.perf_counter() - t0
+
+
+def _settings(home: Path, pagecache: str) -> Settings:
+    """A fresh local server of its own under ``home`` (jars shared with the default home)."""
+    settings = Settings(home=home, bolt_port=free_port(), heap="2g", pagecache=pagecache)
+    home.mkdir(parents=True)
+    (home / f"neo4j-{settings.neo4j_version}-lib").symlink_to(Settings().lib_dir)
+    return settings
 
 
 def main() -> None:
@@ -130,8 +131,7 @@ def main() -> None:
     parser.add_argument("--naive-rows", type=int, default=100_000)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="vctrace-bench-primekg-"))
-    settings = Settings()
-    servers = []
+    servers: list[Settings] = []
     try:
         t0 = time.perf_counter()
         kg = work / "kg.csv"
@@ -139,40 +139,35 @@ def main() -> None:
         print(f"generated {rows:,} rows, {kg.stat().st_size / 1e9:.2f} GB in "
               f"{time.perf_counter() - t0:.1f} s")
 
-        server = LocalNeo4j(root=work / "bulk", lib_dir=settings.lib_dir, port=free_port(),
-                            heap="2g", pagecache="2g")
-        servers.append(server)
-        server.start()
+        bulk = _settings(work / "bulk", "2g")
+        servers.append(bulk)
+        database.start(bulk)
         t0 = time.perf_counter()
-        release, seconds = bulk_load(server, [kg], work / "import")
-        with GraphDatabase.driver(server.uri, auth=("neo4j", server.password())) as driver:
-            init_schema(driver)
-            elapsed = time.perf_counter() - t0
-            nodes = driver.execute_query("MATCH (n) RETURN count(n) AS c").records[0]["c"]
-            rels = driver.execute_query("MATCH ()-[r]->() RETURN count(r) AS c").records[0]["c"]
+        result = knowledge.load(bulk, "primekg", [kg], bulk=True)  # `load primekg --bulk`
+        elapsed = time.perf_counter() - t0
+        nodes = queries.run_cypher(bulk, "MATCH (n) RETURN count(n)").rows[0][0]
+        rels = queries.run_cypher(bulk, "MATCH ()-[r]->() RETURN count(r)").rows[0][0]
         peak_py = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         peak_java = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        steps = ", ".join(f"{k} {v:.1f} s" for k, v in seconds.items())
-        print(f"BULK LOAD (load primekg --bulk, then schema): {release.rows_read:,} rows in "
-              f"{elapsed:.1f} s = {release.rows_read / elapsed:,.0f} rows/s; {nodes:,} nodes, "
+        steps = ", ".join(f"{k} {v:.1f} s" for k, v in result.bulk_seconds.items())
+        rows_read = result.release.rows_read
+        print(f"BULK LOAD (load primekg --bulk, then schema and grounding): {rows_read:,} rows "
+              f"in {elapsed:.1f} s = {rows_read / elapsed:,.0f} rows/s; {nodes:,} nodes, "
               f"{rels:,} relationships ({steps}); peak memory: Python {peak_py:,.0f} MB, "
               f"largest child (JVM) {peak_java:,.0f} MB")
-        bulk_rate = release.rows_read / elapsed
+        bulk_rate = rows_read / elapsed
 
-        naive = LocalNeo4j(root=work / "naive", lib_dir=settings.lib_dir, port=free_port(),
-                           heap="2g", pagecache="1g")
+        naive = _settings(work / "naive", "1g")
         servers.append(naive)
-        naive.start()
-        with GraphDatabase.driver(naive.uri, auth=("neo4j", naive.password())) as driver:
-            init_schema(driver)
-            naive_s = naive_load(driver, kg, args.naive_rows)
+        database.start(naive)
+        naive_s = naive_load(naive, kg, args.naive_rows, work)
         naive_rate = args.naive_rows / naive_s
         print(f"NAIVE (one MERGE query per row) on {args.naive_rows:,} rows: {naive_s:.1f} s = "
               f"{naive_rate:,.0f} rows/s; the bulk path is {bulk_rate / naive_rate:,.0f}x faster "
               f"(the published 8,100,498 rows at that rate: ~{8_100_498 / naive_rate / 3600:.1f} h)")
     finally:
         for server in servers:
-            server.stop()
+            database.stop(server)
         shutil.rmtree(work, ignore_errors=True)
 
 
