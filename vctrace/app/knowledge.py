@@ -29,8 +29,8 @@ from .graph_session import open_graph
 
 __all__ = [
     "GroundResult", "GroundingSummary", "LoadResult", "LoaderInfo", "OptionError",
-    "RoleGrounding", "SourceReleaseInfo", "UnknownSource", "ground", "ground_mentions", "load",
-    "loader_catalog", "sources",
+    "RoleGrounding", "SourceReleaseInfo", "UnknownSource", "ground", "ground_mentions",
+    "grounding_by_role", "load", "loader_catalog", "sources",
 ]
 
 # sources with an offline first-load path into an empty local database (neo4j-admin import)
@@ -195,12 +195,17 @@ def ground(settings: Settings, rebuild: bool = False, *,
     try:
         with open_graph(settings, schema=True) as graph:
             summary = ground_mentions(graph, rebuild=rebuild)
-            report = grounding_report(graph)
+            by_role = grounding_by_role(graph)
         bar.update()
     finally:
         bar.close()
-    return GroundResult(**summary.model_dump(),
-                        by_role=[RoleGrounding.model_validate(row) for row in report])
+    return GroundResult(**summary.model_dump(), by_role=by_role)
+
+
+def grounding_by_role(graph: Graph) -> list[RoleGrounding]:
+    """Per primitive and argument role: how many trace arguments there are and how many
+    ground to at least one entity."""
+    return [RoleGrounding.model_validate(row) for row in grounding_report(graph)]
 
 
 # ---------------------------------------------------------------- loading

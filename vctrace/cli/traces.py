@@ -92,7 +92,13 @@ def ingest(settings: Settings, files: tuple[str, ...], batch_size: int | None, b
             raise click.UsageError("--batch-size applies to the transactional ingest, not "
                                    "--bulk")
         return _bulk(settings, files, progress)
-    result = use_cases.ingest(settings, list(files), batch_size=batch_size, progress=progress)
+    return render_ingest(use_cases.ingest(settings, list(files), batch_size=batch_size,
+                                          progress=progress))
+
+
+def render_ingest(result: use_cases.IngestResult) -> int:
+    """Print a transactional ingest (a line per file with its rejected records, the total, the
+    grounding of new mentions; unreadable files on stderr); its exit status."""
     for tally in result.files:
         if tally.error:
             error(tally.error)
