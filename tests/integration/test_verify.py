@@ -109,23 +109,35 @@ def test_filter_limits_the_run(kb):
 
 
 def test_a_new_verifier_is_a_local_change(kb):
-    from vctrace.verifiers.base import REGISTRY, Status, Verdict, Verifier
+    """A verifier defined here and nowhere else runs; only its reason codes are not local:
+    they are members of the closed ``Reason`` enum (verifiers/base.py), and a code that is not
+    one is refused before anything of its batch is stored."""
+    from vctrace.verifiers.base import REGISTRY, Reason, Status, Verdict, Verifier
 
     class ArrestWords(Verifier):  # a toy phenotype check, defined here and nowhere else
         name = "test-arrest-words"
         version = "0"
         primitives = ("induces_phenotype",)
+        reason = Reason.ANNOTATED
 
         def judge(self, subjects):
             return [Verdict(c.key, Status.SUPPORTED if "arrest" in c.args["phenotype"]
-                            else Status.UNVERIFIABLE, "word_match") for c in subjects]
+                            else Status.UNVERIFIABLE, self.reason) for c in subjects]
+
+    class UndeclaredReason(ArrestWords):
+        name = "test-undeclared-reason"
+        reason = "word_match"
 
     try:
         verifiers = build_verifiers(kb.graph, ["test-arrest-words"])
         result = verify(kb.graph, verifiers, run_name="toy")
         assert result.counts == {"test-arrest-words": {"supported": 1}}
         assert find(verdicts(kb.driver, "toy"), "test-arrest-words", "induces_phenotype",
-                    phenotype="g1 arrest")[None][:2] == ("supported", "word_match")
+                    phenotype="g1 arrest")[None][:2] == ("supported", "annotated")
+        with pytest.raises(ValueError, match="'word_match' is not a valid Reason"):
+            verify(kb.graph, build_verifiers(kb.graph, ["test-undeclared-reason"]),
+                   run_name="undeclared")
+        assert verdicts(kb.driver, "undeclared") == {}
     finally:
         del REGISTRY["test-arrest-words"]
-
+        REGISTRY.pop("test-undeclared-reason", None)
