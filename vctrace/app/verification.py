@@ -13,18 +13,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Callable, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
 from ..errors import VctraceError
 from ..kg.graph import Graph
 from ..plugins import parse_options
-from ..progress import Progress, no_progress
+from ..progress import Bar, Progress, no_progress
 from ..runs import audit as audit_mod, engine, refine as refine_mod, report as report_mod
 from ..runs.audit import NotFound
 from ..runs.engine import DEFAULT_VERIFIERS, RunError, TraceFilter
-from ..runs.report_html import LABELS, fmt as figure
+from ..runs.report_html import LABELS, fmt as figure  # faces show figures as the page does
 from ..settings import Settings
 from ..traces.records import detect_format
 from ..verifiers import REGISTRY
@@ -32,11 +32,14 @@ from ..verifiers._boltz import BoltzRunError, FastaError
 from .graph_session import open_graph
 
 __all__ = [
-    "AuditResult", "ClaimAudit", "ExportOutcome", "FastaError", "MetricRow", "NotFound",
-    "OutputError", "RefineOutcome", "ReportResult", "RunError", "RunSummary", "TraceAudit",
-    "UnknownVerifier", "VerifierFailed", "VerifierInfo", "VerifierOptionsError",
-    "VerifyRequest", "VerifyResult", "audit", "export", "figure", "list_runs", "refine",
-    "report", "resolve_run", "verifier_catalog", "verify",
+    "AssertingAction", "AuditResult", "ClaimAudit", "ClaimRecord", "EntityRef", "ExportOutcome",
+    "FastaError", "InputRecordRef", "MentionAudit", "MetricRow", "NotFound", "Outcome",
+    "OutputError", "RefineOutcome", "ReportResult", "RunError", "RunRecord", "RunSummary",
+    "SourceRecord", "TraceActionAudit", "TraceAudit", "TraceRecord", "UnknownVerifier",
+    "VerdictRecord", "VerifierFailed", "VerifierInfo", "VerifierOptionsError",
+    "VerifierOutcome", "VerifierVersion", "VerifyRequest", "VerifyResult", "VersionLink",
+    "audit", "export", "figure", "list_runs", "refine", "report", "resolve_run",
+    "verifier_catalog", "verify",
 ]
 
 # options that name a file: made absolute, so that the run record (and with it the run's
@@ -222,10 +225,10 @@ class VerifyResult(BaseModel):
                                               "verifier and status")
 
 
-def _unit(progress: Progress):
-    def start(name: str, total: int | None = None):
-        subject = REGISTRY[name].subject if name in REGISTRY else "claim"
-        return progress(name, total, subject + "s")
+def _per_verifier(progress: Progress) -> Callable[[str, int | None], Bar]:
+    """The engine's ``progress(verifier, total)``: a bar counting claims or traces."""
+    def start(name: str, total: int | None = None) -> Bar:
+        return progress(name, total, REGISTRY[name].subject + "s")
     return start
 
 
@@ -248,7 +251,7 @@ def verify(settings: Settings, request: VerifyRequest | None = None, *,
         try:
             done = engine.verify(graph, verifiers, trace_filter=trace_filter,
                                  run_name=request.run_name, batch_size=request.batch_size,
-                                 progress=_unit(progress))
+                                 progress=_per_verifier(progress))
         except BoltzRunError as exc:
             raise VerifierFailed(f"{exc}\nnothing of the failed batch was stored; fix the "
                                  "cause and run the same command again to resume") from exc
@@ -342,6 +345,8 @@ class _Record(BaseModel):
 
 
 class EntityRef(_Record):
+    """A KG entity a mention grounds to."""
+
     key: str
     label: str | None = None
     name: str | None = None
@@ -357,6 +362,8 @@ class MentionAudit(BaseModel):
 
 
 class InputRecordRef(_Record):
+    """The input record (file, record number, checksum) a trace was read from."""
+
     file: str | None = None
     sha256: str | None = None
     record: int | None = None
@@ -376,6 +383,8 @@ class AssertingAction(_Record):
 
 
 class VerdictRecord(_Record):
+    """A stored verdict, its evidence parsed."""
+
     run: str
     verifier: str
     version: str
@@ -388,6 +397,8 @@ class VerdictRecord(_Record):
 
 
 class ClaimRecord(_Record):
+    """A stored claim, its arguments parsed."""
+
     key: str
     primitive: str
     args: dict[str, Any] = {}
@@ -396,6 +407,8 @@ class ClaimRecord(_Record):
 
 
 class SourceRecord(_Record):
+    """A source release a run used (what was loaded, by which loader)."""
+
     key: str
     source: str | None = None
     version: str | None = None
@@ -413,6 +426,8 @@ class SourceRecord(_Record):
 
 
 class RunRecord(_Record):
+    """A run as the audit shows it, with the source releases it used."""
+
     key: str
     status: str | None = None
     created_at: str | None = None
@@ -422,6 +437,8 @@ class RunRecord(_Record):
 
 
 class TraceRecord(_Record):
+    """A stored trace's identity and context."""
+
     key: str
     trace_id: str | None = None
     drug: str | None = None
