@@ -17,7 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import VctraceError
 from ..kg.graph import Graph
-from ..kg.grounding import ground as ground_graph, grounding_report
+from ..kg.grounding import (GroundingResult as GroundingSummary, ground as ground_graph,
+                            grounding_report)
 from ..loaders import REGISTRY, Loader, list_releases
 from ..loaders.base import LoaderOptions, SourceRelease
 from ..loaders.primekg import bulk_load as primekg_bulk_load
@@ -63,21 +64,6 @@ class LoaderInfo(BaseModel):
     description: str
     options: type[BaseModel]
     bulk: bool = Field(description="has an offline first-load path (--bulk)")
-
-
-class GroundingSummary(BaseModel):
-    """What one grounding pass did: mentions looked at (the ungrounded ones, or every one after
-    a rebuild), how many now link to entities by exact name or by compact form, and the alias
-    links indexed (0 unless the index was rebuilt)."""
-
-    mentions: int = 0
-    grounded_exact: int = 0
-    grounded_compact: int = 0
-    aliases: int = 0
-
-    @property
-    def grounded(self) -> int:
-        return self.grounded_exact + self.grounded_compact
 
 
 class RoleGrounding(BaseModel):
@@ -181,9 +167,7 @@ def ground_mentions(graph: Graph, *, rebuild: bool) -> GroundingSummary:
     """Link trace mentions to knowledge-graph entities. ``rebuild`` (after every load):
     re-index every entity's names and ground every mention again; otherwise (after ingest)
     ground only the mentions not grounded yet."""
-    result = ground_graph(graph, rebuild=rebuild)
-    return GroundingSummary(mentions=result.mentions, grounded_exact=result.grounded_exact,
-                            grounded_compact=result.grounded_compact, aliases=result.aliases)
+    return ground_graph(graph, rebuild=rebuild)
 
 
 def ground(settings: Settings, rebuild: bool = False, *,

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from typing import Any
+
+from pydantic import BaseModel
 
 from .. import cypher
 from ..traces.identity import normalise_text
@@ -39,8 +40,11 @@ def compact(text: str) -> str:
     return _NOT_WORD.sub("", unicodedata.normalize("NFKC", normalise_text(text)))
 
 
-@dataclass
-class GroundingResult:
+class GroundingResult(BaseModel):
+    """What one grounding pass did: mentions looked at (the ungrounded ones, or every one
+    after a rebuild), how many now link to entities by exact name or by compact form, and the
+    alias links indexed (0 unless the index was rebuilt)."""
+
     mentions: int = 0
     grounded_exact: int = 0
     grounded_compact: int = 0
