@@ -49,7 +49,7 @@ def test_a_local_server_that_is_not_running(tmp_path):
     settings = _local_settings(tmp_path)
     status = database.status(settings)  # reported, not raised; nothing connects
     assert status.local.running is False and status.summary is None
-    assert status.local.home == settings.server_dir
+    assert status.local.server_dir == settings.server_dir
     assert database.stop(settings).stopped is False
     with pytest.raises(NoServerError, match="run `vctrace db start` first"):
         database.init(settings)

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from ..errors import VctraceError
 from ..kg.schema import init_schema
@@ -27,7 +27,7 @@ class LocalServer(BaseModel):
     """The local server as configured (nothing is started or connected to find this out)."""
 
     uri: str
-    home: Path
+    server_dir: Path = Field(description="conf, data, logs and password of the server")
     version: str
     password_file: Path
     pid: int | None = None
@@ -47,15 +47,11 @@ class DbStatus(BaseModel):
 
     uri: str
     local: LocalServer | None = None
-    was_running: bool | None = None
-    start_seconds: float | None = None
-    stopped: bool | None = None
+    was_running: bool | None = Field(None, description="start: it was running already")
+    start_seconds: float | None = Field(None, description="start: how long starting took")
+    stopped: bool | None = Field(None, description="stop: false when it was not running")
     schema_statements: int | None = None
     summary: dict[str, int] | None = None
-
-    @property
-    def uses_local_server(self) -> bool:
-        return self.local is not None
 
 
 def local_server(settings: Settings) -> LocalServer | None:
@@ -64,7 +60,7 @@ def local_server(settings: Settings) -> LocalServer | None:
     if not settings.uses_local_server:
         return None
     server = LocalNeo4j.from_settings(settings)
-    return LocalServer(uri=server.uri, home=server.root, version=server.version,
+    return LocalServer(uri=server.uri, server_dir=server.root, version=server.version,
                        password_file=server.password_file, pid=server.pid())
 
 
@@ -89,8 +85,7 @@ def stop(settings: Settings) -> DbStatus:
     if not settings.uses_local_server:
         return DbStatus(uri=settings.uri)
     stopped = LocalNeo4j.from_settings(settings).stop()
-    return DbStatus(uri=settings.uri, local=local_server(settings), was_running=stopped,
-                    stopped=stopped)
+    return DbStatus(uri=settings.uri, local=local_server(settings), stopped=stopped)
 
 
 def status(settings: Settings) -> DbStatus:

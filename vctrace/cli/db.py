@@ -28,7 +28,7 @@ def start(settings: Settings) -> int:
     """Install if needed, start, wait until ready, create the schema."""
     local = database.local_server(settings)
     if local is not None and not local.running:
-        note(f"starting Neo4j {local.version} on {local.uri} (home {local.home}) …")
+        note(f"starting Neo4j {local.version} on {local.uri} (home {local.server_dir}) …")
     status = database.start(settings)
     if status.local is None:
         _elsewhere(settings, "start")
@@ -61,7 +61,7 @@ def status(settings: Settings) -> int:
     result = database.status(settings)
     local = result.local
     if local is not None and not local.running:
-        say(f"local Neo4j: not running (home {local.home})")
+        say(f"local Neo4j: not running (home {local.server_dir})")
         return EXIT_INVALID
     if local is not None:
         say(f"local Neo4j: running, pid {local.pid}, {local.uri}")
