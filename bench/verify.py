@@ -11,11 +11,14 @@ drugs with several (so some binding claims are refuted); a Tahoe-100M DE shard s
 16-column schema with one condition per (drug, cell line) of the traces (18,950 conditions ×
 ``--de-genes`` genes, 15% untested, 8% significant); grounding.
 
-Then `vctrace verify` with every verifier except Boltz-2 is timed: distinct claims per
-verifier, claims/s, total. In the same run, the traces of one drug (``--slice-drug``) are
-verified twice more: batched (5,000 claims per batch) and one claim at a time (a query for the
-claim, the verifier's queries, a write: the one-query-per-claim approach), and the per-claim
-speeds are compared. Prints figures; asserts nothing about time.
+Then `vctrace verify` (vctrace.app.verification.verify) with every default verifier (Boltz-2
+is not one) is timed: distinct claims per verifier, claims/s, total. In the same run, the
+traces of one drug (``--slice-drug``) are verified twice more: batched (5,000 claims per
+batch) and one claim at a time (batches of one: a query for the claim, the verifier's queries,
+a write: the one-query-per-claim approach), and the per-claim speeds are compared. Times are
+the runs' own (connecting is not counted). ``--report DIR`` also times `vctrace report`
+(vctrace.app.verification.report: metrics, JSON and HTML). Prints figures; asserts nothing
+about time.
 """
 
 from __future__ import annotations
@@ -29,18 +32,17 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from neo4j import GraphDatabase
-
+from vctrace.app.verification import VerifyRequest, report, verify
 from vctrace.kg.bulk_import import bulk_import
+from vctrace.kg.graph import Graph
 from vctrace.kg.grounding import ground
 from vctrace.kg.schema import init_schema
 from vctrace.kg.server import LocalNeo4j, free_port
 from vctrace.loaders.primekg import COLUMNS_12, PrimeKGLoader
 from vctrace.loaders.tahoe_de import COLUMNS, TahoeDELoader
+from vctrace.runs.engine import DEFAULT_VERIFIERS
 from vctrace.settings import Settings
 from vctrace.traces.synthetic import N_CELL_LINES, N_DRUGS, N_GENES, synthetic_traces
-from vctrace.verifiers.engine import DEFAULT_VERIFIERS, TraceFilter, build_verifiers, verify
-from vctrace.verifiers.report import build_report, write_html, write_json
 
 GENES = 27_671  # PrimeKG gene/protein nodes; the traces name the first N_GENES
 PAIRS = {"protein_protein": 321_075, "pathway_protein": 42_646, "cellcomp_protein": 83_402,
@@ -145,9 +147,9 @@ def main() -> None:
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="vctrace-bench-verify-"))
-    settings = Settings()
-    server = LocalNeo4j(root=work / "neo4j", lib_dir=settings.lib_dir, port=free_port(),
-                        version=settings.neo4j_version, heap=args.heap,
+    defaults = Settings()
+    server = LocalNeo4j(root=work / "neo4j", lib_dir=defaults.lib_dir, port=free_port(),
+                        version=defaults.neo4j_version, heap=args.heap,
                         pagecache=args.pagecache)
     try:
         print("set-up")
@@ -158,60 +160,54 @@ def main() -> None:
         server.start()
         timed(f"ingest --bulk {args.n:,} traces", lambda: bulk_import(
             server, synthetic_traces(args.n), work / "import"))
-        with GraphDatabase.driver(server.uri, auth=("neo4j", server.password()),
-                                  notifications_min_severity="OFF") as driver:
-            init_schema(driver)
-            timed("load PrimeKG-shaped kg.csv", lambda: PrimeKGLoader(driver).load(
-                [work / "kg.csv"], source_version="bench"))
-            timed("load DE shards", lambda: TahoeDELoader(driver).load(
-                sorted((work / "de").glob("*.parquet")), source_version="bench"))
-            timed("ground", lambda: ground(driver, rebuild=True))
-            records, _, _ = driver.execute_query(
+        settings = Settings(neo4j_uri=server.uri, neo4j_user="neo4j",
+                            neo4j_password=server.password())
+        with Graph.connect(settings) as graph:
+            init_schema(graph)
+            timed("load PrimeKG-shaped kg.csv", lambda: PrimeKGLoader(graph).load(
+                [work / "kg.csv"], {"source_version": "bench"}))
+            timed("load DE shards", lambda: TahoeDELoader(graph).load(
+                sorted((work / "de").glob("*.parquet")), {"source_version": "bench"}))
+            timed("ground", lambda: ground(graph, rebuild=True))
+            records, _, _ = graph.driver.execute_query(
                 "MATCH ()-[r]->() RETURN count(r) AS rels")
             print(f"  graph: {records[0]['rels']:,} relationships")
 
-            verifiers = build_verifiers(driver, DEFAULT_VERIFIERS)
-            print(f"\nVERIFY all {args.n:,} traces ({', '.join(DEFAULT_VERIFIERS)}; Boltz-2 "
-                  "excluded)")
-            result = verify(driver, verifiers, run_name="bench",
-                            batch_size=args.batch_size)
-            claims = sum(v.subjects for v in result.verifiers if v.name != "structure")
-            for v in result.verifiers:
-                unit = "traces" if v.name == "structure" else "distinct claims"
-                print(f"  {v.name:<10} {v.subjects:>8,} {unit:<16} {v.verdicts:>8,} verdicts "
-                      f"{v.seconds:>6.1f} s  {v.subjects / max(v.seconds, 1e-9):>9,.0f}/s  "
-                      f"(read {v.read_s:.1f} s, judge {v.judge_s:.1f} s, write {v.write_s:.1f} s"
-                      " overlapped)")
-            print(f"  TOTAL {result.seconds:.1f} s: {claims:,} claim judgements = "
-                  f"{claims / result.seconds:,.0f} claims/s; verdicts {result.counts}")
+        print(f"\nVERIFY all {args.n:,} traces ({', '.join(DEFAULT_VERIFIERS)}; Boltz-2 "
+              "excluded)")
+        result = verify(settings, VerifyRequest(run_name="bench", batch_size=args.batch_size))
+        claims = sum(v.judged_now for v in result.verifiers if v.name != "structure")
+        for v in result.verifiers:
+            unit = "traces" if v.name == "structure" else "distinct claims"
+            print(f"  {v.name:<10} {v.judged_now:>8,} {unit:<16} {v.verdicts:>8,} verdicts "
+                  f"{v.seconds:>6.1f} s  {v.judged_now / max(v.seconds, 1e-9):>9,.0f}/s  "
+                  f"(read {v.read_s:.1f} s, judge {v.judge_s:.1f} s, write {v.write_s:.1f} s"
+                  " overlapped)")
+        print(f"  TOTAL {result.seconds:.1f} s: {claims:,} claim judgements = "
+              f"{claims / result.seconds:,.0f} claims/s; verdicts {result.counts}")
 
-            if args.report:
-                args.report.mkdir(parents=True, exist_ok=True)
-                report = timed("report (metrics, outcomes, coverage, scores)",
-                               lambda: build_report(driver, "bench"))
-                write_json(report, args.report / "bench.report.json")
-                write_html(report, args.report / "bench.report.html")
-                print("  metrics:", {k: round(v, 3) for k, v in report["metrics"].items()
-                                     if isinstance(v, float)})
+        if args.report:
+            written = timed("report (metrics, outcomes, coverage, scores; JSON and HTML)",
+                            lambda: report(settings, "bench", args.report))
+            print("  metrics:", {k: round(v, 3) for k, v in written.metrics.items()
+                                 if isinstance(v, float)})
 
-            print(f"\nSLICE: the traces of {args.slice_drug}")
-            slice_filter = TraceFilter.parse([f"drug={args.slice_drug}"])
-            batched = verify(driver, build_verifiers(driver, DEFAULT_VERIFIERS),
-                             trace_filter=slice_filter, run_name="slice-batched",
-                             batch_size=args.batch_size)
-            naive = verify(driver, build_verifiers(driver, DEFAULT_VERIFIERS),
-                           trace_filter=slice_filter, run_name="slice-one-by-one",
-                           batch_size=1)
-            n_slice = sum(v.subjects for v in naive.verifiers if v.name != "structure")
-            print(f"  {batched.traces} traces, {n_slice:,} claim judgements")
-            print(f"  batched:          {batched.seconds:6.2f} s = "
-                  f"{n_slice / batched.seconds:8,.0f} claims/s")
-            print(f"  one claim a time: {naive.seconds:6.2f} s = "
-                  f"{n_slice / naive.seconds:8,.0f} claims/s")
-            full_rate = claims / result.seconds
-            print(f"  full batched run vs one-at-a-time: {full_rate / (n_slice / naive.seconds):.0f}"
-                  f"× claims/s; the whole set one at a time would take "
-                  f"{claims / (n_slice / naive.seconds):,.0f} s")
+        print(f"\nSLICE: the traces of {args.slice_drug}")
+        traces = [f"drug={args.slice_drug}"]
+        batched = verify(settings, VerifyRequest(traces=traces, run_name="slice-batched",
+                                                 batch_size=args.batch_size))
+        naive = verify(settings, VerifyRequest(traces=traces, run_name="slice-one-by-one",
+                                               batch_size=1))
+        n_slice = sum(v.judged_now for v in naive.verifiers if v.name != "structure")
+        print(f"  {batched.traces} traces, {n_slice:,} claim judgements")
+        print(f"  batched:          {batched.seconds:6.2f} s = "
+              f"{n_slice / batched.seconds:8,.0f} claims/s")
+        print(f"  one claim a time: {naive.seconds:6.2f} s = "
+              f"{n_slice / naive.seconds:8,.0f} claims/s")
+        full_rate = claims / result.seconds
+        print(f"  full batched run vs one-at-a-time: {full_rate / (n_slice / naive.seconds):.0f}"
+              f"× claims/s; the whole set one at a time would take "
+              f"{claims / (n_slice / naive.seconds):,.0f} s")
     finally:
         server.stop()
         shutil.rmtree(work, ignore_errors=True)

@@ -15,7 +15,8 @@ from ..app.verification import (ClaimAudit, TraceActionAudit, TraceAudit, Verdic
                                 refine as refine_case, report as report_case, verifier_catalog,
                                 verify as verify_case)
 from .model_options import given_options, model_flags
-from .render import (EXIT_INVALID, EXIT_OK, error, note, print_json, progress_bars, say, table)
+from .render import (EXIT_INVALID, EXIT_OK, error, json_text, no_progress_option, note,
+                     progress_bars, say, table)
 from .root import pass_settings
 
 CATALOG = verifier_catalog()
@@ -48,7 +49,7 @@ def _epilog() -> str:
               f"{VerifyRequest.model_fields['batch_size'].default})")
 @verifier_flags
 @click.option("--list", "list_", is_flag=True, help="list the runs and exit")
-@click.option("--no-progress", is_flag=True, help="no progress bars")
+@no_progress_option
 @FORMAT
 @pass_settings
 def verify(settings: Settings, traces: tuple[str, ...], verifiers: str | None,
@@ -72,14 +73,14 @@ def verify(settings: Settings, traces: tuple[str, ...], verifiers: str | None,
     try:
         result = verify_case(settings, VerifyRequest(**fields),
                              progress=progress_bars(not no_progress))
-    except VerifierFailed as exc:
+    except VerifierFailed as exc:  # exit 1 (not 2): the run is stored and resumes
         error(str(exc))
         return EXIT_INVALID
     if format_ == "json":
-        print_json({"run": result.run, "resumed": result.resumed, "traces": result.traces,
-                    "seconds": round(result.seconds, 3), "verdicts": result.counts,
-                    "judged_now": {v.name: v.judged_now for v in result.verifiers},
-                    "verifiers": [v.model_dump(mode="json") for v in result.verifiers]})
+        say(json_text({"run": result.run, "resumed": result.resumed, "traces": result.traces,
+                       "seconds": round(result.seconds, 3), "verdicts": result.counts,
+                       "judged_now": {v.name: v.judged_now for v in result.verifiers},
+                       "verifiers": [v.model_dump(mode="json") for v in result.verifiers]}))
         return EXIT_OK
     verb = "resumed" if result.resumed else "created"
     say(f"run {result.run} ({verb}): {result.traces:,} traces, {result.seconds:.1f} s")
@@ -96,7 +97,7 @@ def verify(settings: Settings, traces: tuple[str, ...], verifiers: str | None,
 def _list_runs(settings: Settings, format_: str) -> int:
     runs = list_runs(settings)
     if format_ == "json":
-        print_json([r.model_dump(mode="json") for r in runs])
+        say(json_text([r.model_dump(mode="json") for r in runs]))
     elif not runs:
         note("no verification runs yet (vctrace verify makes one)")
     else:
@@ -120,7 +121,7 @@ def report(settings: Settings, run: str, out: Path, format_: str) -> int:
     write RUN.report.json and a self-contained RUN.report.html with plots into --out."""
     result = report_case(settings, run, out)
     if format_ == "json":
-        print_json(result.metrics)
+        say(json_text(result.metrics))
     else:
         names = ", ".join(f"{v.name} v{v.version}" for v in result.verifiers)
         say(f"run {result.run.key}: {result.run.status}, {result.run.traces} traces, "
@@ -151,7 +152,7 @@ def audit(settings: Settings, ref: str, run: str | None, format_: str) -> int:
     the source releases they used."""
     result = audit_case(settings, ref, run)
     if format_ == "json":
-        print_json(result.model_dump(mode="json"))
+        say(json_text(result.model_dump(mode="json")))
     else:
         say("\n".join(audit_lines(result)))
     return EXIT_OK
@@ -245,7 +246,7 @@ def refine(settings: Settings, run: str, keep_refuted_bindings: bool, prune_unme
     result = refine_case(settings, run, keep_refuted_bindings=keep_refuted_bindings,
                          prune_unmeasured=prune_unmeasured)
     if format_ == "json":
-        print_json(result.model_dump(mode="json"))
+        say(json_text(result.model_dump(mode="json")))
     else:
         say(f"run {result.run}: {result.traces:,} traces: {result.kept:,} unchanged, "
             f"{result.refined:,} refined ({result.genes_pruned:,} genes pruned, "
@@ -269,7 +270,7 @@ def export(settings: Settings, run: str, output: Path, include_discarded: bool,
                          prune_unmeasured=prune_unmeasured,
                          include_discarded=include_discarded)
     if format_ == "json":
-        print_json(result.model_dump(mode="json"))
+        say(json_text(result.model_dump(mode="json")))
     note(f"wrote {result.written:,} VC-TRACES rows to {result.output} "
          f"({result.refined:,} refined, {result.discarded:,} discarded"
          f"{'' if result.include_discarded else ' and left out'})")
