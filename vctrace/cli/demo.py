@@ -45,7 +45,7 @@ def demo(settings: Settings, no_progress: bool) -> int:
     for row in result.primitives:
         say(f"     {row.primitive:<34}{row.actions:>5} actions in {row.traces} traces")
     say("   trace arguments grounded to knowledge-graph entities, per primitive and role:")
-    grounding_table(result.grounding)
+    grounding_table(result.grounding, indent=2)
     run = result.verification
     say(f"5. verifying every claim ({', '.join(v.name for v in run.verifiers)}):")
     for name, counts in sorted(run.counts.items()):
@@ -54,7 +54,7 @@ def demo(settings: Settings, no_progress: bool) -> int:
     rows = {row.key: row for row in result.report.table}
     table(("metric", "value"),
           [(rows[key].label, "—" if rows[key].value is None else f"{rows[key].value:.3f}")
-           for key in METRICS], numeric=("value",))
+           for key in METRICS], numeric=("value",), indent=5)
     say(f"   report with plots: {result.report.html_path}")
     say("next, try:\n  vctrace show demo-trametinib-c32\n  vctrace audit demo-trametinib-c32\n"
         "  vctrace query claims_refuted_by_verifier --param verifier=de\n"

@@ -13,6 +13,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 import click
 from rich.console import Console
+from rich.padding import Padding
 from rich.progress import (BarColumn, MofNCompleteColumn, Progress as RichProgress, TextColumn,
                            TimeElapsedColumn, TimeRemainingColumn)
 from rich.table import Table
@@ -48,9 +49,11 @@ def error(message: str) -> None:
 
 
 def table(columns: Sequence[str], rows: Iterable[Sequence[Any]], *,
-          numeric: Iterable[str] = (), title: str | None = None, width: int = 60) -> None:
+          numeric: Iterable[str] = (), title: str | None = None, width: int = 60,
+          indent: int = 0) -> None:
     """A rich table of ``rows`` on stdout; ``numeric`` columns right-aligned; text longer
-    than ``width`` shortened."""
+    than ``width`` shortened; ``indent`` spaces before every line (a table inside a
+    step-by-step report)."""
     numeric = set(numeric)
     grid = Table(title=title, box=None, pad_edge=False, show_edge=False,
                  header_style="bold")
@@ -59,7 +62,7 @@ def table(columns: Sequence[str], rows: Iterable[Sequence[Any]], *,
                         overflow="fold")
     for row in rows:
         grid.add_row(*(cell(v, width) for v in row))
-    stdout().print(grid)
+    stdout().print(Padding(grid, (0, 0, 0, indent)) if indent else grid)
 
 
 def cell(value: Any, width: int = 60) -> str:
@@ -144,10 +147,10 @@ def seconds_text(steps: dict[str, float]) -> str:
     return ", ".join(f"{name} {secs:.1f} s" for name, secs in steps.items())
 
 
-def grounding_table(by_role: Iterable[Any]) -> None:
+def grounding_table(by_role: Iterable[Any], indent: int = 0) -> None:
     """The per primitive / role grounding table (rows with ``primitive``, ``role``,
     ``arguments``, ``grounded`` and ``share``), nothing when there are no rows."""
     rows = [(r.primitive, r.role, r.arguments, r.grounded, f"{r.share:.1%}") for r in by_role]
     if rows:
         table(("primitive", "role", "arguments", "grounded", "share"), rows,
-              numeric=("arguments", "grounded", "share"))
+              numeric=("arguments", "grounded", "share"), indent=indent)
