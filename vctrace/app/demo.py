@@ -8,7 +8,6 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from ..kg.grounding import grounding_report
 from ..kg.trace_store import graph_summary, primitive_counts
 from ..progress import Progress, no_progress
 from ..settings import Settings
@@ -71,8 +70,7 @@ def demo(settings: Settings, *, progress: Progress = no_progress) -> DemoResult:
         with open_graph(settings) as graph:
             summary = graph_summary(graph)
             primitives = [PrimitiveCount.model_validate(r) for r in primitive_counts(graph)]
-            by_role = [knowledge.RoleGrounding.model_validate(r)
-                       for r in grounding_report(graph)]
+            by_role = knowledge.grounding_by_role(graph)
         steps.update()
         run = verification.verify(settings, verification.VerifyRequest(), progress=progress)
         steps.update()

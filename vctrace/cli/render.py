@@ -82,8 +82,8 @@ def cell(value: Any, width: int = 60) -> str:
 
 
 def print_json(data: Any) -> None:
-    """``data`` as indented JSON on stdout (strict JSON: no NaN)."""
-    print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    """``data`` as indented, strict JSON on stdout (see :func:`json_text`)."""
+    print(json_text(data))
 
 
 class _RichBar:
