@@ -57,6 +57,7 @@ class Reason(str, Enum):
     NO_CURATED_TARGETS = "no_curated_targets"
     PPI_EDGE = "ppi_edge"
     NO_PPI_EDGE = "no_ppi_edge"
+    TOO_FEW_GROUNDED_PROTEINS = "too_few_grounded_proteins"
     # de
     OBSERVED = "observed"
     OPPOSITE_DIRECTION = "opposite_direction"
@@ -105,6 +106,11 @@ class Verdict:
     threshold: float | None = None
     evidence: dict[str, Any] = field(default_factory=dict)
     part: str | None = None      # e.g. the gene of a gene-list claim
+
+    def __post_init__(self) -> None:
+        # a code outside the vocabulary fails here, in the verifier that made it, not later
+        # on the writer thread
+        self.status, self.reason = Status(self.status), Reason(self.reason)
 
     def row(self) -> dict[str, Any]:
         """The parameter row that ``create_verdicts.cypher`` stores."""

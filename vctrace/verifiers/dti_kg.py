@@ -113,7 +113,7 @@ class DtiKgVerifier(Verifier):
             members = groups[claim.key]
             if len(members) < 2:
                 verdicts.append(Verdict(claim.key, Status.UNVERIFIABLE,
-                                        "too_few_grounded_proteins",
+                                        Reason.TOO_FEW_GROUNDED_PROTEINS,
                                         evidence={"grounded": members}))
                 continue
             linked, found = set(), []
