@@ -2,6 +2,7 @@
 hostile strings stored verbatim, and the ingest/show/db CLI against the real server."""
 
 import json
+import re
 import subprocess
 import sys
 
@@ -213,7 +214,8 @@ def test_demo_runs_against_the_configured_server(neo4j, monkeypatch, capsys, tmp
     out = capsys.readouterr().out
     assert "tahoe-de" in out and "rows loaded" in out
     assert "5 traces, 42 actions" in out
-    assert "binds_to                          target" in out  # the grounding table
+    # the grounding table: binds_to's actor and target arguments all ground
+    assert re.search(r"^\s+binds_to\s+target\s+8\s+8\s+100\.0%$", out, re.MULTILINE)
     assert _count(neo4j, "MATCH (:Trace)-[:PERTURBED_BY]->(:Drug)-[:TARGETS]->(:Gene) "
                   "RETURN count(*)") >= 5
     assert "5. verifying" in out and "dti-kg    " in out and "8 supported" in out

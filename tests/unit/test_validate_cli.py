@@ -76,20 +76,20 @@ def test_help_from_the_module_entry_point():
     result = subprocess.run([sys.executable, "-m", "vctrace.cli", "--help"],
                             capture_output=True, text=True)
     assert result.returncode == 0
-    assert result.stdout.startswith("usage: vctrace")
+    assert result.stdout.startswith("Usage: vctrace")
 
 
 @pytest.mark.parametrize("args", [[], ["validate"], ["db"], ["db", "start"], ["ingest"],
                                   ["show"], ["demo"]])
 def test_help_for_every_command(args, capsys):  # in-process: a subprocess each costs seconds
     assert main([*args, "--help"]) == 0
-    assert capsys.readouterr().out.startswith("usage: vctrace")
+    assert capsys.readouterr().out.startswith("Usage: vctrace")
 
 
 def test_usage_errors_exit_two():
     result = subprocess.run([sys.executable, "-m", "vctrace.cli", "validate"],
                             capture_output=True, text=True)
-    assert result.returncode == 2 and "required: FILE" in result.stderr
+    assert result.returncode == 2 and "Missing argument 'FILE...'" in result.stderr
 
 
 def test_unreachable_database_fails_fast_with_one_line(monkeypatch, capsys):

@@ -62,7 +62,7 @@ def table(columns: Sequence[str], rows: Iterable[Sequence[Any]], *,
                         overflow="fold")
     for row in rows:
         grid.add_row(*(cell(v, width) for v in row))
-    stdout().print(Padding(grid, (0, 0, 0, indent)) if indent else grid)
+    stdout().print(Padding(grid, (0, 0, 0, indent), expand=False) if indent else grid)
 
 
 def cell(value: Any, width: int = 60) -> str:
