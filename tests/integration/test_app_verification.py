@@ -8,10 +8,10 @@ import json
 
 import pytest
 
-from vctrace.app.verification import (ClaimAudit, NotFound, OutputError, RunError, TraceAudit,
-                                      UnknownVerifier, VerifierFailed, VerifierOptionsError,
-                                      VerifyRequest, audit, export, list_runs, refine, report,
-                                      verify)
+from vctrace.app.audit import ClaimAudit, NotFound, TraceAudit, audit
+from vctrace.app.verification import (OutputError, RunError, UnknownVerifier, VerifierFailed,
+                                      VerifierOptionsError, VerifyRequest, export, list_runs,
+                                      refine, report, verify)
 from vctrace.runs.engine import DEFAULT_VERIFIERS
 from vctrace.runs.report_html import LABELS
 from vctrace.settings import Settings

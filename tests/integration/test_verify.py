@@ -4,7 +4,6 @@ fixture and shared: each test only adds runs)."""
 
 from __future__ import annotations
 
-import json
 
 import pytest
 

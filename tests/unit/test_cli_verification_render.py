@@ -4,7 +4,7 @@ that ground to nothing, and the runs with their sources."""
 
 from __future__ import annotations
 
-from vctrace.app.verification import ClaimAudit, TraceAudit
+from vctrace.app.audit import ClaimAudit, TraceAudit
 from vctrace.cli.verification import EVIDENCE_WIDTH, audit_lines
 
 VERDICT = {"run": "r1", "verifier": "de", "version": "1", "part": "DUSP6", "status": "supported",

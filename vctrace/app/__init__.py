@@ -9,7 +9,8 @@ it (an import contract in the test suite checks this).
 
 Modules: ``traces`` (validate, ingest, show), ``knowledge`` (load, ground, sources),
 ``database`` (local server lifecycle, schema, status), ``queries`` (library queries, ad-hoc
-read-only Cypher), ``verification`` (verify, runs, report, audit, refine, export), ``demo``.
+read-only Cypher), ``verification`` (verify, runs, report, refine, export), ``audit``,
+``demo``.
 """
 
 from ..errors import InvalidRequest, VctraceError

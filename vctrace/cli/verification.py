@@ -9,9 +9,9 @@ from typing import Any, Callable
 import click
 
 from ..app import Settings
-from ..app.verification import (ClaimAudit, TraceActionAudit, TraceAudit, VerdictRecord,
-                                VerifierFailed, VerifyRequest, audit as audit_case,
-                                export as export_case, figure, list_runs,
+from ..app.audit import (ClaimAudit, TraceActionAudit, TraceAudit, VerdictRecord,
+                         audit as audit_case)
+from ..app.verification import (VerifierFailed, VerifyRequest, export as export_case, figure, list_runs,
                                 refine as refine_case, report as report_case, verifier_catalog,
                                 verify as verify_case)
 from .model_options import given_options, model_flags

@@ -1,0 +1,186 @@
+"""The audit use case: where a claim (or every claim of a trace) came from and what judged it,
+as typed models (the chain claim → actions → traces → input records, each verdict with its
+evidence, the runs and the source releases they used)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
+
+from ..runs import audit as audit_mod
+from ..runs.audit import NotFound
+from ..settings import Settings
+from .graph_session import open_graph
+from .verification import resolve_run
+
+__all__ = [
+    "AssertingAction", "AuditResult", "ClaimAudit", "ClaimRecord", "EntityRef",
+    "InputRecordRef", "MentionAudit", "NotFound", "RunRecord", "SourceRecord",
+    "TraceActionAudit", "TraceAudit", "TraceRecord", "VerdictRecord", "VersionLink", "audit",
+]
+
+
+class _Record(BaseModel):
+    """A node's properties: the named fields, and whatever else the node holds."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class EntityRef(_Record):
+    """A KG entity a mention grounds to."""
+
+    key: str
+    label: str | None = None
+    name: str | None = None
+    match: str | None = None
+
+
+class MentionAudit(BaseModel):
+    """An entity argument of a claim and what it grounds to (nothing: not grounded)."""
+
+    role: str | None = None
+    text: str
+    entities: list[EntityRef] = []
+
+
+class InputRecordRef(_Record):
+    """The input record (file, record number, checksum) a trace was read from."""
+
+    file: str | None = None
+    sha256: str | None = None
+    record: int | None = None
+    format: str | None = None
+
+
+class AssertingAction(_Record):
+    """An action (of a trace, read from an input record) that asserts a claim."""
+
+    trace: str
+    trace_id: str | None = None
+    drug: str | None = None
+    cell_line: str | None = None
+    action: str | None = None
+    index: int | None = None
+    input: InputRecordRef | None = None
+
+
+class VerdictRecord(_Record):
+    """A stored verdict, its evidence parsed."""
+
+    run: str
+    verifier: str
+    version: str
+    status: str
+    reason: str
+    part: str | None = None
+    score: float | None = None
+    threshold: float | None = None
+    evidence: dict[str, Any] = {}
+
+
+class ClaimRecord(_Record):
+    """A stored claim, its arguments parsed."""
+
+    key: str
+    primitive: str
+    args: dict[str, Any] = {}
+    drug: str | None = None
+    cell_line: str | None = None
+
+
+class SourceRecord(_Record):
+    """A source release a run used (what was loaded, by which loader)."""
+
+    key: str
+    source: str | None = None
+    version: str | None = None
+    loader: str | None = None
+    loader_version: str | None = None
+    files: dict[str, Any] = {}
+    options: dict[str, Any] = {}
+    finished_at: str | None = None
+
+    @field_validator("finished_at", mode="before")
+    @classmethod
+    def _text(cls, value: Any) -> str | None:
+        # the statement returns the driver's DateTime here, not its text
+        return None if value is None else str(value)
+
+
+class RunRecord(_Record):
+    """A run as the audit shows it, with the source releases it used."""
+
+    key: str
+    status: str | None = None
+    created_at: str | None = None
+    verifiers: list[dict[str, Any]] = []
+    filter: dict[str, Any] = {}
+    sources: list[SourceRecord] = []
+
+
+class TraceRecord(_Record):
+    """A stored trace's identity and context."""
+
+    key: str
+    trace_id: str | None = None
+    drug: str | None = None
+    cell_line: str | None = None
+    n_actions: int | None = None
+
+
+class VersionLink(BaseModel):
+    """A refined version and the run whose verdicts made it."""
+
+    key: str
+    run: str | None = None
+
+
+class TraceActionAudit(BaseModel):
+    """An action of an audited trace with its claim, mentions and verdicts."""
+
+    action: str | None = None
+    primitive: str
+    claim_key: str
+    claim: ClaimRecord
+    mentions: list[MentionAudit] = []
+    verdicts: list[VerdictRecord] = []
+
+
+class ClaimAudit(BaseModel):
+    """The audit of a claim: what asserts it, every verdict on it, the runs and sources."""
+
+    kind: Literal["claim"] = "claim"
+    claim: ClaimRecord
+    mentions: list[MentionAudit] = []
+    asserted_by: list[AssertingAction] = []
+    verdicts: list[VerdictRecord] = []
+    runs: dict[str, RunRecord] = {}
+
+
+class TraceAudit(BaseModel):
+    """The audit of a trace: its input record, its own verdicts, its versions, and each
+    action's claim audit; the runs and sources."""
+
+    kind: Literal["trace"] = "trace"
+    trace: TraceRecord
+    input: InputRecordRef | None = None
+    verdicts: list[VerdictRecord] = []
+    refines: list[VersionLink] = []
+    refined_into: list[VersionLink] = []
+    actions: list[TraceActionAudit] = []
+    runs: dict[str, RunRecord] = {}
+
+
+AuditResult = Annotated[ClaimAudit | TraceAudit, Field(discriminator="kind")]
+_AUDIT = TypeAdapter(AuditResult)
+
+
+def audit(settings: Settings, ref: str, run: str | None = None) -> ClaimAudit | TraceAudit:
+    """The provenance of a claim (key ``c-…``) or of every claim of a trace (key or trace
+    id): the traces and input records asserting it, every verdict with its evidence, the runs
+    that made them and the source releases they used. With ``run`` (a key or ``"latest"``),
+    only that run's verdicts. ``NotFound`` when nothing has that key or id."""
+    with open_graph(settings) as graph:
+        run_key = resolve_run(graph, run) if run is not None else None
+        return _AUDIT.validate_python(audit_mod.audit(graph, ref, run=run_key))
