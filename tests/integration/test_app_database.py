@@ -1,6 +1,6 @@
 """The database use cases (vctrace.app.database): a configured server is used as it is
 (nothing to start or stop), status counts what the graph holds, and the local server's whole
-lifecycle on a server of the test's own."""
+state of a local server that is not running (its whole lifecycle: test_neo4j_server.py)."""
 
 import pytest
 
@@ -53,22 +53,3 @@ def test_a_local_server_that_is_not_running(tmp_path):
     assert database.stop(settings).stopped is False
     with pytest.raises(NoServerError, match="run `vctrace db start` first"):
         database.init(settings)
-
-
-@pytest.mark.slow
-def test_local_server_lifecycle(tmp_path):
-    settings = _local_settings(tmp_path)
-    try:
-        started = database.start(settings)
-        assert started.was_running is False and started.start_seconds > 0
-        assert started.local.running and started.schema_statements > 20
-        assert started.local.password_file.is_file()
-        status = database.status(settings)
-        assert status.local.pid == started.local.pid and status.summary["traces"] == 0
-        again = database.start(settings)
-        assert again.was_running is True and again.start_seconds is None
-        assert again.local.pid == started.local.pid
-    finally:
-        stopped = database.stop(settings)
-    assert stopped.stopped is True and not stopped.local.running
-    assert database.status(settings).local.running is False

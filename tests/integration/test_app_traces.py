@@ -6,10 +6,8 @@ import json
 
 import pytest
 
-from vctrace.app import database, knowledge, traces
+from vctrace.app import knowledge, traces
 from vctrace.errors import InvalidRequest, VctraceError
-from vctrace.kg.server import free_port
-from vctrace.settings import Settings
 
 from support.paths import BROKEN_TRACES, DEMO_TRACES, EXAMPLES
 
@@ -123,29 +121,3 @@ def test_show_refuses_no_match_and_several(neo4j):
 def test_bulk_refuses_another_server(neo4j):
     with pytest.raises(VctraceError, match="local server only"):
         traces.bulk_ingest(neo4j.settings(), [DEMO_TRACES])
-
-
-@pytest.mark.slow
-def test_bulk_ingest_into_an_empty_local_server(tmp_path):
-    """A local server of its own: bulk import reports what it wrote and rejected, builds the
-    same counts as the transactional path, and refuses to run a second time."""
-    home = tmp_path / "home"
-    home.mkdir()
-    jars = Settings().lib_dir
-    (home / jars.name).symlink_to(jars)
-    settings = Settings(home=home, bolt_port=free_port(), heap="512m",
-                        pagecache="128m")
-    try:
-        result = traces.bulk_ingest(settings, [DEMO_TRACES, BROKEN_TRACES,
-                                               tmp_path / "missing.jsonl"])
-        assert (result.traces, result.actions, result.edges) == (5, 42, 35)
-        assert result.invalid == 3
-        assert result.unreadable == [f"{tmp_path / 'missing.jsonl'}: no such file"]
-        assert [r.record for f in result.files for r in f.rejected] == [1, 2, 3]
-        assert {"write files", "neo4j-admin import", "restart"} <= set(result.step_seconds)
-        summary = database.status(settings).summary
-        assert (summary["traces"], summary["actions"], summary["edges"]) == (5, 42, 35)
-        with pytest.raises(VctraceError, match="needs an empty database"):
-            traces.bulk_ingest(settings, [DEMO_TRACES])
-    finally:
-        database.stop(settings)

@@ -15,7 +15,7 @@ from vctrace.settings import Settings
 from vctrace.traces.identity import trace_key
 from vctrace.traces.records import read_traces
 
-from support.paths import DEMO_TRACES, EXAMPLES, SAMPLE_FILES
+from support.paths import BROKEN_TRACES, DEMO_TRACES, EXAMPLES, SAMPLE_FILES
 
 FILES = [str(p) for p in SAMPLE_FILES + [EXAMPLES / "demo_traces.jsonl"]]
 
@@ -42,7 +42,7 @@ def test_import_files_have_typed_headers(tmp_path):
 
 @pytest.mark.shared_data
 @pytest.mark.slow
-def test_bulk_graph_equals_transactional_graph(neo4j, tmp_path, monkeypatch):
+def test_bulk_graph_equals_transactional_graph(neo4j, tmp_path, monkeypatch, capsys):
     traces = [t for f in FILES for t in read_traces(f)]
     list(write_traces(neo4j.graph, traces))
     transactional = (graph_summary(neo4j.graph), _shape(neo4j.driver))
@@ -55,7 +55,16 @@ def test_bulk_graph_equals_transactional_graph(neo4j, tmp_path, monkeypatch):
     cli = ["--home", str(home), "--bolt-port", port]
     monkeypatch.delenv("VCTRACE_NEO4J_URI", raising=False)
     try:
-        assert main([*cli, "ingest", "--bulk", "--no-progress", *FILES]) == 0
+        # invalid records and an unreadable file are reported; the valid traces are imported
+        missing = tmp_path / "missing.jsonl"
+        assert main([*cli, "ingest", "--bulk", "--no-progress", *FILES, str(BROKEN_TRACES),
+                     str(missing)]) == 2
+        out, err = capsys.readouterr()
+        assert f"{missing}: no such file" in err
+        assert [line.split(":")[1] for line in out.splitlines() if line.startswith("  ")] == \
+            ["record 1", "record 2", "record 3"]
+        assert "3 invalid records not written" in out
+        assert all(step in out for step in ("write files", "neo4j-admin import", "restart"))
         server = LocalNeo4j.from_settings(Settings(home=home, bolt_port=int(port)))
         from neo4j import GraphDatabase
         with GraphDatabase.driver(server.uri, auth=("neo4j", server.password())) as driver:
