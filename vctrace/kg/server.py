@@ -6,6 +6,35 @@ server's own entry point, ``org.neo4j.server.CommunityEntryPoint``, is started o
 classpath with a generated ``neo4j.conf``: Bolt on 127.0.0.1 only, HTTP off, authentication on
 (the password is set with ``neo4j-admin dbms set-initial-password`` before the first start).
 
+Hygiene (issue 9):
+
+- **The password is never in a process's arguments.** The admin tool is started as
+  ``java @ARGFILE``: the Java launcher reads its options, main class and arguments (the
+  password among them) from a file created with mode 600 in the server root (itself 700) and
+  deleted as soon as the tool exits, so ``ps`` and ``/proc/PID/cmdline`` show only the file
+  name. (Chosen over setting the password over Bolt after a first start with ``neo4j/neo4j``:
+  that leaves a window in which any local user could connect and set a password of their own.)
+- **Nothing is readable by others**: the server root is mode 700, the password file 600, and
+  the admin tool and the server run with umask 077, so the store, ``auth.ini``, logs and the
+  transaction logs are created owner-only (existing files under the root are tightened on
+  every start).
+- **No orphan server**: ``start`` writes the pid file right after the process starts and, on
+  any failure after that (pid file not writable, a timeout, an exception while waiting, even
+  Ctrl-C), kills the process group and removes the pid file before raising.
+- **A free-space guard**: ``start`` (and :func:`ensure_free_space`, which the write paths
+  call) refuse when the filesystem of the data directory has less than ``min_free_mb`` free: a
+  disk that fills during a write can leave a store that does not recover.
+- **Authentication lockout off**: Neo4j locks a user out for ``auth_lock_time`` after
+  ``auth_max_failed_attempts`` wrong passwords, *also for the right one*; on a server that
+  listens on 127.0.0.1 only, with a random 144-bit password, that protects nothing and lets
+  any local process lock vctrace out, so ``dbms.security.auth_max_failed_attempts=0``.
+- **The query surface**: ``LOAD CSV`` cannot read files (``allow_csv_import_from_file_urls``
+  false; Neo4j 5.26 Community has no setting that blocks http(s) URLs: the query gate refuses
+  ``LOAD CSV``), and one transaction may use at most half the heap
+  (``db.memory.transaction.max``), so a single query cannot starve the others; there is no
+  global transaction timeout (ingest and verify run long transactions on purpose), user
+  queries get theirs from the gate.
+
 The server runs in its own process group with its pid in ``run/vctrace.pid``, so ``stop`` works
 from another process; SIGTERM lets its shutdown hook checkpoint the store.
 """
@@ -17,6 +46,7 @@ import secrets
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import time
 from dataclasses import dataclass
@@ -44,6 +74,38 @@ JVM_FLAGS = (
 
 class ServerError(VctraceError):
     """The local server could not be installed, started or stopped; the message says why."""
+
+
+def free_mb(path: Path) -> float:
+    """Megabytes free (for an unprivileged user) on the filesystem of ``path`` or, when it does
+    not exist yet, of its nearest existing parent."""
+    path = Path(path).absolute()
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    fs = os.statvfs(path)
+    return fs.f_bavail * fs.f_frsize / 2**20
+
+
+def ensure_free_space(path: Path, min_mb: float) -> None:
+    """Refuse (``ServerError``) to write a store under ``path`` when its filesystem has less
+    than ``min_mb`` megabytes free; ``min_mb`` <= 0 turns the guard off."""
+    if min_mb <= 0:
+        return
+    free = free_mb(path)
+    if free < min_mb:
+        raise ServerError(
+            f"only {free:,.0f} MB free on the filesystem of {path} (vctrace needs at least "
+            f"{min_mb:,.0f} MB, VCTRACE_MIN_FREE_MB): free some space first; a disk that fills "
+            "during a write can leave a store that does not start again")
+
+
+def heap_bytes(size: str) -> int:
+    """Bytes of a JVM memory size such as ``512m``, ``6g`` or ``1048576``."""
+    text = size.strip().lower()
+    units = {"k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}
+    if text and text[-1] in units:
+        return int(float(text[:-1]) * units[text[-1]])
+    return int(text)
 
 
 def free_port() -> int:
@@ -95,12 +157,14 @@ class LocalNeo4j:
     heap: str = "1g"
     pagecache: str = "1g"
     start_timeout_s: float = 120.0
+    min_free_mb: float = 1024
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "LocalNeo4j":
         return cls(root=settings.server_dir, lib_dir=settings.lib_dir, port=settings.bolt_port,
                    version=settings.neo4j_version, heap=settings.heap,
-                   pagecache=settings.pagecache, start_timeout_s=settings.start_timeout_s)
+                   pagecache=settings.pagecache, start_timeout_s=settings.start_timeout_s,
+                   min_free_mb=settings.min_free_mb)
 
     @property
     def uri(self) -> str:
@@ -123,9 +187,26 @@ class LocalNeo4j:
 
     # ------------------------------------------------------------ setup
 
-    def _write_conf(self) -> None:
+    def _make_dirs(self) -> None:
+        """The server's folders, owner-only: the root 700 (so nothing under it can be reached
+        by another user whatever its own mode), and existing files tightened to go-rwx (stores
+        written before this rule, or by a tool with another umask)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.root.chmod(0o700)
         for sub in ("conf", "data", "logs", "run", "import", "plugins"):
-            (self.root / sub).mkdir(parents=True, exist_ok=True)
+            (self.root / sub).mkdir(exist_ok=True)
+        for dirpath, dirnames, filenames in os.walk(self.root):
+            for name in dirnames + filenames:
+                path = os.path.join(dirpath, name)
+                try:
+                    mode = os.lstat(path).st_mode
+                    if mode & 0o077 and not stat.S_ISLNK(mode):
+                        os.chmod(path, mode & ~0o077)
+                except OSError:
+                    pass
+
+    def _write_conf(self) -> None:
+        self._make_dirs()
         r = self.root.resolve()
         settings = {
             "server.default_listen_address": "127.0.0.1",
@@ -145,6 +226,13 @@ class LocalNeo4j:
             "server.memory.heap.max_size": self.heap,
             "server.memory.pagecache.size": self.pagecache,
             "db.tx_log.preallocate": "false",
+            # one transaction may use half the heap (the transaction pool is 70 % of it): a
+            # single query cannot starve the others; no global timeout (long ingest/verify
+            # transactions), user queries get theirs from the query gate
+            "db.memory.transaction.max": f"{heap_bytes(self.heap) // 2**21}m",
+            "dbms.security.allow_csv_import_from_file_urls": "false",
+            # no lockout: see the module docstring (127.0.0.1 only, 144-bit random password)
+            "dbms.security.auth_max_failed_attempts": "0",
             "db.shutdown_transaction_end_timeout": "2s",
             # Bolt's network layer otherwise idles 2 x 5 s on every stop
             "internal.dbms.bolt.netty_server_shutdown_quiet_period": "0",
@@ -153,7 +241,7 @@ class LocalNeo4j:
         }
         lines = ["# written by vctrace (kg/server.py); edits are overwritten on start"]
         lines += [f"{key}={value}" for key, value in settings.items()]
-        (self.root / "conf" / "neo4j.conf").write_text("\n".join(lines) + "\n")
+        _write_private(self.root / "conf" / "neo4j.conf", "\n".join(lines) + "\n")
 
     def _env(self) -> dict[str, str]:
         return dict(os.environ, NEO4J_HOME=str(self.root.resolve()),
@@ -171,14 +259,22 @@ class LocalNeo4j:
         # a leading letter: token_urlsafe may start with '-', which the admin tool would read
         # as an option (1 start in 64 failed that way)
         password = "v" + secrets.token_urlsafe(18)
-        result = subprocess.run(
-            ["java", "-cp", self._classpath(), ADMIN_TOOL, "dbms", "set-initial-password",
-             password], env=self._env(), capture_output=True, text=True)
+        # the password goes to the admin tool in a Java @argfile (mode 600, deleted after):
+        # never in a process's arguments (see the module docstring)
+        argfile = self.root / "run" / f"admin-{secrets.token_hex(8)}.args"
+        fd = os.open(argfile, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w") as out:
+                out.write("\n".join(["-cp", _quoted(self._classpath()), ADMIN_TOOL, "dbms",
+                                     "set-initial-password", password]) + "\n")
+            result = subprocess.run(["java", f"@{argfile}"], env=self._env(),
+                                    capture_output=True, text=True, umask=0o077)
+        finally:
+            argfile.unlink(missing_ok=True)
         if result.returncode != 0:
             raise ServerError("neo4j-admin set-initial-password failed:\n"
                               + (result.stdout + result.stderr)[-2000:])
-        self.password_file.write_text(password + "\n")
-        self.password_file.chmod(0o600)
+        _write_private(self.password_file, password + "\n")
 
     # ------------------------------------------------------------ lifecycle
 
@@ -206,19 +302,32 @@ class LocalNeo4j:
                               "process; set VCTRACE_BOLT_PORT to a free port")
         ensure_jars(self.lib_dir, self.version)
         self._write_conf()
+        ensure_free_space(self.root / "data", self.min_free_mb)
         self._ensure_password()
         cmd = ["java", f"-Xms{self.heap}", f"-Xmx{self.heap}", *JVM_FLAGS,
                "-cp", self._classpath(), ENTRY_POINT, f"--home-dir={self.root.resolve()}",
                f"--config-dir={(self.root / 'conf').resolve()}", "--console-mode"]
-        with self.log_file.open("ab") as log:
+        log_fd = os.open(self.log_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        with os.fdopen(log_fd, "ab") as log:
             proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
                                     stdin=subprocess.DEVNULL, env=self._env(),
-                                    start_new_session=True)
-        self.pid_file.write_text(str(proc.pid))
+                                    start_new_session=True, umask=0o077)
         try:
+            # the pid file first, then the wait: a server that cannot be found again is never
+            # left running
+            try:
+                _write_private(self.pid_file, str(proc.pid))
+            except OSError as exc:
+                raise ServerError(f"cannot write the pid file {self.pid_file} ({exc}); Neo4j "
+                                  "was stopped again") from exc
             self.wait_until_ready(proc)
-        except ServerError:
-            self.stop()
+        except BaseException:
+            _kill_group(proc)
+            try:
+                if self.pid_file.is_file():
+                    self.pid_file.unlink()
+            except OSError:
+                pass
             raise
 
     def wait_until_ready(self, proc: subprocess.Popen | None = None) -> None:
@@ -270,6 +379,34 @@ class LocalNeo4j:
         except OSError:
             return "(no log)"
         return "\n".join(text.splitlines()[-lines:])
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path``, readable and writable by its owner only."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(text)
+    os.chmod(path, 0o600)
+
+
+def _quoted(arg: str) -> str:
+    """An argument as a Java @argfile line (quoted, so that spaces in paths stay one)."""
+    return '"' + arg.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    """Stop a server that failed to start: SIGTERM to its process group, SIGKILL after 10 s,
+    and reap it."""
+    for sig, wait_s in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 10.0)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=wait_s)
+            return
+        except subprocess.TimeoutExpired:
+            continue
 
 
 def _alive(pid: int) -> bool:
