@@ -8,7 +8,8 @@ import pytest
 
 from vctrace.traces.findings import Code, Severity
 from vctrace.traces.records import read_traces
-from vctrace.traces.text import MAX_ARGUMENT_CHARS, parse_trace_text
+from vctrace.traces.limits import MAX_KEY_BYTES
+from vctrace.traces.text import parse_trace_text
 from vctrace.traces.validation import check, is_valid
 
 CTX = 'set_context(cell_type="A549")'
@@ -119,7 +120,7 @@ def test_one_megabyte_argument_is_reported_fast_and_kept_whole():
     elapsed = time.perf_counter() - started
     assert errors(trace) == [(Code.ARGUMENT_TOO_LONG, "explain", 2)]
     assert trace.actions[1].args["actor"] == huge
-    assert f"{MAX_ARGUMENT_CHARS:,}" in trace.findings[0].message
+    assert f"{MAX_KEY_BYTES:,}" in trace.findings[0].message
     assert elapsed < 5  # a guard against quadratic scanning, not a benchmark
 
 

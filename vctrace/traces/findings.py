@@ -32,6 +32,12 @@ class Code(str, Enum):
     NOT_A_TRACE = "not_a_trace"
     BAD_PERTURBATION = "bad_perturbation"
     RESPONSE_TAG_MISSING = "response_tag_missing"
+    RECORD_TOO_LARGE = "record_too_large"
+    NESTING_TOO_DEEP = "nesting_too_deep"
+    BAD_CSV_ROW = "bad_csv_row"
+    UNREADABLE_ROWS = "unreadable_rows"
+    NUL_CHARACTER = "nul_character"
+    NON_FINITE_NUMBER = "non_finite_number"
     # parsing lines
     UNPARSEABLE_LINE = "unparseable_line"
     UNKNOWN_PRIMITIVE = "unknown_primitive"
@@ -45,6 +51,13 @@ class Code(str, Enum):
     MISSING_ID = "missing_id"
     BAD_ID = "bad_id"
     FORMAT_DEVIATION = "format_deviation"
+    # storage limits (vctrace.traces.limits)
+    ID_TOO_LONG = "id_too_long"
+    TRACE_ID_TOO_LONG = "trace_id_too_long"
+    NAME_TOO_LONG = "name_too_long"
+    TOO_MANY_ITEMS = "too_many_items"
+    TOO_MANY_ACTIONS = "too_many_actions"
+    TOO_MANY_EDGES = "too_many_edges"
     # structure
     EMPTY_TRACE = "empty_trace"
     MISSING_REQUIRED_ARGUMENT = "missing_required_argument"

@@ -7,20 +7,36 @@ others; a file that cannot be read at all raises :class:`FileReadError`.
 
 Record numbers are 1-based: the physical line of a JSONL file, the row of a parquet or CSV
 file (header excluded), the position in a JSON array.
+
+Hostile files (issue 9): only regular files are read (a symlink is followed first; a device,
+FIFO, socket or directory is refused before any byte is read); an empty file, or one without
+a record, is a :class:`FileReadError`. Text is UTF-8, with or without a byte-order mark, or
+UTF-16 with a BOM (or without one, recognised by its NUL bytes). A record larger than
+:data:`~vctrace.traces.limits.MAX_RECORD_BYTES`, nested deeper than
+:data:`~vctrace.traces.limits.MAX_NESTING`, or that cannot be converted is kept as a record
+with an error finding, never raised. A CSV row with a quoting error (an unterminated quote
+runs to the end of the file) is reported at the line it starts on and reading resumes on the
+next line, so the rows after it are still read; a row with more or fewer cells than the header
+is read and marked invalid. A parquet file is read row group by row group: the rows of a
+group that cannot be read (corrupt pages) become one invalid record naming the group and its
+rows, and the other groups are read.
 """
 
 from __future__ import annotations
 
 import ast
+import codecs
 import csv
 import hashlib
 import json
+import stat
 import sys
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from ..errors import VctraceError
 from .findings import Code, Finding
+from .limits import MAX_JSON_FILE_BYTES, MAX_NESTING, MAX_RECORD_BYTES
 from .models import Action, Perturbation, Provenance, Trace
 from .text import parse_response, parse_trace_text, write_dag, write_explain
 from .validation import check
@@ -155,7 +171,13 @@ def _trace_from_json_form(record: dict[str, Any], common: dict[str, Any]) -> Tra
                                        line=index))
             explain_lines.append("")
             continue
-        action = Action(id=item.get("id"), primitive=item["primitive"],
+        action_id = item.get("id")
+        if action_id is not None and not isinstance(action_id, str):
+            findings.append(Finding.of(Code.BAD_ID, f"action {index}: id is a "
+                                       f"{type(action_id).__name__}, not a string",
+                                       field="actions", line=index))
+            action_id = json.dumps(action_id, ensure_ascii=False, default=str)
+        action = Action(id=action_id, primitive=item["primitive"],
                         args=dict(item.get("args") or {}))
         explain_lines.append(write_explain([action]))
     for index, item in enumerate(record.get("edges") or [], start=1):
@@ -219,15 +241,36 @@ def to_vc_traces_row(trace: Trace) -> dict[str, Any]:
 # ---------------------------------------------------------------- files
 
 
+_KINDS = ((stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+          (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"))
+
+
+def _check_file(path: Path) -> None:
+    """Refuse, before reading a byte, what is not a non-empty regular file (symlinks are
+    followed first: a link to /dev/zero is a device)."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        dangling = " (a symlink whose target does not exist)" if path.is_symlink() else ""
+        raise FileReadError(f"{path}: no such file{dangling}") from None
+    except OSError as exc:
+        raise FileReadError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    if stat.S_ISDIR(info.st_mode):
+        raise FileReadError(f"{path}: is a directory")
+    if not stat.S_ISREG(info.st_mode):
+        kind = next((name for test, name in _KINDS if test(info.st_mode)), "not a file")
+        target = f" ({path.resolve()})" if path.is_symlink() else ""
+        raise FileReadError(f"{path}: not a regular file: {kind}{target}; refused")
+    if info.st_size == 0:
+        raise FileReadError(f"{path}: empty file")
+
+
 def read_traces(path: str | Path) -> Iterator[Trace]:
     """Stream the checked traces of a file. Raises :class:`FileReadError` when the file cannot
-    be opened or is not in a trace format; bad records inside a readable file are yielded as
-    traces carrying error findings."""
+    be opened, is not a regular file, is empty or holds no record, or is not in a trace format;
+    bad records inside a readable file are yielded as traces carrying error findings."""
     path = Path(path)
-    if not path.exists():
-        raise FileReadError(f"{path}: no such file")
-    if path.is_dir():
-        raise FileReadError(f"{path}: is a directory")
+    _check_file(path)
     fmt = detect_format(path)
     try:
         sha = file_sha256(path)
@@ -236,7 +279,20 @@ def read_traces(path: str | Path) -> Iterator[Trace]:
     prov = Provenance(source_file=str(path), source_sha256=sha, source_format=fmt)
     reader = {"jsonl": _jsonl, "json": _json, "parquet": _parquet, "csv": _csv,
               "text": _text_file}[fmt]
-    yield from reader(path, prov)
+    records = 0
+    try:
+        for trace in reader(path, prov):
+            records += 1
+            yield trace
+    except UnicodeDecodeError as exc:
+        raise FileReadError(f"{path}: cannot decode after record {records}: {exc.reason} "
+                            f"({exc.encoding})") from exc
+    except OSError as exc:
+        raise FileReadError(f"{path}: cannot read after record {records}: "
+                            f"{exc.strerror or exc}") from exc
+    if records == 0:
+        raise FileReadError(f"{path}: no records (the file holds only blank lines or a "
+                            "header)")
 
 
 def _bad(number: int, prov: Provenance, code: Code, message: str) -> Trace:
@@ -253,40 +309,157 @@ def _decode(raw: bytes, number: int) -> tuple[str, list[Finding]]:
             f"(0x{raw[exc.start]:02x}); the record is not stored", record=number)]
 
 
-def _jsonl(path: Path, prov: Provenance) -> Iterator[Trace]:
+def _encoding(path: Path) -> str:
+    """The text encoding of a file from its first bytes: ``utf-8-sig`` (UTF-8, a BOM
+    skipped if there is one), ``utf-16`` (a BOM gives the byte order), or ``utf-16-le`` /
+    ``utf-16-be`` for UTF-16 without a BOM (ASCII text has every other byte NUL). UTF-32 is
+    refused."""
     with path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
-            if not raw.strip():
-                continue
-            text, findings = _decode(raw, number)
-            try:
-                record = json.loads(text)
-            except json.JSONDecodeError as exc:
-                yield _bad(number, prov, Code.UNREADABLE_RECORD,
-                           f"not JSON: {exc.msg} at column {exc.colno}")
-                continue
-            if not isinstance(record, dict):
-                yield _bad(number, prov, Code.NOT_A_TRACE, "record is not a JSON object")
-                continue
-            trace = trace_from_record(record, number=number, provenance=prov)
-            yield _at(trace, findings, number) if findings else trace
+        head = handle.read(4)
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        raise FileReadError(f"{path}: UTF-32 text is not read; convert it to UTF-8")
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if len(head) >= 2 and head[0] != 0 and head[1] == 0:
+        return "utf-16-le"
+    if len(head) >= 2 and head[0] == 0 and head[1] != 0:
+        return "utf-16-be"
+    return "utf-8-sig"
+
+
+def _depth_and_size(value: Any) -> tuple[int, int]:
+    """Nesting depth of a record's values and the characters of its strings (iteratively:
+    a deeply nested record must not exhaust the stack here)."""
+    depth = size = 0
+    stack = [(value, 0)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, str):
+            size += len(item)
+        elif isinstance(item, (bytes, bytearray)):
+            size += len(item)
+        elif isinstance(item, dict):
+            depth = max(depth, level + 1)
+            if depth > MAX_NESTING:
+                break
+            stack.extend((k, level + 1) for k in item.keys())
+            stack.extend((v, level + 1) for v in item.values())
+        elif isinstance(item, (list, tuple)) or type(item).__name__ == "ndarray":
+            depth = max(depth, level + 1)
+            if depth > MAX_NESTING:
+                break
+            stack.extend((v, level + 1) for v in item)
+    return depth, size
+
+
+def _record_trace(record: Any, number: int, prov: Provenance) -> Trace:
+    """One record read from a file as a trace; what cannot become one is a trace with an
+    error finding (never an exception)."""
+    if not isinstance(record, dict):
+        return _bad(number, prov, Code.NOT_A_TRACE, "record is not a JSON object")
+    depth, size = _depth_and_size(record)
+    if depth > MAX_NESTING:
+        return _bad(number, prov, Code.NESTING_TOO_DEEP,
+                    f"values nested more than {MAX_NESTING} levels deep; refused")
+    if size > MAX_RECORD_BYTES:
+        return _bad(number, prov, Code.RECORD_TOO_LARGE,
+                    f"{size:,} characters of text (limit {MAX_RECORD_BYTES:,}); refused")
+    try:
+        return trace_from_record(record, number=number, provenance=prov)
+    except (ValueError, TypeError, RecursionError, MemoryError) as exc:
+        # pydantic's ValidationError is a ValueError; kept as data, never raised
+        detail = str(exc).splitlines()[0][:200] if str(exc) else ""
+        return _bad(number, prov, Code.UNREADABLE_RECORD,
+                    f"cannot be read as a trace ({type(exc).__name__}: {detail})")
+
+
+def _skip_rest_of_line(handle: Any) -> int:
+    skipped = 0
+    while True:
+        chunk = handle.readline(1 << 20)
+        skipped += len(chunk)
+        if not chunk or chunk.endswith(b"\n" if isinstance(chunk, bytes) else "\n"):
+            return skipped
+
+
+def _lines(path: Path, encoding: str) -> Iterator[tuple[int, bytes | str | None, int]]:
+    """(line number, line, size) of every line, bytes for UTF-8 (decoded per line, so one
+    bad byte spoils one record), text for UTF-16; a line over the record limit is given as
+    ``None`` with its size, without holding it in memory."""
+    if encoding == "utf-8-sig":
+        handle: Any = path.open("rb")
+    else:
+        handle = path.open("r", encoding=encoding, newline="")
+    with handle:
+        number = 0
+        while True:
+            line = handle.readline(MAX_RECORD_BYTES + 1)
+            if not line:
+                return
+            number += 1
+            if number == 1 and isinstance(line, bytes) and line.startswith(codecs.BOM_UTF8):
+                line = line[len(codecs.BOM_UTF8):]
+            elif number == 1 and isinstance(line, str) and line.startswith("\ufeff"):
+                line = line[1:]
+            if len(line) > MAX_RECORD_BYTES:
+                yield number, None, len(line) + _skip_rest_of_line(handle)
+            else:
+                yield number, line, len(line)
+
+
+def _jsonl(path: Path, prov: Provenance) -> Iterator[Trace]:
+    for number, raw, size in _lines(path, _encoding(path)):
+        if raw is None:
+            yield _bad(number, prov, Code.RECORD_TOO_LARGE, f"line {number} is {size:,} bytes "
+                       f"(limit {MAX_RECORD_BYTES:,}); refused")
+            continue
+        if not raw.strip():
+            continue
+        text, findings = _decode(raw, number) if isinstance(raw, bytes) else (raw, [])
+        try:
+            record = json.loads(text)
+        except json.JSONDecodeError as exc:
+            yield _bad(number, prov, Code.UNREADABLE_RECORD,
+                       f"not JSON: {exc.msg} at column {exc.colno}")
+            continue
+        except RecursionError:
+            yield _bad(number, prov, Code.NESTING_TOO_DEEP,
+                       "JSON nested too deeply to read; refused")
+            continue
+        trace = _record_trace(record, number, prov)
+        yield _at(trace, findings, number) if findings else trace
+
+
+def _read_text(path: Path) -> tuple[str, list[Finding]]:
+    """The whole text of a small file, in its detected encoding."""
+    encoding = _encoding(path)
+    raw = path.read_bytes()
+    if encoding == "utf-8-sig":
+        return _decode(raw.removeprefix(codecs.BOM_UTF8), 1)
+    try:
+        return raw.decode(encoding).removeprefix("\ufeff"), []
+    except UnicodeDecodeError as exc:
+        raise FileReadError(f"{path}: not {encoding.upper()} text at byte {exc.start}: "
+                            f"{exc.reason}") from exc
 
 
 def _json(path: Path, prov: Provenance) -> Iterator[Trace]:
-    raw = path.read_bytes()
-    text, findings = _decode(raw, 1)
+    size = path.stat().st_size
+    if size > MAX_JSON_FILE_BYTES:
+        raise FileReadError(f"{path}: a .json file is read whole; this one is {size:,} bytes "
+                            f"(limit {MAX_JSON_FILE_BYTES:,}): write it as JSONL")
+    text, findings = _read_text(path)
     if findings:
         raise FileReadError(f"{path}: {findings[0].message}")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise FileReadError(f"{path}: not JSON: {exc.msg} at line {exc.lineno}") from exc
+    except RecursionError:
+        raise FileReadError(f"{path}: JSON nested too deeply to read") from None
     records = data if isinstance(data, list) else [data]
     for number, record in enumerate(records, start=1):
-        if not isinstance(record, dict):
-            yield _bad(number, prov, Code.NOT_A_TRACE, "record is not a JSON object")
-            continue
-        yield trace_from_record(record, number=number, provenance=prov)
+        yield _record_trace(record, number, prov)
 
 
 def _parquet(path: Path, prov: Provenance) -> Iterator[Trace]:
@@ -294,35 +467,125 @@ def _parquet(path: Path, prov: Provenance) -> Iterator[Trace]:
 
     try:
         handle = pq.ParquetFile(path)
+        groups = handle.num_row_groups
+        sizes = [handle.metadata.row_group(g).num_rows for g in range(groups)]
     except Exception as exc:  # pyarrow raises several types for a file that is not parquet
         raise FileReadError(f"{path}: not a parquet file ({type(exc).__name__}: {exc})") from exc
     number = 0
-    for batch in handle.iter_batches(batch_size=1024):
-        for record in batch.to_pylist():
-            number += 1
-            yield trace_from_record(record, number=number, provenance=prov)
+    for group, rows in enumerate(sizes):
+        first, done = number + 1, 0
+        try:
+            for batch in handle.iter_batches(batch_size=1024, row_groups=[group]):
+                for record in batch.to_pylist():
+                    number += 1
+                    done += 1
+                    yield _record_trace(record, number, prov)
+        except Exception as exc:  # corrupt pages, bad compression, truncated file
+            left = rows - done
+            detail = str(exc).splitlines()[0][:200] if str(exc) else ""
+            yield _bad(number + 1, prov, Code.UNREADABLE_ROWS,
+                       f"row group {group + 1} of {groups} (rows {first:,}-{first + rows - 1:,})"
+                       f" cannot be read from row {number + 1:,} ({type(exc).__name__}: "
+                       f"{detail}); {left:,} row(s) not read")
+            number += left
+
+
+class _RecordTooLarge(Exception):
+    pass
+
+
+class _CountedLines:
+    """The lines of a text handle for :mod:`csv`, counting the physical line and the
+    characters of the record being read (over the limit: :class:`_RecordTooLarge`), and
+    remembering where the record's first line ends, to resume there after a bad record."""
+
+    def __init__(self, handle: Any):
+        self.handle, self.line, self.chars = handle, 0, 0
+        self.mark, self.first_whole = 0, True
+
+    def __iter__(self) -> "_CountedLines":
+        return self
+
+    def __next__(self) -> str:
+        text = self.handle.readline(MAX_RECORD_BYTES + 1)
+        if not text:
+            raise StopIteration
+        if self.chars == 0:  # the first line of a record
+            self.mark, self.first_whole = self.handle.tell(), text.endswith(("\n", "\r"))
+        self.line += 1
+        self.chars += len(text)
+        if self.chars > MAX_RECORD_BYTES:
+            raise _RecordTooLarge
+        return text
+
+    def resume_after_first_line(self, first: int) -> None:
+        self.handle.seek(self.mark)
+        if not self.first_whole:
+            _skip_rest_of_line(self.handle)
+        self.line, self.chars = first, 0
 
 
 def _csv(path: Path, prov: Provenance) -> Iterator[Trace]:
-    csv.field_size_limit(sys.maxsize)
-    with path.open(encoding="utf-8", errors="replace", newline="") as handle:
-        reader = csv.DictReader(handle)
-        if not reader.fieldnames or not (_TRACE_KEYS & set(reader.fieldnames)):
-            raise FileReadError(f"{path}: CSV header has no trace columns "
-                                f"(found {', '.join((reader.fieldnames or [])[:8]) or 'none'})")
-        for number, row in enumerate(reader, start=1):
-            record = {k: v for k, v in row.items() if k is not None and v != ""}
-            bad = any("\ufffd" in v for v in row.values() if isinstance(v, str))
-            trace = trace_from_record(record, number=number, provenance=prov)
-            if bad:
-                trace = _at(trace, [Finding.of(Code.ENCODING_ERROR, "bytes that are not UTF-8 "
-                                               "in this row; the record is not stored")], number)
-            yield trace
+    csv.field_size_limit(sys.maxsize)  # records are limited by _CountedLines instead
+    encoding = _encoding(path)
+    errors = "replace" if encoding == "utf-8-sig" else "strict"
+    header: list[str] | None = None
+    number = 0
+    with path.open(encoding=encoding, errors=errors, newline="") as handle:
+        lines = _CountedLines(handle)
+        reader = csv.reader(lines, strict=True)
+        while True:
+            first, lines.chars = lines.line + 1, 0
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except (csv.Error, _RecordTooLarge) as exc:
+                reason = (f"a record over {MAX_RECORD_BYTES:,} characters (an unterminated "
+                          "quote?)" if isinstance(exc, _RecordTooLarge) else str(exc))
+                if "unexpected end of data" in reason:
+                    reason = "a quoted field opened here is never closed (unterminated quote)"
+                if header is None:
+                    raise FileReadError(f"{path}: CSV header (line {first}): {reason}") \
+                        from None
+                number += 1
+                yield _bad(number, prov, Code.BAD_CSV_ROW,
+                           f"CSV line {first}: {reason}; the row is not read, reading "
+                           f"resumes on line {first + 1}")
+                lines.resume_after_first_line(first)
+                reader = csv.reader(lines, strict=True)
+                continue
+            if header is None:
+                header = row
+                if not (_TRACE_KEYS & set(header)):
+                    raise FileReadError(f"{path}: CSV header has no trace columns "
+                                        f"(found {', '.join(header[:8]) or 'none'})")
+                continue
+            if not row:
+                continue  # a blank line
+            number += 1
+            record = {k: v for k, v in zip(header, row) if v != ""}
+            trace = _record_trace(record, number, prov)
+            found = []
+            if len(row) != len(header):
+                found.append(Finding.of(Code.BAD_CSV_ROW, f"CSV line {first}: {len(row)} "
+                                        f"cells, the header has {len(header)}"))
+            if any("\ufffd" in v for v in row):
+                found.append(Finding.of(Code.ENCODING_ERROR, f"CSV line {first}: bytes "
+                                        "that are not UTF-8 in this row; the record is not "
+                                        "stored"))
+            yield _at(trace, found, number) if found else trace
+    if header is None:
+        raise FileReadError(f"{path}: no CSV header")
 
 
 def _text_file(path: Path, prov: Provenance) -> Iterator[Trace]:
-    raw = path.read_bytes()
-    text, findings = _decode(raw, 1)
+    size = path.stat().st_size
+    if size > MAX_RECORD_BYTES:
+        yield _bad(1, prov, Code.RECORD_TOO_LARGE,
+                   f"the file is {size:,} bytes (limit {MAX_RECORD_BYTES:,} for one trace)")
+        return
+    text, findings = _read_text(path)
     prov = prov.model_copy(update={"record": 1})
     if "<explain>" in text.lower():
         trace = parse_response(text, provenance=prov)

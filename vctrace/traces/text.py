@@ -26,10 +26,6 @@ from . import primitives
 from .findings import Code, Finding
 from .models import Action, Edge, Trace
 
-MAX_ARGUMENT_CHARS = 10_000
-"""Longest argument value accepted. Real arguments are a few hundred characters at most; a
-longer one is reported as ``argument_too_long`` (an error), never truncated."""
-
 _FENCE = re.compile(r"^\s*```")
 _CALL_START = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*\(")
 _TAGS = ("think", "answer", "explain", "dag")
@@ -263,21 +259,8 @@ def _canonical_args(name: str, raw: dict[str, Any], line: int, field: str,
             value = [value]
         if canonical in spec.list_args and isinstance(value, tuple):
             value = list(value)
-        if _length(value) > MAX_ARGUMENT_CHARS:
-            findings.append(Finding.of(
-                Code.ARGUMENT_TOO_LONG,
-                f"{name}: argument {canonical!r} has {_length(value):,} characters "
-                f"(limit {MAX_ARGUMENT_CHARS:,})", field=field, line=line))
         args[canonical] = value
     return args
-
-
-def _length(value: Any) -> int:
-    if isinstance(value, str):
-        return len(value)
-    if isinstance(value, (list, tuple)):
-        return sum(_length(v) for v in value)
-    return 0
 
 
 def _preview(text: str, limit: int = 80) -> str:

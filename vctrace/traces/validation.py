@@ -11,11 +11,18 @@ all counted valid by the paper, contain them.
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 import networkx as nx
 
 from . import primitives
 from .findings import Code, Finding, Severity, TraceInvalid
+from .identity import normalise_text
+from .limits import MAX_ACTIONS, MAX_EDGES, MAX_KEY_BYTES, MAX_LIST_ITEMS
 from .models import Action, Trace
+
+_TEXT_FIELDS = ("trace_id", "question", "answer", "think", "report_text", "explain_verified")
 
 
 def _action_findings(action: Action) -> list[Finding]:
@@ -61,11 +68,140 @@ def normalise_directions(trace: Trace) -> Trace:
     return trace.model_copy(update={"actions": actions, "findings": trace.findings + notes})
 
 
+def key_bytes(value: str) -> int:
+    """UTF-8 bytes of ``value`` as an index key: the larger of its raw and normalised forms
+    (NFKC and case folding can lengthen a name; both forms are stored and indexed)."""
+    size = len(value.encode("utf-8", "surrogatepass"))
+    if size > MAX_KEY_BYTES or len(value) * 72 <= MAX_KEY_BYTES:
+        return size  # too long already, or too short for any expansion to matter
+    return max(size, len(normalise_text(value).encode("utf-8", "surrogatepass")))
+
+
+_SHORT = MAX_KEY_BYTES // 72
+"""A string of at most this many characters cannot be over the key limit (4 bytes a
+character, and NFKC expands a character to 18 at most)."""
+
+
+def _over(value: Any) -> bool:
+    return isinstance(value, str) and len(value) > _SHORT and key_bytes(value) > MAX_KEY_BYTES
+
+
+def _argument_limits(action: Action) -> list[Finding]:
+    found: list[Finding] = []
+    if _over(action.id):
+        found.append(Finding.of(Code.ID_TOO_LONG, f"{action.primitive}: id is "
+                                f"{key_bytes(action.id):,} bytes in UTF-8 (limit "
+                                f"{MAX_KEY_BYTES:,})", field="explain", line=action.line))
+    for name, value in action.args.items():
+        if type(value) is str:  # the common case first, cheaply
+            if len(value) > _SHORT and key_bytes(value) > MAX_KEY_BYTES:
+                found.append(_too_long(action, f"argument {name!r}", value))
+        elif isinstance(value, (list, tuple)):
+            if len(value) > MAX_LIST_ITEMS:
+                found.append(Finding.of(Code.TOO_MANY_ITEMS, f"{action.primitive}: argument "
+                                        f"{name!r} has {len(value):,} items (limit "
+                                        f"{MAX_LIST_ITEMS:,})", field="explain",
+                                        line=action.line))
+            for index, item in enumerate(value, 1):
+                if _over(item):
+                    found.append(_too_long(action, f"item {index} of argument {name!r}", item))
+                    break  # one finding per argument
+        elif _over(value):
+            found.append(_too_long(action, f"argument {name!r}", value))
+    return found
+
+
+def _too_long(action: Action, what: str, value: str) -> Finding:
+    return Finding.of(Code.ARGUMENT_TOO_LONG, f"{action.primitive}: {what} is "
+                      f"{key_bytes(value):,} bytes in UTF-8 (limit {MAX_KEY_BYTES:,})",
+                      field="explain", line=action.line)
+
+
+def limit_findings(trace: Trace) -> list[Finding]:
+    """The storage limits of :mod:`vctrace.traces.limits`: sizes of keyed and indexed
+    strings, numbers of actions, edges and list items."""
+    found: list[Finding] = []
+    if len(trace.actions) > MAX_ACTIONS:
+        found.append(Finding.of(Code.TOO_MANY_ACTIONS, f"{len(trace.actions):,} actions "
+                                f"(limit {MAX_ACTIONS:,})", field="explain"))
+    if len(trace.edges) > MAX_EDGES:
+        found.append(Finding.of(Code.TOO_MANY_EDGES, f"{len(trace.edges):,} edges "
+                                f"(limit {MAX_EDGES:,})", field="dag"))
+    if trace.trace_id is not None and key_bytes(trace.trace_id) > MAX_KEY_BYTES:
+        found.append(Finding.of(Code.TRACE_ID_TOO_LONG, f"trace_id is "
+                                f"{key_bytes(trace.trace_id):,} bytes in UTF-8 (limit "
+                                f"{MAX_KEY_BYTES:,})", field="trace_id"))
+    for what, name in (("drug", trace.drug), ("cell line", trace.cell_line)):
+        if name is not None and key_bytes(name) > MAX_KEY_BYTES:
+            found.append(Finding.of(Code.NAME_TOO_LONG, f"the {what} name is "
+                                    f"{key_bytes(name):,} bytes in UTF-8 (limit "
+                                    f"{MAX_KEY_BYTES:,})", field="perturbation"))
+    for action in trace.actions:
+        found += _argument_limits(action)
+    return found
+
+
+def _hostile(value: Any) -> tuple[bool, bool]:
+    """Whether ``value`` (walked iteratively, keys included) holds a NUL character in a
+    string, and whether it holds a NaN or infinite number."""
+    nul = nonfinite = False
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            nul = nul or "\x00" in item
+        elif isinstance(item, float):
+            nonfinite = nonfinite or not math.isfinite(item)
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+    return nul, nonfinite
+
+
+def _clean(value: Any) -> bool:
+    """True when ``value`` surely holds no NUL and no non-finite number (strings and lists of
+    strings, the common case, checked without the general walk)."""
+    if type(value) is str:
+        return "\x00" not in value
+    if value is None:
+        return True
+    if type(value) is list:
+        return all(type(v) is str and "\x00" not in v for v in value)
+    return False
+
+
+def content_findings(trace: Trace) -> list[Finding]:
+    """NUL characters and NaN/infinite numbers anywhere in what would be stored: neither
+    survives a round trip (NUL is cut by many tools; NaN/Infinity are not JSON)."""
+    places: list[tuple[Any, dict[str, Any]]] = [
+        (getattr(trace, name), {"field": name}) for name in _TEXT_FIELDS
+        if not _clean(getattr(trace, name))]
+    if trace.perturbation is not None:
+        places.append((trace.perturbation.raw, {"field": "perturbation"}))
+    places += [(value, {"field": str(key)}) for key, value in trace.provenance.extra.items()
+               if not _clean(value)]
+    places += [((a.id, a.args), {"field": "explain", "line": a.line}) for a in trace.actions
+               if not (_clean(a.id) and all(_clean(v) for v in a.args.values()))]
+    found = []
+    for value, at in places:
+        nul, nonfinite = _hostile(value)
+        if nul:
+            found.append(Finding.of(Code.NUL_CHARACTER, "a NUL character (U+0000) in the "
+                                    "text; refused", **at))
+        if nonfinite:
+            found.append(Finding.of(Code.NON_FINITE_NUMBER, "a NaN or infinite number; "
+                                    "refused (not JSON)", **at))
+    return found
+
+
 def validate_structure(trace: Trace) -> list[Finding]:
     """Findings of the checks that concern the trace as a whole."""
-    found: list[Finding] = []
+    found: list[Finding] = limit_findings(trace) + content_findings(trace)
     if not trace.actions:
-        return [Finding.of(Code.EMPTY_TRACE, "the trace has no actions", field="explain")]
+        return found + [Finding.of(Code.EMPTY_TRACE, "the trace has no actions",
+                                   field="explain")]
     for action in trace.actions:
         found += _action_findings(action)
 
