@@ -407,3 +407,22 @@ def test_action_edge_and_list_limits():
         f'regulates_expression(id="n1", regulator="d", gene_list=[{genes}], direction="up")',
         ""))
     assert codes(trace) == [Code.TOO_MANY_ITEMS]
+
+
+def test_deep_json_file_is_unreadable_with_its_reason(tmp_path, capsys):
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 200_000 + "]" * 200_000)
+    status, _, err = validate(capsys, path)
+    assert status == 2 and f"{path}: JSON nested too deeply to read" in err
+
+
+def test_csv_cell_with_a_nul_character(tmp_path, capsys):
+    lines = _csv_rows(tmp_path, n=2)
+    path = tmp_path / "nul.csv"
+    path.write_text(lines[0] + '{},"q\x00",,"set_context(cell_type=""A549"")",,\n'
+                    + "".join(lines[1:]))
+    traces = list(read_traces(path))
+    assert Code.NUL_CHARACTER in codes(traces[0])
+    assert sum(is_valid(t) for t in traces) == 2
+    status, out, _ = validate(capsys, path)
+    assert status == 1 and f"{path}:record 1:question: error nul_character" in out
