@@ -1,6 +1,8 @@
 """Query use cases: the library of named, parameterised queries (``vctrace/cypher/library``)
-and ad-hoc Cypher. Both run in a read-only transaction, so a write is refused by the database
-itself (:class:`QueryRefused`), never by inspecting the text.
+and ad-hoc Cypher. Both go through the query gate (:mod:`vctrace.kg.read_only`): planned with
+EXPLAIN first and refused (:class:`QueryRefused`) unless the plan is a read without
+administration commands, LOAD CSV or procedures off the allow-list; then run in a read-only
+transaction with a transaction timeout (:class:`QueryTimedOut`) and a row cap.
 """
 
 from __future__ import annotations
@@ -12,19 +14,28 @@ from pydantic import BaseModel, Field
 
 from .. import cypher
 from ..errors import VctraceError
-from ..kg.read_only import QueryRefused, run_read_only
+from ..kg.read_only import (ALLOWED_PROCEDURES, QueryRefused, QueryTimedOut, check,
+                            run_read_only)
 from ..settings import Settings
 from .graph_session import open_graph
 
-__all__ = ["QueryInfo", "QueryRefused", "QueryResult", "ROW_LIMIT", "UnknownQuery", "library",
-           "run_cypher", "run_query"]
+__all__ = ["ALLOWED_PROCEDURES", "InvalidLimit", "QueryInfo", "QueryRefused", "QueryResult", "QueryTimedOut",
+           "ROW_LIMIT", "TIMEOUT_S", "UnknownQuery", "check_cypher", "library", "run_cypher",
+           "run_query"]
 
+#: Rows returned at most by default (``--limit``); a result cut there is ``truncated``.
 ROW_LIMIT = 10_000
+#: The default transaction timeout of a user query, in seconds (``--timeout-s``).
+TIMEOUT_S = 60.0
 _PARAMETER = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
 
 class UnknownQuery(VctraceError):
     """No library query of that name (the message lists the known ones)."""
+
+
+class InvalidLimit(VctraceError):
+    """A row limit below 1 or a timeout that is not positive (kind ``unusable``: an option)."""
 
 
 class QueryInfo(BaseModel):
@@ -37,12 +48,13 @@ class QueryInfo(BaseModel):
 
 
 class QueryResult(BaseModel):
-    """Column names and rows (nodes and relationships as maps); at most :data:`ROW_LIMIT`
-    rows, ``truncated`` when the query returned more."""
+    """Column names and rows (nodes and relationships as maps); at most ``limit`` rows,
+    ``truncated`` when the query returned more."""
 
     columns: list[str]
     rows: list[list[Any]]
-    truncated: bool = Field(False, description=f"more than {ROW_LIMIT:,} rows; the rest left out")
+    truncated: bool = Field(False, description="more than `limit` rows; the rest left out")
+    limit: int = Field(ROW_LIMIT, description="the row cap the query ran with")
 
 
 def _parameters(text: str) -> list[str]:
@@ -69,24 +81,43 @@ def _info(name: str) -> QueryInfo:
     return QueryInfo(name=name, description=_description(text), parameters=_parameters(text))
 
 
-def run_query(settings: Settings, name: str, params: dict[str, Any] | None = None
-              ) -> QueryResult:
+def run_query(settings: Settings, name: str, params: dict[str, Any] | None = None, *,
+              limit: int = ROW_LIMIT, timeout_s: float = TIMEOUT_S) -> QueryResult:
     """Run library query ``name`` with ``params``; parameters not given are null (each
     query treats null as "any" or uses its default)."""
     if name not in cypher.library():
         raise UnknownQuery(f"no library query named {name!r}; known: "
                            f"{', '.join(sorted(cypher.library()))}")
     text = cypher.library_query(name)
-    return run_cypher(settings, text, {**dict.fromkeys(_parameters(text)), **(params or {})})
+    return run_cypher(settings, text, {**dict.fromkeys(_parameters(text)), **(params or {})},
+                      limit=limit, timeout_s=timeout_s)
 
 
-def run_cypher(settings: Settings, text: str, params: dict[str, Any] | None = None
-               ) -> QueryResult:
-    """Run ``text`` in a read-only transaction; :class:`QueryRefused` (kind ``invalid``) when
-    the database refuses it (a write, a syntax error)."""
+def check_cypher(settings: Settings, text: str, params: dict[str, Any] | None = None) -> None:
+    """The gate alone: :class:`QueryRefused` unless ``text`` may run (nothing runs)."""
     with open_graph(settings) as graph:
         try:
-            columns, rows = run_read_only(graph, text, params, limit=ROW_LIMIT + 1)
+            check(graph, text, params)
         except QueryRefused as exc:
-            raise QueryRefused(f"query refused: {exc}") from exc
-    return QueryResult(columns=columns, rows=rows[:ROW_LIMIT], truncated=len(rows) > ROW_LIMIT)
+            raise type(exc)(f"query refused: {exc}") from exc
+
+
+def run_cypher(settings: Settings, text: str, params: dict[str, Any] | None = None, *,
+               limit: int = ROW_LIMIT, timeout_s: float = TIMEOUT_S) -> QueryResult:
+    """Run user Cypher through the query gate: at most ``limit`` rows (``truncated`` when
+    there were more), a ``timeout_s`` transaction timeout. :class:`QueryRefused` (kind
+    ``invalid``) when the gate or the database refuses it (not a read, an administration
+    command, LOAD CSV, a procedure off the allow-list, a syntax error) or it fails while
+    running; :class:`QueryTimedOut` when it runs past its timeout."""
+    if limit < 1:
+        raise InvalidLimit(f"the row limit must be at least 1, got {limit}")
+    if not timeout_s > 0:
+        raise InvalidLimit(f"the timeout must be positive, got {timeout_s}")
+    with open_graph(settings) as graph:
+        try:
+            columns, rows = run_read_only(graph, text, params, limit=limit + 1,
+                                          timeout_s=timeout_s)
+        except QueryRefused as exc:
+            raise type(exc)(f"query refused: {exc}") from exc
+    return QueryResult(columns=columns, rows=rows[:limit], truncated=len(rows) > limit,
+                       limit=limit)

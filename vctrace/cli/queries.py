@@ -33,7 +33,16 @@ def _params(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
 
 
 def query_options(command: Callable) -> Callable:
-    """``--param`` and ``--format``, shared by ``query`` and ``cypher``."""
+    """``--param``, ``--format``, ``--limit`` and ``--timeout-s``, shared by ``query`` and
+    ``cypher``."""
+    command = click.option("--timeout-s", "timeout_s", type=click.FloatRange(min=0,
+                           min_open=True), default=queries.TIMEOUT_S, show_default=True,
+                           help="transaction timeout: the server stops the query after "
+                           "this many seconds")(command)
+    command = click.option("--limit", type=click.IntRange(min=1), default=queries.ROW_LIMIT,
+                           show_default=True,
+                           help="return at most this many rows (stderr says when the "
+                           "result was cut)")(command)
     command = click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]),
                            default="table", show_default=True)(command)
     return click.option("--param", "params", multiple=True, callback=_params,
@@ -58,7 +67,8 @@ def print_rows(result: QueryResult, fmt: str) -> None:
         count = len(result.rows)
         note(f"({count:,} row{'s' if count != 1 else ''})")
     if result.truncated:
-        note(f"(only the first {queries.ROW_LIMIT:,} rows; add a LIMIT or narrow the query)")
+        note(f"(only the first {result.limit:,} rows; add a LIMIT, narrow the query or "
+             "raise --limit)")
 
 
 def _numeric_columns(result: QueryResult) -> list[str]:
@@ -72,18 +82,19 @@ def _numeric_columns(result: QueryResult) -> list[str]:
 @click.argument("name", required=False, metavar="[NAME]")
 @query_options
 @click.pass_obj
-def query(settings: Settings, name: str | None, params: dict[str, Any], fmt: str) -> int:
+def query(settings: Settings, name: str | None, params: dict[str, Any], fmt: str, limit: int,
+          timeout_s: float) -> int:
     """Run a named, parameterised query from vctrace/cypher/library (read-only); parameters
     not given are null. Without NAME, list the queries with their parameters.
 
-    Exit status: 1 the database refuses the query, 2 no query has that NAME or the database
+    Exit status: 1 the query is refused or times out, 2 no query has that NAME or the database
     cannot be used."""
     if name is None:
         table(("name", "parameters", "description"),
               [(q.name, ", ".join(q.parameters), q.description) for q in queries.library()],
               width=200)
         return EXIT_OK
-    print_rows(queries.run_query(settings, name, params), fmt)
+    print_rows(queries.run_query(settings, name, params, limit=limit, timeout_s=timeout_s), fmt)
     return EXIT_OK
 
 
@@ -91,13 +102,19 @@ def query(settings: Settings, name: str | None, params: dict[str, Any], fmt: str
 @click.argument("text", metavar="QUERY")
 @query_options
 @click.pass_obj
-def cypher(settings: Settings, text: str, params: dict[str, Any], fmt: str) -> int:
-    """Run a Cypher query in a read-only transaction: writes are refused by the database
-    itself. At most 10,000 rows are printed.
+def cypher(settings: Settings, text: str, params: dict[str, Any], fmt: str, limit: int,
+           timeout_s: float) -> int:
+    """Run a read-only Cypher query through the query gate: its plan (EXPLAIN) must be a
+    read, without administration commands (SHOW TRANSACTIONS/SETTINGS/USERS, TERMINATE…),
+    LOAD CSV, CALL … IN TRANSACTIONS, or procedures other than db.labels,
+    db.relationshipTypes, db.propertyKeys, db.schema.*, db.index.fulltext/vector queries and
+    db.ping; SHOW INDEXES and SHOW CONSTRAINTS are allowed. It runs in a read-only
+    transaction with a timeout (--timeout-s); at most --limit rows are printed.
 
-    Exit status: 1 the database refuses the query (a write, a syntax error), 2 the database
-    cannot be used."""
-    print_rows(queries.run_cypher(settings, text, params), fmt)
+    Exit status: 1 the database refuses the query (its plan is not an allowed read, a syntax
+    error) or it times out, 2 the database cannot be used."""
+    print_rows(queries.run_cypher(settings, text, params, limit=limit, timeout_s=timeout_s),
+               fmt)
     return EXIT_OK
 
 

@@ -1,45 +1,243 @@
-"""Running user-supplied Cypher read-only.
+"""The query gate: how user-supplied Cypher runs (``vctrace cypher``, the query library, and
+the HTTP service later).
 
-The query runs in a READ access-mode transaction, so a write (CREATE, MERGE, SET, DELETE,
-schema changes, write procedures) is refused by the database itself — never by inspecting the
-query text, which would be easy to get around.
+1. **Plan check.** The query is first sent as ``EXPLAIN`` (nothing runs) and the plan Neo4j
+   returns is the authority — never the query text, which is easy to disguise. Refused:
+
+   - anything but a read query (``summary.query_type`` must be ``'r'``): writes, schema
+     changes, administration commands;
+   - administration and monitoring commands, by plan operator: ``Show*`` (transactions,
+     settings, users, databases, procedures, functions…) except ``ShowIndexes`` and
+     ``ShowConstraints``, ``Terminate*`` (``TERMINATE TRANSACTION(S)``), and any operator
+     planned for another database than the graph's (``AdministrationCommand@system``: ``SHOW
+     USERS``, ``SHOW DATABASES``…);
+   - ``LOAD CSV`` (operator ``LoadCSV``: the server would read a file or fetch a URL);
+   - ``CALL { … } IN TRANSACTIONS`` (``TransactionApply`` / ``TransactionForeach``);
+   - procedures not in :data:`ALLOWED_PROCEDURES` (operator ``ProcedureCall``; the name is the
+     head of its details): every ``dbms.*``, ``tx.*``, ``db.stats.*``, ``db.create*``…;
+   - namespaced functions outside Cypher's built-in namespaces (:data:`FUNCTION_NAMESPACES`),
+     found in the operators' details, where Neo4j has already replaced literals by
+     parameters (plugins such as APOC: ``apoc.*``, and ``graph.*``).
+
+2. **Run.** The query then runs in a READ access-mode transaction (a write that got past the
+   plan check is still refused by the database), with a transaction timeout (enforced by the
+   server, which terminates the transaction) and metadata ``vctrace_query`` tagging it. Rows
+   past ``limit`` are not fetched: the transaction is rolled back, which stops the work.
+
+3. **Deadline.** Neo4j checks for termination between rows, not inside the evaluation of one
+   expression: ``reduce(s = '', x IN range(1, 2000000) | s + 'x')`` keeps a CPU busy after its
+   timeout until that expression ends (measured on 5.26: minutes), and the client would wait
+   for it. So the client waits at most ``timeout_s + grace_s``; then it asks the server to
+   ``TERMINATE`` the tagged transaction (``kg/terminate_user_query``) and reports a timeout
+   (the report says the server may still be finishing that expression).
+
+Per-transaction memory is limited by the server (``db.memory.transaction.max``, written by
+:mod:`vctrace.kg.server`); a query over it fails with ``MemoryPoolOutOfMemoryError``, reported
+as such.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import re
+import secrets
+import threading
+from dataclasses import dataclass
+from typing import Any, Iterator
 
 import neo4j
+from neo4j.exceptions import ClientError, DatabaseError, Neo4jError, TransientError
 
 from ..errors import InvalidRequest
 from .graph import Graph
 
+#: Procedures a user query may call: read-only metadata (labels, relationship types,
+#: property keys, the schema) and the read-only full-text and vector index searches.
+ALLOWED_PROCEDURES = frozenset({
+    "db.labels", "db.relationshipTypes", "db.propertyKeys",
+    "db.schema.visualization", "db.schema.nodeTypeProperties", "db.schema.relTypeProperties",
+    "db.index.fulltext.queryNodes", "db.index.fulltext.queryRelationships",
+    "db.index.fulltext.listAvailableAnalyzers",
+    "db.index.vector.queryNodes", "db.index.vector.queryRelationships",
+    "db.ping",
+})
+
+#: ``SHOW`` commands a user query may run: schema metadata only.
+ALLOWED_SHOW = frozenset({"ShowIndexes", "ShowConstraints"})
+
+#: Namespaces of Cypher's built-in functions; a namespaced function outside them (a plugin's)
+#: is refused.
+FUNCTION_NAMESPACES = ("date", "datetime", "duration", "localdatetime", "localtime", "time",
+                       "point", "vector.similarity")
+
+_IN_TRANSACTIONS = frozenset({"TransactionApply", "TransactionForeach"})
+_FUNCTION_CALL = re.compile(r"(?<![\w.$`])([A-Za-z_]\w*(?:\s*\.\s*[A-Za-z_]\w*)+)\s*\(")
+_QUERY_TYPES = {"w": "it writes to the graph", "rw": "it writes to the graph",
+                "s": "it changes the schema or runs an administration command"}
+_TIMED_OUT = ("Neo.ClientError.Transaction.TransactionTimedOut",
+              "Neo.ClientError.Transaction.TransactionTimedOutClientConfiguration")
+
+#: Seconds the client waits past the transaction timeout for the server to stop the query.
+GRACE_S = 5.0
+
 
 class QueryRefused(InvalidRequest):
-    """The database refused the query (a write in read-only mode, a syntax error…)."""
+    """The gate or the database refused the query (not a read, an administration command,
+    LOAD CSV, a procedure off the allow-list, a syntax error…), or it failed while running
+    (timed out, too much memory, a transient error)."""
+
+
+class QueryTimedOut(QueryRefused):
+    """The query ran past its transaction timeout."""
+
+
+@dataclass(frozen=True)
+class Operator:
+    name: str       # e.g. "ProcedureCall"
+    database: str   # the database it is planned for (the part after "@"), or ""
+    details: str
+
+
+def operators(plan: dict[str, Any] | None) -> Iterator[Operator]:
+    """Every operator of an EXPLAIN plan (``ResultSummary.plan``), depth first."""
+    if not plan:
+        return
+    name, _, database = str(plan.get("operatorType", "")).partition("@")
+    details = str((plan.get("args") or {}).get("Details", ""))
+    yield Operator(name, database, details)
+    for child in plan.get("children") or ():
+        yield from operators(child)
+
+
+def refusals(query_type: str | None, plan: dict[str, Any] | None, database: str) -> list[str]:
+    """Why a query with this plan may not run through the gate (empty: it may)."""
+    reasons: list[str] = []
+    if plan is None:
+        reasons.append("Neo4j returned no plan for it")
+    for op in operators(plan):
+        if op.database and op.database != database:
+            reasons.append(f"an administration command ({op.name} on database "
+                           f"{op.database!r})")
+        elif op.name.startswith("Show") and op.name not in ALLOWED_SHOW:
+            reasons.append(f"an administration command ({op.name}); of the SHOW commands "
+                           "only SHOW INDEXES and SHOW CONSTRAINTS are allowed")
+        elif op.name.startswith(("Terminate", "Administration", "System")):
+            reasons.append(f"an administration command ({op.name})")
+        elif op.name == "LoadCSV":
+            reasons.append("LOAD CSV (the server would read a file or fetch a URL)")
+        elif op.name in _IN_TRANSACTIONS:
+            reasons.append("CALL { … } IN TRANSACTIONS")
+        details = op.details
+        if op.name == "ProcedureCall":
+            procedure, _, details = details.partition("(")
+            procedure = procedure.strip().replace("`", "")
+            if procedure not in ALLOWED_PROCEDURES:
+                reasons.append(f"procedure {procedure or op.details!r} is not on the "
+                               f"allow-list ({', '.join(sorted(ALLOWED_PROCEDURES))})")
+        for call in _FUNCTION_CALL.findall(details):
+            function = re.sub(r"\s+", "", call)
+            if not function.startswith(tuple(ns + "." for ns in FUNCTION_NAMESPACES)):
+                reasons.append(f"function {function} is not a built-in Cypher function")
+    if not reasons and query_type != "r":
+        reasons.append(_QUERY_TYPES.get(query_type or "", f"query type {query_type!r}")
+                       + "; only read queries run here")
+    return list(dict.fromkeys(reasons))
+
+
+def check(graph: Graph, text: str, params: dict[str, Any] | None = None, *,
+          timeout_s: float = 30.0) -> None:
+    """Plan ``text`` with EXPLAIN (nothing runs) and raise :class:`QueryRefused` unless the
+    gate allows it."""
+    try:
+        with graph.session(read_only=True) as session:
+            summary = session.run(neo4j.Query("EXPLAIN " + text, timeout=timeout_s),
+                                  params or {}).consume()
+    except Neo4jError as exc:
+        raise _refusal(exc, timeout_s) from exc
+    reasons = refusals(summary.query_type, summary.plan, graph.database)
+    if reasons:
+        raise QueryRefused("; ".join(reasons))
 
 
 def run_read_only(graph: Graph, text: str, params: dict[str, Any] | None = None, *,
-                  timeout_s: float = 60.0,
-                  limit: int = 10_000) -> tuple[list[str], list[list[Any]]]:
-    """Run ``text`` read-only; return (column names, rows), at most ``limit`` rows."""
-    @neo4j.unit_of_work(timeout=timeout_s)
-    def work(tx: neo4j.ManagedTransaction) -> tuple[list[str], list[list[Any]]]:
-        result = tx.run(text, params or {})
-        keys = list(result.keys())
-        rows = []
-        for record in result:
-            if len(rows) >= limit:
-                break
-            rows.append([_plain(v) for v in record.values()])
-        result.consume()
-        return keys, rows
+                  timeout_s: float = 60.0, limit: int = 10_000,
+                  grace_s: float = GRACE_S) -> tuple[list[str], list[list[Any]]]:
+    """Check ``text`` with the gate, then run it read-only with a ``timeout_s`` transaction
+    timeout; return (column names, rows), at most ``limit`` rows. :class:`QueryRefused`
+    (:class:`QueryTimedOut`) when refused or failed."""
+    if timeout_s <= 0:
+        raise ValueError("timeout_s must be positive")
+    check(graph, text, params, timeout_s=min(timeout_s, 30.0))
+    tag = secrets.token_hex(12)
+    outcome: dict[str, Any] = {}
 
+    def work() -> None:
+        try:
+            outcome["value"] = _run(graph, text, params or {}, timeout_s, limit, tag)
+        except BaseException as exc:  # handed to the caller's thread
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=work, name="vctrace-user-query", daemon=True)
+    worker.start()
     try:
-        with graph.session(read_only=True) as session:
-            return session.execute_read(work)
-    except neo4j.exceptions.ClientError as exc:
-        raise QueryRefused(f"{exc.code}: {exc.message}") from exc
+        worker.join(timeout_s + grace_s)
+    except BaseException:  # Ctrl-C: stop the server's work too
+        _terminate(graph, tag)
+        raise
+    if worker.is_alive():
+        _terminate(graph, tag)
+        raise QueryTimedOut(
+            f"the query timed out: no answer within {timeout_s:g} s; Neo4j was told to "
+            "terminate it, but it may be evaluating one long expression (a reduce() or list "
+            "comprehension over a large list), which Neo4j checks for termination only when "
+            "it ends; narrow the query")
+    if "error" in outcome:
+        error = outcome["error"]
+        if isinstance(error, Neo4jError):
+            raise _refusal(error, timeout_s) from error
+        raise error
+    return outcome["value"]
+
+
+def _run(graph: Graph, text: str, params: dict[str, Any], timeout_s: float, limit: int,
+         tag: str) -> tuple[list[str], list[list[Any]]]:
+    with graph.session(read_only=True) as session:
+        with session.begin_transaction(metadata={"vctrace_query": tag},
+                                       timeout=timeout_s) as tx:
+            result = tx.run(text, params)
+            keys = list(result.keys())
+            rows: list[list[Any]] = []
+            for record in result:
+                if len(rows) >= limit:
+                    break  # the rollback below stops the rest
+                rows.append([_plain(v) for v in record.values()])
+            tx.rollback()
+            return keys, rows
+
+
+def _terminate(graph: Graph, tag: str) -> None:
+    """Ask the server to terminate the user query tagged ``tag`` (best effort)."""
+    try:
+        graph.read("kg/terminate_user_query", tag=tag)
+    except Exception:  # noqa: BLE001 - the timeout is reported either way
+        pass
+
+
+def _refusal(exc: Neo4jError, timeout_s: float) -> QueryRefused:
+    code = exc.code or type(exc).__name__
+    message = (exc.message or str(exc)).strip()
+    if code in _TIMED_OUT:
+        return QueryTimedOut(f"the query timed out after {timeout_s:g} s (its transaction "
+                             "timeout) and Neo4j stopped it; narrow the query or give it "
+                             "more time")
+    if "MemoryPoolOutOfMemoryError" in code or "MemoryLimitExceeded" in code:
+        return QueryRefused(f"the query needs more memory than one transaction may use "
+                            f"({code}: {message}); narrow it")
+    if isinstance(exc, TransientError):
+        return QueryRefused(f"Neo4j could not complete the query now ({code}: {message}); "
+                            "run it again")
+    if isinstance(exc, (ClientError, DatabaseError)):
+        return QueryRefused(f"{code}: {message}")
+    return QueryRefused(f"{code}: {message}")
 
 
 def _plain(value: Any) -> Any:
