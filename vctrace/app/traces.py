@@ -33,7 +33,7 @@ from .graph_session import open_graph
 from .knowledge import GroundingSummary, ground_mentions
 
 __all__ = [
-    "BulkIngestResult", "Code", "FileIngest", "FileReport", "FileTally", "Finding",
+    "BulkIngestResult", "Code", "FailedRecord", "FileIngest", "FileReport", "FileTally", "Finding",
     "IngestCounts", "IngestResult", "RejectedRecord", "SEVERITIES", "Severity", "ShownTrace",
     "Trace", "TraceReport", "ValidateResult", "bulk_ingest", "ingest", "render_trace", "show",
     "trace_json_form", "validate",
@@ -133,6 +133,18 @@ class RejectedRecord(BaseModel):
     errors: list[Finding]
 
 
+class FailedRecord(BaseModel):
+    """A valid record that could not be converted or stored (e.g. a value Neo4j refuses to
+    index), with why; skipped, the rest of its batch and file written."""
+
+    path: str
+    record: int | None
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:record {self.record}: not stored: {self.reason}"
+
+
 class FileTally(BaseModel):
     """What was read from one file: records, valid, invalid (with the rejected records), and
     ``error`` when the file could not be read (or stopped being readable part-way)."""
@@ -155,10 +167,14 @@ class IngestCounts(BaseModel):
     existing: int = Field(0, description="traces already stored (same key), not written again")
     actions: int = Field(0, description="actions written")
     edges: int = Field(0, description="edges written")
+    failed: int = Field(0, description="valid traces that could not be stored (skipped)")
 
 
 class FileIngest(FileTally, IngestCounts):
-    """One file of a transactional ingest."""
+    """One file of a transactional ingest; ``failures`` are its valid records that could not
+    be stored."""
+
+    failures: list[FailedRecord] = Field(default_factory=list)
 
 
 class IngestResult(BaseModel):
@@ -175,6 +191,11 @@ class IngestResult(BaseModel):
     @property
     def unreadable(self) -> list[str]:
         return [f.error for f in self.files if f.error]
+
+    @property
+    def nothing_read(self) -> bool:
+        """No file could be read at all (every one unreadable, and no record read)."""
+        return bool(self.files) and all(f.error and not f.records for f in self.files)
 
 
 def _valid_only(traces: Iterable[Trace], tally: FileTally, bar: Bar) -> Iterator[Trace]:
@@ -211,7 +232,11 @@ def ingest(settings: Settings, paths: list[str | Path], *, batch_size: int | Non
     traces per write transaction (default ``settings.batch_size``); traces already stored
     (same key) are skipped, so ingesting a file twice adds nothing. Invalid records are
     reported with their error findings and not written; a file that cannot be read is
-    reported in its ``error``. Afterwards the new mentions are grounded to entities."""
+    reported in its ``error``; a valid record that cannot be stored (Neo4j refuses one of
+    its values) is reported in ``failures`` and skipped, the rest of its batch and the later
+    files still written. Afterwards the new mentions are grounded to entities. Only a lost or
+    refused connection raises (:class:`~vctrace.kg.graph.GraphUnavailable`,
+    :class:`~vctrace.kg.graph.NoServerError`: what was committed is kept)."""
     size = settings.batch_size if batch_size is None else batch_size
     if size < 1:
         raise VctraceError(f"batch size must be at least 1, not {size}")
@@ -226,6 +251,9 @@ def ingest(settings: Settings, paths: list[str | Path], *, batch_size: int | Non
                 tally.existing += batch.traces_existing
                 tally.actions += batch.actions_written
                 tally.edges += batch.edges_written
+                tally.failures += [FailedRecord(path=path, record=f.record, reason=f.reason)
+                                   for f in batch.failed]
+                tally.failed += len(batch.failed)
             files.append(tally)
         grounding_started = time.monotonic()
         grounding = ground_mentions(graph, rebuild=False)

@@ -30,6 +30,15 @@ def exit_status(unreadable: list[str], invalid: int) -> int:
     return EXIT_INVALID if invalid else EXIT_OK
 
 
+def ingest_exit_status(result: use_cases.IngestResult) -> int:
+    """2 when nothing could be read, else 1 when a file could not be read (or not to its
+    end), a record was invalid or could not be stored, else 0."""
+    if result.nothing_read:
+        return EXIT_UNUSABLE
+    total = result.total
+    return EXIT_INVALID if result.unreadable or total.invalid or total.failed else EXIT_OK
+
+
 def _print_rejected(files: Iterable[FileTally]) -> None:
     for tally in files:
         for rejected in tally.rejected:
@@ -82,10 +91,13 @@ def ingest(settings: Settings, files: tuple[str, ...], batch_size: int | None, b
     """Write the valid traces of each file into Neo4j as subgraphs (batched transactions,
     idempotent: traces already stored are skipped), then ground their new mentions. Invalid
     records are reported with their errors and not written; valid ones in the same file
-    are. Prints a line per file and a total.
+    are. A valid record Neo4j refuses to store is reported (file, record, reason) and
+    skipped; the rest of its batch and the later files are written. Prints a line per file
+    and a total.
 
-    Exit status: 0 every record was valid, 1 some were invalid, 2 a file or the database
-    cannot be used."""
+    Exit status: 0 every record was written (or already stored), 1 some were invalid, not
+    stored, or a file could not be read, 2 nothing could be read or the database cannot be
+    used (--bulk: 2 when a file cannot be read)."""
     progress = progress_bars(not no_progress)
     if bulk:
         if batch_size is not None:
@@ -103,18 +115,23 @@ def render_ingest(result: use_cases.IngestResult) -> int:
         if tally.error:
             error(tally.error)
         if tally.error is None or tally.records:
+            failed = f", {tally.failed} not stored" if tally.failed else ""
             say(f"{tally.path}: {tally.records} records, {tally.written} written, "
-                f"{tally.existing} already stored, {tally.invalid} invalid (not written)")
+                f"{tally.existing} already stored, {tally.invalid} invalid (not written)"
+                f"{failed}")
             _print_rejected([tally])
+            for failure in tally.failures:
+                say(f"  {failure}")
     total, grounding = result.total, result.grounding
     rate = total.written / result.seconds if result.seconds else 0.0
     say(f"total: {total.written} traces written ({total.actions:,} actions, "
         f"{total.edges:,} edges), {total.existing} already stored, {total.invalid} invalid, "
-        f"in {result.seconds:.1f} s ({rate:,.0f} traces/s)")
+        + (f"{total.failed} not stored, " if total.failed else "")
+        + f"in {result.seconds:.1f} s ({rate:,.0f} traces/s)")
     if grounding.mentions:
         say(f"grounding: {grounding.grounded:,} of {grounding.mentions:,} ungrounded mentions "
             "now link to knowledge-graph entities (vctrace ground for the table)")
-    return exit_status(result.unreadable, total.invalid)
+    return ingest_exit_status(result)
 
 
 def _bulk(settings: Settings, files: tuple[str, ...], progress: Progress) -> int:

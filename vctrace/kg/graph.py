@@ -3,10 +3,11 @@
 A :class:`Graph` holds the driver, the database name and the default transaction timeout, and
 maps the driver's errors to clear ones (:class:`GraphUnavailable` when the server cannot be
 reached or the connection is lost, :class:`NoServerError` when none is configured or the
-credentials fail). Statements are named: ``graph.read("runs/find_runs", …)`` runs the text of
-``vctrace/cypher/runs/find_runs.cypher`` (see :mod:`vctrace.cypher`), always with parameters;
-labels and relationship types go into a statement only through :func:`vctrace.cypher.load`'s
-whitelisted ``names``.
+credentials fail, :class:`StatementRejected` when the server refuses a statement's data,
+e.g. a value too large to index). Statements are named: ``graph.read("runs/find_runs", …)``
+runs the text of ``vctrace/cypher/runs/find_runs.cypher`` (see :mod:`vctrace.cypher`), always
+with parameters; labels and relationship types go into a statement only through
+:func:`vctrace.cypher.load`'s whitelisted ``names``.
 
 Everything below the application layer receives a ``Graph``; nothing else opens a driver or a
 session.
@@ -19,7 +20,8 @@ from typing import Any, Iterator, Mapping, Sequence
 
 import neo4j
 from neo4j import Driver, GraphDatabase
-from neo4j.exceptions import AuthError, ServiceUnavailable, SessionExpired
+from neo4j.exceptions import (AuthError, ClientError, DatabaseError, ServiceUnavailable,
+                              SessionExpired)
 
 from ..errors import VctraceError
 from .. import cypher
@@ -37,6 +39,27 @@ class NoServerError(GraphError):
 class GraphUnavailable(GraphError):
     """The connection to Neo4j was lost mid-work (server stopped or restarted); work already
     committed is kept, and the same command resumes."""
+
+
+class StatementRejected(GraphError):
+    """Neo4j refused what a statement would write or read (a value too large for an index
+    key, a constraint broken, a bad parameter): the server works, this request does not.
+    Writers that batch records retry without the offending ones (see
+    :func:`store_rejection`)."""
+
+    kind = "invalid"
+
+
+def store_rejection(exc: BaseException) -> str | None:
+    """Why Neo4j refused a statement, when ``exc`` is such a refusal (a client or database
+    error: the same statement fails again the same way), else ``None`` (lost connections,
+    credentials; transient errors are retried by the driver before they get here)."""
+    if isinstance(exc, StatementRejected):
+        return str(exc)
+    if isinstance(exc, AuthError) or not isinstance(exc, (ClientError, DatabaseError)):
+        return None
+    message = (exc.message or str(exc)).split(", element id:")[0].split(" Index: ")[0]
+    return f"Neo4j refused it ({exc.code}): {message.strip()[:300]}"
 
 
 class Graph:
@@ -133,7 +156,7 @@ class Graph:
     def _execute(self, name: str | "Statement", params: dict[str, Any],
                  routing: str) -> list[dict[str, Any]]:
         query = neo4j.Query(_text(name), timeout=self.timeout_s)
-        with self._mapped():
+        with self._mapped(), _rejections():
             records, _, _ = self.driver.execute_query(query, params, database_=self.database,
                                                       routing_=routing)
         return [dict(r) for r in records]
@@ -149,6 +172,19 @@ class Graph:
         except AuthError as exc:
             raise NoServerError(f"Neo4j at {self.uri or 'the server'} refused the "
                                 f"credentials ({exc.message})") from exc
+
+
+@contextmanager
+def _rejections() -> Iterator[None]:
+    """Refused statements as :class:`StatementRejected` (``read``/``write``; explicit
+    sessions see the driver's errors and classify them with :func:`store_rejection`)."""
+    try:
+        yield
+    except (ClientError, DatabaseError) as exc:
+        reason = store_rejection(exc)
+        if reason is None:
+            raise
+        raise StatementRejected(reason) from exc
 
 
 class Statement(str):

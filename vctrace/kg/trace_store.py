@@ -38,7 +38,7 @@ from typing import Any, Iterable, Iterator
 from neo4j import ManagedTransaction
 
 from .. import cypher
-from .graph import Graph
+from .graph import Graph, store_rejection
 from ..traces import primitives
 from ..traces.findings import Finding
 from ..traces.identity import claim_args, claim_context, claim_key, normalise_text, trace_key
@@ -56,13 +56,37 @@ class InvalidTraceError(ValueError):
 
 
 @dataclass
+class FailedTrace:
+    """A valid trace that could not be converted or stored, with why; it was skipped and
+    the rest of its batch written."""
+
+    file: str | None
+    record: int | None
+    reason: str
+
+
+@dataclass
 class WriteResult:
-    """What one batch transaction did."""
+    """What one batch did (one transaction, or several when a refused record was isolated)."""
 
     traces_written: int = 0
     traces_existing: int = 0
     actions_written: int = 0
     edges_written: int = 0
+    failed: list[FailedTrace] = field(default_factory=list)
+
+    def add(self, other: "WriteResult") -> "WriteResult":
+        self.traces_written += other.traces_written
+        self.traces_existing += other.traces_existing
+        self.actions_written += other.actions_written
+        self.edges_written += other.edges_written
+        self.failed += other.failed
+        return self
+
+
+def _failed(trace: Trace, reason: str) -> FailedTrace:
+    return FailedTrace(file=trace.provenance.source_file, record=trace.provenance.record,
+                       reason=reason)
 
 
 # ---------------------------------------------------------------- rows for Cypher
@@ -193,27 +217,39 @@ class _PreparedBatch:
     inputs: list[dict[str, Any]]
     size: int
     claims: list[dict[str, Any]] = field(default_factory=list)  # claims not stored yet
+    traces: list[Trace] = field(default_factory=list)  # those converted (size of them)
+    failed: list[FailedTrace] = field(default_factory=list)  # those that could not be
 
 
 def _prepare(traces: list[Trace], keys: list[str], stored: set[str]) -> _PreparedBatch:
     """Parameter rows for the traces of one batch; rows are only built for keys not in
-    ``stored`` (re-ingesting a file costs a key lookup per trace, not a full conversion)."""
+    ``stored`` (re-ingesting a file costs a key lookup per trace, not a full conversion). A
+    trace that fails to convert is left out and listed in ``failed``."""
     rows: dict[str, dict[str, Any] | None] = {}
     claims: dict[str, dict[str, Any]] = {}
-    inputs = []
+    inputs, kept, failed = [], [], []
     for trace, tkey in zip(traces, keys):
         if tkey not in rows:
-            row = None if tkey in stored else trace_row(tkey, trace)
+            try:
+                row = None if tkey in stored else trace_row(tkey, trace)
+                trace_claims = {}
+                for action, action_row in zip(trace.actions, row["actions"] if row else ()):
+                    ckey = action_row["claim_key"]
+                    if ckey not in claims and ckey not in trace_claims:
+                        trace_claims[ckey] = _claim_row(trace, action, ckey)
+                input_row = _input_row(tkey, trace)
+            except Exception as exc:  # a conversion bug must not lose the batch
+                failed.append(_failed(trace, f"cannot convert: {type(exc).__name__}: {exc}"))
+                continue
             rows[tkey] = row
-            for action, action_row in zip(trace.actions, row["actions"] if row else ()):
-                ckey = action_row["claim_key"]
-                if ckey not in claims:
-                    claims[ckey] = _claim_row(trace, action, ckey)
-        row = _input_row(tkey, trace)
-        if row is not None:
-            inputs.append(row)
-    return _PreparedBatch(rows=rows, inputs=inputs, size=len(traces),
-                          claims=list(claims.values()))
+            claims.update(trace_claims)
+        else:
+            input_row = _input_row(tkey, trace)
+        kept.append(trace)
+        if input_row is not None:
+            inputs.append(input_row)
+    return _PreparedBatch(rows=rows, inputs=inputs, size=len(kept),
+                          claims=list(claims.values()), traces=kept, failed=failed)
 
 
 @lru_cache(maxsize=1)
@@ -254,6 +290,27 @@ def _prepare_batch(graph: Graph, traces: list[Trace]) -> _PreparedBatch:
     return batch
 
 
+def _write_isolated(graph: Graph, session: Any, batch: _PreparedBatch) -> WriteResult:
+    """Write ``batch`` in one transaction; when Neo4j refuses it (a value too large to
+    index, a constraint), write each half again in a transaction of its own, down to the
+    single traces that are refused: those are reported and skipped, every other trace is
+    written. A batch of n traces with k refused ones costs at most about 2·k·log2(n) extra
+    transactions (none when nothing is refused)."""
+    result = WriteResult(failed=list(batch.failed))
+    try:
+        return result.add(session.execute_write(_write_batch, batch))
+    except Exception as exc:
+        reason = store_rejection(exc)
+        if reason is None or not batch.traces:
+            raise
+    if len(batch.traces) == 1:
+        return result.add(WriteResult(failed=[_failed(batch.traces[0], reason)]))
+    middle = len(batch.traces) // 2
+    for half in (batch.traces[:middle], batch.traces[middle:]):
+        result.add(_write_isolated(graph, session, _prepare_batch(graph, half)))
+    return result
+
+
 def _batches(graph: Graph, traces: Iterable[Trace], size: int) -> Iterator[_PreparedBatch]:
     pending: list[Trace] = []
     for trace in traces:
@@ -279,7 +336,10 @@ def write_traces(graph: Graph, traces: Iterable[Trace], *,
     gained nothing: concurrent batches deadlock on shared claim and mention nodes and are
     retried.) A batch is prepared whole before it is sent: an invalid trace raises
     :class:`InvalidTraceError` before anything of its batch is written (earlier batches stay
-    committed).
+    committed). A valid trace that cannot be converted, or that Neo4j refuses to store, is
+    skipped and listed in the result's ``failed``; the rest of its batch is written (see
+    :func:`_write_isolated`). Lost connections raise
+    :class:`~vctrace.kg.graph.GraphUnavailable`.
     """
     with graph.session() as session, \
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="vctrace-writer") as pool:
@@ -287,7 +347,7 @@ def write_traces(graph: Graph, traces: Iterable[Trace], *,
         for batch in _batches(graph, traces, batch_size):
             if pending is not None:
                 yield pending.result()
-            pending = pool.submit(session.execute_write, _write_batch, batch)
+            pending = pool.submit(_write_isolated, graph, session, batch)
         if pending is not None:
             yield pending.result()
 
