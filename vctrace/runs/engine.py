@@ -14,19 +14,46 @@ whose verdicts were not committed are judged again. Verdict keys are content has
 verifier, subject, part) under a unique constraint: a duplicate cannot be stored.
 Verifiers are deterministic functions of the graph, so the resumed run ends with the verdicts an
 uninterrupted run gives.
+
+**Creating a run** is three steps, so that its size does not depend on the heap: the run node
+(marked ``creating``) with its source releases; its ``COVERS`` links, ``link_batch_size``
+traces per transaction (``CALL … IN TRANSACTIONS``); then its trace count, and the mark is
+removed. A run found still ``creating`` (the process was killed while linking) is completed
+before it is resumed: the linking is a MERGE over the same filter, so what was linked stays and
+the rest is added, and the count is taken from the links. (The scope is fixed when the
+linking completes: traces ingested between the kill and the resume, and matching the filter,
+are covered too.)
+
+**One process per run.** A run records its ``owner`` (host, pid and a token of the process
+working on it) and a ``heartbeat_at`` updated after every stored batch; taking a run (a new
+one, or resuming one) is a compare-and-set on the owner under the node's write lock. A run
+whose status is ``running`` belongs to a live owner unless it is *stale*: its owner is a
+process of this machine that no longer exists (or this very process, outside of ``verify``:
+a verify that failed), or, for an owner on another machine, no heartbeat for
+``STALE_AFTER_S`` (30 minutes). A second ``verify`` that would resume or create a run of the
+same scope while a live owner works on it stops with a :class:`RunError` naming that run and
+its owner (nothing is written); it may be run again once the first has finished. Automatic
+run names are ``run-YYYYMMDD-HHMMSS`` (``-2``, ``-3``, … when taken); two verifies started in
+the same second cannot take the same name (the unique constraint decides, and the loser looks
+again: it then finds the other's run and says it is running). Two verifies of the same scope
+that both looked before either had created its run make two distinct runs, each complete.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import queue
+import socket
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable
 
+from neo4j.exceptions import ConstraintError
 from pydantic import BaseModel
 
 from ..errors import VctraceError
@@ -39,6 +66,12 @@ from ..verifiers.base import (ClaimRow, Mention, Reason, Status, TraceRow, Verdi
 cypher.allow_names(("Trace", "Claim"))
 
 DEFAULT_VERIFIERS = ("structure", "grounding", "dti-kg", "de", "pathway")
+STALE_AFTER_S = 30 * 60     # no heartbeat this long: an owner on another machine is gone
+LINK_BATCH_SIZE = 10_000    # COVERS links per transaction when a run is created
+
+# the owners (see _owner_id) of the runs this process is working on right now
+_ACTIVE_OWNERS: set[str] = set()
+_ACTIVE_LOCK = threading.Lock()
 
 
 class RunError(VctraceError, ValueError):
@@ -190,13 +223,99 @@ def _count_verdicts(graph: Graph, run: str) -> dict[str, dict[str, int]]:
     return counts
 
 
+def _owner_id() -> str:
+    return f"{socket.gethostname()} {os.getpid()} {uuid.uuid4().hex[:12]}"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def _live_owner(run: dict[str, Any]) -> str | None:
+    """Who is working on ``run`` now, in words; ``None`` when nobody is (it is finished, or its
+    owner is stale: see the module docstring)."""
+    owner = run.get("owner")
+    if run.get("status") != "running" or not owner:
+        return None
+    host, _, rest = owner.partition(" ")
+    pid_text = rest.partition(" ")[0]
+    pid = int(pid_text) if pid_text.isdigit() else -1
+    if host == socket.gethostname():
+        if pid == os.getpid():
+            with _ACTIVE_LOCK:
+                alive = owner in _ACTIVE_OWNERS
+        else:
+            alive = pid > 0 and _pid_alive(pid)
+    else:
+        age = run.get("heartbeat_age_s")
+        alive = age is not None and age < STALE_AFTER_S
+    if not alive:
+        return None
+    return f"process {pid} on {host}, last heartbeat {run.get('heartbeat_at') or '?'}"
+
+
+def _busy(run: dict[str, Any], who: str) -> RunError:
+    return RunError(f"run {run['key']!r} over the same traces and verifiers is running "
+                    f"({who}); wait until it has finished (vctrace verify --list), or give "
+                    "another --run-name")
+
+
+def _is_constraint_error(exc: BaseException) -> bool:
+    return isinstance(exc, ConstraintError) or isinstance(exc.__cause__, ConstraintError)
+
+
+def _claim(graph: Graph, run: dict[str, Any], owner: str) -> None:
+    """Take ``run`` for ``owner`` unless a live process works on it (``RunError``)."""
+    who = _live_owner(run)
+    if who is not None:
+        raise _busy(run, who)
+    if not graph.write("runs/claim_run", run=run["key"], expected=run.get("owner") or "",
+                       owner=owner):
+        fresh = get_run(graph, run["key"])  # taken meanwhile by another process
+        raise _busy(fresh, _live_owner(fresh) or f"taken by {fresh.get('owner')}")
+
+
+def _link_covers(graph: Graph, run: str, trace_filter: TraceFilter, batch_size: int) -> int:
+    """Link the traces of the run's scope in batches, then fix its count (see the module
+    docstring); the number of traces it covers."""
+    graph.auto_commit("runs/link_covers", run=run, batch_size=batch_size,
+                      **trace_filter.params())
+    return graph.write("runs/finish_covers", run=run)[0]["traces"]
+
+
+class _NameTaken(Exception):
+    """Another process created a run of the chosen automatic name first: look again."""
+
+
 def _open_run(graph: Graph, verifiers: list[Verifier],
               trace_filter: TraceFilter, run_name: str | None,
-              batch_size: int) -> tuple[str, bool, int]:
+              batch_size: int, owner: str = "",
+              link_batch_size: int = LINK_BATCH_SIZE) -> tuple[str, bool, int]:
     """The run to work on: the named one (resumed if it exists with the same fingerprint), or
-    without a name the newest unfinished run with the same fingerprint, or a new one."""
+    without a name the newest unfinished run with the same fingerprint, or a new one; taken
+    for ``owner`` (``RunError`` when another live process works on it)."""
+    owner = owner or _owner_id()
+    for _ in range(10):
+        try:
+            return _open_run_once(graph, verifiers, trace_filter, run_name, batch_size, owner,
+                                  link_batch_size)
+        except _NameTaken:
+            continue
+    raise RunError("could not choose a free run name (10 tries); give one with --run-name")
+
+
+def _open_run_once(graph: Graph, verifiers: list[Verifier], trace_filter: TraceFilter,
+                   run_name: str | None, batch_size: int, owner: str,
+                   link_batch_size: int) -> tuple[str, bool, int]:
     fp = fingerprint(verifiers, trace_filter)
     existing = find_runs(graph)
+    found: dict[str, Any] | None = None
     if run_name:
         same = [r for r in existing if r["key"] == run_name]
         if same:
@@ -204,24 +323,41 @@ def _open_run(graph: Graph, verifiers: list[Verifier],
                 raise RunError(
                     f"run {run_name!r} exists with other verifiers, versions, parameters or "
                     "filter; choose another --run-name")
-            return run_name, True, same[0]["traces"]
+            found = same[0]
     else:
         unfinished = [r for r in existing if r["fingerprint"] == fp and r["status"] != "complete"]
         if unfinished:
-            return unfinished[0]["key"], True, unfinished[0]["traces"]
+            found = unfinished[0]
+    if found is not None:
+        _claim(graph, found, owner)
+        traces = found.get("traces")
+        if found.get("creating") or traces is None:
+            traces = _link_covers(graph, found["key"], trace_filter, link_batch_size)
+        return found["key"], True, traces
+    named = run_name is not None
+    if not named:
         run_name = "run-" + datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
         taken = {r["key"] for r in existing}
         base, n = run_name, 1
         while run_name in taken:
             n += 1
             run_name = f"{base}-{n}"
-    props = {"key": run_name, "fingerprint": fp, "batch_size": batch_size,
+    props = {"key": run_name, "fingerprint": fp, "batch_size": batch_size, "owner": owner,
              "filter_json": json.dumps(trace_filter.params(), sort_keys=True),
              "verifiers_json": json.dumps([v.record() for v in verifiers], sort_keys=True,
                                           default=str),
              "verifier_names": [v.name for v in verifiers]}
-    records = graph.write("runs/create_run", props=props, **trace_filter.params())
-    return run_name, False, records[0]["traces"]
+    try:
+        graph.write("runs/create_run", props=props)
+    except Exception as exc:
+        if not _is_constraint_error(exc):
+            raise
+        if named:  # created by another process a moment ago: that one works on it
+            raise RunError(f"run {run_name!r} was just created by another verify; wait until "
+                           "it has finished (vctrace verify --list), or give another "
+                           "--run-name") from None
+        raise _NameTaken() from None
+    return run_name, False, _link_covers(graph, run_name, trace_filter, link_batch_size)
 
 
 class _Writer:
@@ -229,8 +365,8 @@ class _Writer:
     (one writer: Neo4j takes writes one transaction at a time anyway). A failed write is raised
     in the caller at its next ``put`` or at ``close``."""
 
-    def __init__(self, graph: Graph, run: str):
-        self.graph, self.run = graph, run
+    def __init__(self, graph: Graph, run: str, owner: str = ""):
+        self.graph, self.run, self.owner = graph, run, owner
         self.queue: queue.Queue = queue.Queue(maxsize=2)
         self.error: BaseException | None = None
         self.seconds = 0.0
@@ -249,6 +385,8 @@ class _Writer:
             t0 = time.perf_counter()
             try:
                 _store(self.graph, self.run, verifier, verdicts)
+                if self.owner:
+                    self.graph.write("runs/heartbeat_run", run=self.run, owner=self.owner)
                 done()
             except BaseException as exc:  # re-raised in the caller
                 self.error = exc
@@ -272,18 +410,34 @@ class _Writer:
 
 def verify(graph: Graph, verifiers: list[Verifier], *, trace_filter: TraceFilter | None = None, run_name: str | None = None,
            batch_size: int = 5000,
-           progress: Callable[[str, int], Any] | None = None) -> RunResult:
+           progress: Callable[[str, int], Any] | None = None,
+           link_batch_size: int = LINK_BATCH_SIZE) -> RunResult:
     """Run (or resume) a verification job; see the module docstring.
 
     ``progress(verifier_name, total)`` may return an object with ``update(n)`` and ``close()``
-    (a tqdm bar, say) that is advanced as batches are stored.
+    (a tqdm bar, say) that is advanced as batches are stored. ``link_batch_size``: traces
+    linked to a new run per transaction. ``RunError`` when another process is working on the
+    run this call would take.
     """
-    if batch_size < 1:
-        raise RunError(f"batch size must be at least 1, not {batch_size}")
+    if batch_size < 1 or link_batch_size < 1:
+        raise RunError(f"batch size must be at least 1, not {min(batch_size, link_batch_size)}")
+    owner = _owner_id()
+    with _ACTIVE_LOCK:
+        _ACTIVE_OWNERS.add(owner)
+    try:
+        return _verify(graph, verifiers, trace_filter or TraceFilter(), run_name, batch_size,
+                       progress, link_batch_size, owner)
+    finally:
+        with _ACTIVE_LOCK:
+            _ACTIVE_OWNERS.discard(owner)
+
+
+def _verify(graph: Graph, verifiers: list[Verifier], trace_filter: TraceFilter,
+            run_name: str | None, batch_size: int, progress: Callable[[str, int], Any] | None,
+            link_batch_size: int, owner: str) -> RunResult:
     started = time.perf_counter()
-    trace_filter = trace_filter or TraceFilter()
     run, resumed, traces = _open_run(graph, verifiers, trace_filter, run_name,
-                                     batch_size)
+                                     batch_size, owner, link_batch_size)
     result = RunResult(run=run, resumed=resumed, traces=traces)
     attempts = int(get_run(graph, run).get("attempts") or 0) + 1
     graph.write("runs/update_run", run=run, props={"status": "running", "attempts": attempts})
@@ -292,7 +446,7 @@ def verify(graph: Graph, verifiers: list[Verifier], *, trace_filter: TraceFilter
         done = VerifierProgress(verifier.name)
         keys, done.already_done = _pending(graph, run, verifier)
         bar = progress(verifier.name, len(keys)) if progress else None
-        writer = _Writer(graph, run)
+        writer = _Writer(graph, run, owner)
         try:
             for start in range(0, len(keys), batch_size):
                 chunk = keys[start:start + batch_size]
