@@ -205,8 +205,12 @@ def load(settings: Settings, source: str, paths: list[str | Path],
     only other sources take raises :class:`OptionError` naming them. ``bulk`` (sources with
     an offline path: PrimeKG) is a first load into the EMPTY local database with
     ``neo4j-admin import``: the server is stopped and started again. A file of the wrong kind
-    raises :class:`~vctrace.loaders.SourceFileError` before anything is written; bad rows are
-    reported in the result and the rest loads.
+    raises :class:`~vctrace.loaders.SourceFileError` before anything is written (so does an
+    empty file or a path that is not a regular file); bad rows (bad quoting, wrong number of
+    cells, a value Neo4j refuses to store, a corrupt parquet row group) are reported in the
+    result's ``problems`` with their file and line, and the rest loads. Once writing has
+    begun the release is always recorded, also when a file stops being readable part-way
+    (then :class:`~vctrace.loaders.SourceFileError` names it).
     """
     chosen = _options(source, dict(options or {}))
     if bulk and source not in BULK_LOADERS:

@@ -22,14 +22,19 @@ FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), de
 def _load_help() -> str:
     sources = "\n".join(f"  {info.name:<16}{info.description}" for info in CATALOG)
     return ("Load a knowledge source's files into Neo4j (streamed, idempotent, recorded as a "
-            "source release), then re-ground every trace mention. A file of the wrong kind is "
-            "refused before anything is written; bad rows are reported with their line and "
-            "the rest loads.\n\n"
+            "source release), then re-ground every trace mention. A file of the wrong kind, "
+            "an empty file, or a path that is not a regular file (a folder, a device, a FIFO) "
+            "is refused before anything is written; bad rows (bad quoting, too many or too "
+            "few cells, a value Neo4j refuses to store) are reported with their line and the "
+            "rest loads; a parquet file is read row group by row group, so a corrupt group is "
+            "reported with its lines and the other groups load. The release is recorded even "
+            "when a file stops being readable part-way.\n\n"
             f"\b\nSOURCE is one of:\n{sources}\n\n"
             "Each option below names the sources it applies to; giving it for another source "
             "is an error.\n\n"
-            "Exit status: 0 every row loaded, 1 some rows were rejected, 2 a file is not of "
-            "the source's format or an option does not apply.")
+            "Exit status: 0 every row loaded, 1 some rows were rejected, 2 a file cannot be "
+            "used (not of the source's format, not a regular file, empty, or unreadable "
+            "part-way), an option does not apply or the database cannot be used.")
 
 
 @click.command(help=_load_help())

@@ -18,21 +18,21 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import zlib
 from pathlib import Path
 from typing import Any, Iterator
 
 from ..traces.identity import normalise_text
 from pydantic import Field
 
-from .base import Loader, LoaderOptions, SourceFileError, SourceRelease
+from .base import Loader, LoaderOptions, SourceFileError, SourceRelease, check_file
 
 SOURCE = "harmonizome"
 HEADER = ("source", "source_desc", "source_id", "target", "target_desc", "target_id", "weight")
 
 
 def _open(path: Path) -> io.TextIOBase:
-    if not path.is_file():
-        raise SourceFileError(f"{path}: no such file")
+    check_file(path)
     raw = path.open("rb")
     magic = raw.read(2)
     raw.seek(0)
@@ -76,6 +76,7 @@ class HarmonizomeLoader(Loader):
         release = self.new_release(paths, options)
         for path, rows in readers:
             name = dataset or path.resolve().parent.name
+            self._current_file = path.name
             self._load_file(path, rows, name, release)
         self.record(release)
         return release
@@ -83,35 +84,52 @@ class HarmonizomeLoader(Loader):
     def _load_file(self, path: Path, rows: Iterator, dataset: str,
                    release: SourceRelease) -> None:
         batch: list[dict[str, Any]] = []
-        for line, cells in rows:
-            release.rows_read += 1
-            if len(cells) != len(HEADER):
-                release.reject(path.name, line, f"{len(cells)} columns, expected {len(HEADER)}")
-                continue
-            symbol, _, gene_id, target, target_desc, target_id, weight = (c.strip()
-                                                                          for c in cells)
-            try:
-                value = float(weight)
-            except ValueError:
-                release.reject(path.name, line, f"weight {weight!r} is not a number")
-                continue
-            if not symbol or not target:
-                release.reject(path.name, line, "empty gene or attribute")
-                continue
-            batch.append({"gene_key": normalise_text(symbol), "symbol": symbol,
-                          "entrez_id": gene_id if gene_id not in ("", "na") else None,
-                          "attribute_key": f"{dataset}:{normalise_text(target)}",
-                          "attribute": target, "attribute_desc": target_desc or None,
-                          "attribute_id": target_id if target_id not in ("", "na") else None,
-                          "weight": value, "sign": (value > 0) - (value < 0)})
-            release.rows_loaded += 1
-            if len(batch) >= self.batch_size:
-                self.run("loaders/merge_harmonizome_edges", batch, source=SOURCE, dataset=dataset,
-                         release=release.key)
-                batch = []
-        if batch:
-            self.run("loaders/merge_harmonizome_edges", batch, source=SOURCE, dataset=dataset,
+        lines: list[tuple[str, int]] = []
+
+        def flush() -> None:
+            self.run("loaders/merge_harmonizome_edges", batch,
+                     refused=self.reject_rows(release, lines), source=SOURCE, dataset=dataset,
                      release=release.key)
+
+        line = 2
+        try:
+            for line, cells in rows:
+                if self._row(path, line, cells, dataset, release, batch):
+                    lines.append((path.name, line))
+                if len(batch) >= self.batch_size:
+                    flush()
+                    batch, lines = [], []
+        except (OSError, EOFError, zlib.error, csv.Error) as exc:  # corrupt from here on
+            release.reject(path.name, line + 1, f"cannot read the file from this line on "
+                           f"({exc}); the rows before it are loaded")
+        if batch:
+            flush()
+
+    def _row(self, path: Path, line: int, cells: list[str], dataset: str,
+             release: SourceRelease, batch: list[dict[str, Any]]) -> bool:
+        """Check one row and add it to ``batch``; whether it was added."""
+        release.rows_read += 1
+        if len(cells) != len(HEADER):
+            release.reject(path.name, line, f"{len(cells)} columns, expected {len(HEADER)}")
+            return False
+        symbol, _, gene_id, target, target_desc, target_id, weight = (c.strip()
+                                                                      for c in cells)
+        try:
+            value = float(weight)
+        except ValueError:
+            release.reject(path.name, line, f"weight {weight!r} is not a number")
+            return False
+        if not symbol or not target:
+            release.reject(path.name, line, "empty gene or attribute")
+            return False
+        batch.append({"gene_key": normalise_text(symbol), "symbol": symbol,
+                      "entrez_id": gene_id if gene_id not in ("", "na") else None,
+                      "attribute_key": f"{dataset}:{normalise_text(target)}",
+                      "attribute": target, "attribute_desc": target_desc or None,
+                      "attribute_id": target_id if target_id not in ("", "na") else None,
+                      "weight": value, "sign": (value > 0) - (value < 0)})
+        release.rows_loaded += 1
+        return True
 
 
 def _peek(rows: Iterator) -> Iterator:

@@ -17,11 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from ..traces.identity import normalise_text
-from .base import Loader, LoaderOptions, SourceFileError, SourceRelease
+from .base import Loader, LoaderOptions, SourceFileError, SourceRelease, check_file
 
 SOURCE = "hgnc"
 REQUIRED = ("symbol", "alias_symbol", "prev_symbol")
 OPTIONAL = ("hgnc_id", "name", "entrez_id", "ensembl_gene_id", "uniprot_ids")
+
+
+_COLUMNS = "\0columns"  # how many columns the header has, kept with the column index
 
 
 def _values(cell: str) -> list[str]:
@@ -38,13 +41,13 @@ class HGNCLoader(Loader):
         handles = [(path, self._open(path)) for path in paths]  # all headers checked first
         release = self.new_release(paths, options)
         for path, (reader, index) in handles:
+            self._current_file = path.name
             self._load_file(path, reader, index, release)
         self.record(release)
         return release
 
     def _open(self, path: Path):
-        if not path.is_file():
-            raise SourceFileError(f"{path}: no such file")
+        check_file(path)
         handle = io.open(path, encoding="utf-8", errors="replace", newline="")
         reader = csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
         header = [h.strip() for h in next(reader, [])]
@@ -53,18 +56,28 @@ class HGNCLoader(Loader):
             handle.close()
             raise SourceFileError(f"{path}: not an HGNC complete set: missing column(s) "
                                   f"{', '.join(missing)}")
-        return reader, {name: header.index(name) for name in REQUIRED + OPTIONAL
-                        if name in header}
+        index = {name: header.index(name) for name in REQUIRED + OPTIONAL if name in header}
+        index[_COLUMNS] = len(header)
+        return reader, index
 
     def _load_file(self, path: Path, reader, index: dict[str, int],
                    release: SourceRelease) -> None:
+        index = dict(index)
+        columns = index.pop(_COLUMNS)
         width = max(index.values()) + 1
         rows: list[dict[str, Any]] = []
+        lines: list[tuple[str, int]] = []
+
+        def flush() -> None:
+            self.run("loaders/merge_hgnc_genes", rows, refused=self.reject_rows(release, lines),
+                     source=SOURCE, release=release.key)
+
         for line, cells in enumerate(reader, start=2):
             release.rows_read += 1
-            if len(cells) < width:
-                release.reject(path.name, line, f"{len(cells)} columns, expected at least "
-                               f"{width}")
+            if len(cells) < width or len(cells) > columns:
+                release.reject(path.name, line, f"{len(cells)} columns, expected "
+                               + (f"at least {width}" if len(cells) < width
+                                  else f"at most {columns} (the header's)"))
                 continue
             get = {name: cells[i].strip() for name, i in index.items()}
             symbol = get["symbol"]
@@ -80,8 +93,9 @@ class HGNCLoader(Loader):
                          "entrez_id": get.get("entrez_id") or None,
                          "ensembl_id": get.get("ensembl_gene_id") or None,
                          "uniprot_ids": _values(get.get("uniprot_ids", ""))})
+            lines.append((path.name, line))
             release.rows_loaded += 1
             if len(rows) >= self.batch_size:
-                self.run("loaders/merge_hgnc_genes", rows, source=SOURCE, release=release.key)
-                rows = []
-        self.run("loaders/merge_hgnc_genes", rows, source=SOURCE, release=release.key)
+                flush()
+                rows, lines = [], []
+        flush()

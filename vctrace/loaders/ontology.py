@@ -27,7 +27,7 @@ import obonet
 from .. import cypher
 from ..kg.graph import statement
 from ..traces.identity import normalise_text
-from .base import Loader, LoaderOptions, SourceFileError, SourceRelease
+from .base import Loader, LoaderOptions, SourceFileError, SourceRelease, check_file
 
 SOURCE = "ontology"
 _GO_LABELS = {"biological_process": "BiologicalProcess",
@@ -66,13 +66,13 @@ class OntologyLoader(Loader):
         graphs = [(path, self._read(path)) for path in paths]  # all parsed before writing
         release = self.new_release(paths, options)
         for path, graph in graphs:
+            self._current_file = path.name
             self._load_graph(path, graph, release)
         self.record(release)
         return release
 
     def _read(self, path: Path):
-        if not path.is_file():
-            raise SourceFileError(f"{path}: no such file")
+        check_file(path)
         with path.open("rb") as handle:
             head = handle.read(4096).decode("utf-8", errors="replace")
         if "format-version:" not in head and "[Term]" not in head:
@@ -104,8 +104,11 @@ class OntologyLoader(Loader):
                 "cellosaurus_id": curie if label == "CellLine" else None})
             release.rows_loaded += 1
         for label, rows in terms.items():
-            self.graph.write(statement("loaders/merge_ontology_terms", LABEL=label), rows=rows,
-                             source=SOURCE, ontology=ontology, release=release.key)
+            def refused(index: int, reason: str, rows=rows) -> None:
+                release.rows_loaded -= 1
+                release.reject(path.name, 0, f"{rows[index]['curie']}: not stored: {reason}")
+            self.run(statement("loaders/merge_ontology_terms", LABEL=label), rows,
+                     refused=refused, source=SOURCE, ontology=ontology, release=release.key)
         parents = [{"child": child, "parent": parent}
                    for child, parent, relation in graph.edges(keys=True) if relation == "is_a"]
         self.run("loaders/merge_is_a", parents, source=SOURCE, release=release.key)

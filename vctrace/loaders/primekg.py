@@ -27,7 +27,7 @@ from .. import cypher
 from ..kg.graph import statement
 from ..traces.identity import normalise_text
 from ..traces.records import file_sha256
-from .base import Loader, LoaderOptions, SourceFileError, SourceRelease
+from .base import Loader, LoaderOptions, SourceFileError, SourceRelease, check_file
 
 SOURCE = "primekg"
 COLUMNS_12 = ("relation", "display_relation", "x_index", "x_id", "x_type", "x_name",
@@ -103,10 +103,36 @@ def _first_type(relation: str) -> str | None:
     return _TYPE_ABBREVIATIONS.get(relation.split("_")[0])
 
 
-def _open_csv(path: Path, expected: tuple[tuple[str, ...], ...]) -> tuple[Iterator, tuple]:
-    """A csv reader positioned after a header equal to one of ``expected``."""
-    if not path.is_file():
-        raise SourceFileError(f"{path}: no such file")
+class _CsvFile:
+    """An open PrimeKG CSV (or TSV) positioned after its header."""
+
+    def __init__(self, path: Path, handle: Any, delimiter: str, header: tuple[str, ...]):
+        self.path, self.handle, self.delimiter, self.header = path, handle, delimiter, header
+
+    def rows(self, release: SourceRelease) -> Iterator[tuple[int, list[str]]]:
+        """(line, cells) of each data line. Lines are parsed one at a time: PrimeKG has no
+        field spanning lines, so a quote left open is rejected with its line (rather than
+        swallowing the lines after it) and the next line is read as usual."""
+        delimiter = self.delimiter
+        csv.field_size_limit(sys.maxsize)
+        with self.handle:
+            for line, text in enumerate(self.handle, start=2):
+                text = text.rstrip("\r\n")
+                if '"' not in text:
+                    yield line, text.split(delimiter) if text else []
+                    continue
+                try:
+                    cells = next(csv.reader([text], delimiter=delimiter, strict=True), [])
+                except csv.Error as exc:
+                    release.rows_read += 1
+                    release.reject(self.path.name, line, f"bad quoting ({exc})")
+                    continue
+                yield line, cells
+
+
+def _open_csv(path: Path, expected: tuple[tuple[str, ...], ...]) -> _CsvFile:
+    """The file, positioned after a header equal to one of ``expected``."""
+    check_file(path)
     handle = path.open(encoding="utf-8", errors="replace", newline="")
     sample = handle.readline()
     delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
@@ -117,7 +143,7 @@ def _open_csv(path: Path, expected: tuple[tuple[str, ...], ...]) -> tuple[Iterat
             f"{path}: not a PrimeKG {path.name}: header is "
             f"{', '.join(header[:6]) or '(empty)'}{'…' if len(header) > 6 else ''}; expected "
             + " or ".join(f"{len(cols)} columns {', '.join(cols[:4])}, …" for cols in expected))
-    return csv.reader(handle, delimiter=delimiter), header
+    return _CsvFile(path, handle, delimiter, header)
 
 
 class PrimeKGLoader(Loader):
@@ -131,28 +157,50 @@ class PrimeKGLoader(Loader):
         nodes = [p for p in paths if p.name == "nodes.csv"]
         if len(kg) != 1:
             raise SourceFileError("give one kg.csv (and optionally nodes.csv)")
-        readers = [(_open_csv(p, (NODE_COLUMNS,)), p) for p in nodes]
-        kg_reader = _open_csv(kg[0], (COLUMNS_12, COLUMNS_10))  # both checked before writing
+        node_files = [_open_csv(p, (NODE_COLUMNS,)) for p in nodes]
+        kg_file = _open_csv(kg[0], (COLUMNS_12, COLUMNS_10))  # both checked before writing
         release = self.new_release(paths, options)
         csv.field_size_limit(sys.maxsize)
-        for (reader, _), path in readers:
-            self._nodes(reader, path, release)
-        self._edges(*kg_reader, kg[0], release)
+        for node_file in node_files:
+            self._current_file = node_file.path.name
+            self._nodes(node_file, release)
+        self._current_file = kg[0].name
+        self._edges(kg_file, release)
         self.record(release)
         return release
 
-    def _flush_nodes(self, rows: list[dict[str, Any]], release: SourceRelease) -> None:
-        by_label: dict[str, list[dict[str, Any]]] = {}
-        for row in rows:
-            by_label.setdefault(row["label"], []).append(row)
-        for label, group in by_label.items():
-            # the label comes from the LABELS table above, never from the file
-            self.graph.write(statement("loaders/merge_primekg_nodes", LABEL=label), rows=group,
-                             source=SOURCE, release=release.key)
+    def _flush_nodes(self, rows: list[dict[str, Any]], lines: list[int], path: Path,
+                     release: SourceRelease, *, node_rows: bool) -> set[tuple[str, str]]:
+        """MERGE the nodes of ``rows`` (``lines[i]``: the line row i was read from); the
+        (label, key) of those Neo4j refused. ``node_rows`` (nodes.csv): each node is a row,
+        rejected when refused; else (kg.csv) a refused node is noted and the rows that use
+        it are rejected by the caller."""
+        by_label: dict[str, list[int]] = {}
+        for i, row in enumerate(rows):
+            by_label.setdefault(row["label"], []).append(i)
+        failed: set[tuple[str, str]] = set()
+        for label, indices in by_label.items():
+            group = [rows[i] for i in indices]
 
-    def _nodes(self, reader: Iterator, path: Path, release: SourceRelease) -> None:
+            def refused(index: int, reason: str, group=group, indices=indices) -> None:
+                row, line = group[index], lines[indices[index]]
+                failed.add((row["label"], row["key"]))
+                if node_rows:
+                    release.rows_loaded -= 1
+                    release.reject(path.name, line, f"not stored: {reason}")
+                else:
+                    release.note(path.name, line, f"{row['label']} node "
+                                 f"{_short(row['name'])} not stored: {reason}")
+            # the label comes from the LABELS table above, never from the file
+            self.run(statement("loaders/merge_primekg_nodes", LABEL=label), group,
+                     refused=refused, source=SOURCE, release=release.key)
+        return failed
+
+    def _nodes(self, file: _CsvFile, release: SourceRelease) -> None:
+        path = file.path
         batch: list[dict[str, Any]] = []
-        for line, cells in enumerate(reader, start=2):
+        lines: list[int] = []
+        for line, cells in file.rows(release):
             release.rows_read += 1
             if len(cells) != len(NODE_COLUMNS):
                 release.reject(path.name, line, f"{len(cells)} columns, expected "
@@ -164,46 +212,67 @@ class PrimeKGLoader(Loader):
                 release.reject(path.name, line, f"bad node (type {node_type!r}, id {node_id!r})")
                 continue
             batch.append(row)
+            lines.append(line)
             release.rows_loaded += 1
             if len(batch) >= self.batch_size:
-                self._flush_nodes(batch, release)
-                batch = []
+                self._flush_nodes(batch, lines, path, release, node_rows=True)
+                batch, lines = [], []
         if batch:
-            self._flush_nodes(batch, release)
+            self._flush_nodes(batch, lines, path, release, node_rows=True)
 
-    def _edges(self, reader: Iterator, header: tuple, path: Path,
-               release: SourceRelease) -> None:
-        nodes: dict[tuple, dict[str, Any]] = {}
+    def _edges(self, file: _CsvFile, release: SourceRelease) -> None:
+        nodes: dict[tuple, tuple[dict[str, Any], int]] = {}
         edges: dict[tuple, dict[str, Any]] = {}
-        for rel_type, a, b, display, _ in edge_rows(reader, header, path, release):
-            nodes[(a["label"], a["key"])] = a
-            nodes[(b["label"], b["key"])] = b
-            edges[(rel_type, a["label"], a["key"], b["label"], b["key"])] = {
-                "a": a["key"], "b": b["key"], "display_relation": display}
+        edge_lines: dict[tuple, list[int]] = {}
+        for rel_type, a, b, display, _, line in edge_rows(file, release):
+            nodes.setdefault((a["label"], a["key"]), (a, line))
+            nodes.setdefault((b["label"], b["key"]), (b, line))
+            key = (rel_type, a["label"], a["key"], b["label"], b["key"])
+            edges[key] = {"a": a["key"], "b": b["key"], "display_relation": display}
+            edge_lines.setdefault(key, []).append(line)
             if len(edges) >= self.batch_size:
-                self._flush_edges(nodes, edges, release)
-                nodes, edges = {}, {}
+                self._flush_edges(nodes, edges, edge_lines, file.path, release)
+                nodes, edges, edge_lines = {}, {}, {}
         if edges:
-            self._flush_edges(nodes, edges, release)
+            self._flush_edges(nodes, edges, edge_lines, file.path, release)
 
-    def _flush_edges(self, nodes: dict, edges: dict, release: SourceRelease) -> None:
-        self._flush_nodes(list(nodes.values()), release)
-        groups: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
-        for (rel_type, a_label, _, b_label, _), row in edges.items():
-            groups.setdefault((rel_type, a_label, b_label), []).append(row)
-        for (rel_type, a_label, b_label), rows in groups.items():
-            self.graph.write(statement("loaders/merge_primekg_edges", TYPE=rel_type, A=a_label,
-                                       B=b_label), rows=rows, source=SOURCE,
-                             release=release.key)
+    def _flush_edges(self, nodes: dict, edges: dict, edge_lines: dict, path: Path,
+                     release: SourceRelease) -> None:
+        node_list = list(nodes.values())
+        failed = self._flush_nodes([n for n, _ in node_list], [line for _, line in node_list],
+                                   path, release, node_rows=False)
+        groups: dict[tuple[str, str, str], list[tuple]] = {}
+        for key in edges:
+            rel_type, a_label, a_key, b_label, b_key = key
+            if (a_label, a_key) in failed or (b_label, b_key) in failed:
+                for line in edge_lines[key]:  # both directions, when both were in the batch
+                    release.rows_loaded -= 1
+                    release.reject(path.name, line, "not stored: one of its nodes was refused")
+                continue
+            groups.setdefault((rel_type, a_label, b_label), []).append(key)
+        for (rel_type, a_label, b_label), keys in groups.items():
+            def refused(index: int, reason: str, keys=keys) -> None:
+                for line in edge_lines[keys[index]]:
+                    release.rows_loaded -= 1
+                    release.reject(path.name, line, f"not stored: {reason}")
+            self.run(statement("loaders/merge_primekg_edges", TYPE=rel_type, A=a_label,
+                               B=b_label), [edges[k] for k in keys], refused=refused,
+                     source=SOURCE, release=release.key)
 
 
-def edge_rows(reader: Iterator, header: tuple, path: Path,
-              release: SourceRelease) -> Iterator[tuple[str, dict, dict, str, bool]]:
+def _short(text: str, limit: int = 60) -> str:
+    return repr(text if len(text) <= limit else text[:limit] + "…") + (
+        f" ({len(text):,} characters)" if len(text) > limit else "")
+
+
+def edge_rows(file: _CsvFile, release: SourceRelease
+              ) -> Iterator[tuple[str, dict, dict, str, bool, int]]:
     """Valid relationships of kg.csv rows as (type, from node, to node, display_relation,
-    whether the row was already in canonical direction); bad rows are rejected on
-    ``release`` with their line."""
+    whether the row was already in canonical direction, line); bad rows are rejected on
+    ``release`` with their line (too few or too many cells, bad quoting included)."""
+    header, path = file.header, file.path
     index = {name: i for i, name in enumerate(header)}
-    for line, cells in enumerate(reader, start=2):
+    for line, cells in file.rows(release):
         release.rows_read += 1
         if len(cells) != len(header):
             release.reject(path.name, line, f"{len(cells)} columns, expected {len(header)}")
@@ -224,8 +293,8 @@ def edge_rows(reader: Iterator, header: tuple, path: Path,
         x_first = (x_type == _first_type(relation)) if x_type != y_type \
             else (x["label"], x["key"]) <= (y["label"], y["key"])
         release.rows_loaded += 1
-        yield (rel_type, x, y, get("display_relation"), True) if x_first \
-            else (rel_type, y, x, get("display_relation"), False)
+        yield (rel_type, x, y, get("display_relation"), True, line) if x_first \
+            else (rel_type, y, x, get("display_relation"), False, line)
 
 
 def bulk_load(server, paths: list[Path], folder: Path, *,
@@ -243,8 +312,8 @@ def bulk_load(server, paths: list[Path], folder: Path, *,
     kg = [p for p in paths if p.name != "nodes.csv"]
     if len(kg) != 1:
         raise SourceFileError("give one kg.csv (and optionally nodes.csv)")
-    reader, header = _open_csv(kg[0], (COLUMNS_12, COLUMNS_10))
-    node_readers = [(_open_csv(p, (NODE_COLUMNS,))[0], p) for p in paths if p.name == "nodes.csv"]
+    kg_file = _open_csv(kg[0], (COLUMNS_12, COLUMNS_10))
+    node_files = [_open_csv(p, (NODE_COLUMNS,)) for p in paths if p.name == "nodes.csv"]
     release = SourceRelease(source=SOURCE, version=source_version, loader="primekg",
                             loader_version=PrimeKGLoader.version,
                             files={p.name: file_sha256(p) for p in paths},
@@ -252,8 +321,9 @@ def bulk_load(server, paths: list[Path], folder: Path, *,
     t0 = time.perf_counter()
     folder.mkdir(parents=True, exist_ok=True)
     nodes: dict[tuple[str, str], dict[str, Any]] = {}
-    for node_reader, path in node_readers:
-        for line, cells in enumerate(node_reader, start=2):
+    for node_file in node_files:
+        path = node_file.path
+        for line, cells in node_file.rows(release):
             release.rows_read += 1
             row = _node_row(cells[2].strip(), cells[1].strip(), cells[3].strip(),
                             cells[4].strip()) if len(cells) == len(NODE_COLUMNS) else None
@@ -265,7 +335,7 @@ def bulk_load(server, paths: list[Path], folder: Path, *,
     rel_files: dict[tuple[str, str, str], CsvFile] = {}
     balance: dict[str, int] = {}
     constant = f"{_quote(SOURCE)},{_quote(release.key)}"
-    for rel_type, a, b, display, canonical in edge_rows(reader, header, kg[0], release):
+    for rel_type, a, b, display, canonical, _ in edge_rows(kg_file, release):
         nodes.setdefault((a["label"], a["key"]), a)
         nodes.setdefault((b["label"], b["key"]), b)
         balance[rel_type] = balance.get(rel_type, 0) + (1 if canonical else -1)

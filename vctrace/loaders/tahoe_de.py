@@ -29,7 +29,7 @@ from ..kg import gene_bitmap
 from ..traces.identity import normalise_text
 from pydantic import Field
 
-from .base import Loader, LoaderOptions, SourceRelease, open_parquet
+from .base import Loader, LoaderOptions, SourceRelease, open_parquet, read_row_groups
 
 SOURCE = "tahoe-100m-de"
 COLUMNS = ("gene_name", "baseMean", "log2FoldChange", "lfcSE", "stat", "pvalue", "padj",
@@ -71,9 +71,12 @@ class TahoeDELoader(Loader):
         experiments: dict[str, dict[str, Any]] = {}
         tested: dict[str, set[int]] = {}
         for path, handle in files:
-            for batch in handle.iter_batches(batch_size=250_000, columns=list(COLUMNS)):
-                self._batch(batch, path, release, allowed, padj, min_abs_lfc, universe,
-                            experiments, tested)
+            self._current_file = path.name
+            # row group by row group: a corrupt group is reported, the others are loaded
+            for _, table in read_row_groups(handle, path, COLUMNS, release):
+                for batch in table.to_batches(max_chunksize=250_000):
+                    self._batch(batch, path, release, allowed, padj, min_abs_lfc, universe,
+                                experiments, tested)
         universe_key = f"{release.key}:genes"
         genes = sorted(universe, key=universe.get)
         rows = [dict(experiment, tested_bitmap=gene_bitmap.encode(tested.get(key, ()), len(genes)),

@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from ..traces.identity import normalise_text
-from .base import Loader, LoaderOptions, SourceFileError, SourceRelease, open_parquet
+from .base import (Loader, LoaderOptions, SourceFileError, SourceRelease, check_file,
+                   open_parquet, read_row_groups)
 
 SOURCE = "tahoe-100m"
 FILES = {
@@ -83,15 +84,19 @@ def _yes(value: Any) -> bool | None:
     return {"yes": True, "no": False}.get(text)
 
 
-def _rows(path: Path, columns: tuple[str, ...]):
+def _open(path: Path):
+    return open_parquet(path, FILES[_table(path)], f"Tahoe {_table(path)}")
+
+
+def _rows(path: Path, columns: tuple[str, ...], release: SourceRelease):
     """(line, row) pairs of a parquet file, line = row number + 1 (the header is line 1 in
-    the CSV view people export these tables to)."""
-    handle = open_parquet(path, columns, f"Tahoe {_table(path)}")
-    line = 1
-    for batch in handle.iter_batches(batch_size=10_000, columns=list(columns)):
-        for row in batch.to_pylist():
-            line += 1
-            yield line, row
+    the CSV view people export these tables to), read row group by row group: a corrupt
+    group is reported with its lines and the others are read."""
+    for line, table in read_row_groups(_open(path), path, columns, release):
+        for batch in table.to_batches(max_chunksize=10_000):
+            for row in batch.to_pylist():
+                yield line, row
+                line += 1
 
 
 class TahoeMetadataLoader(Loader):
@@ -103,35 +108,43 @@ class TahoeMetadataLoader(Loader):
 
     def _load(self, paths: list[Path], options: LoaderOptions) -> SourceRelease:
         files = _resolve(paths)
+        for path in files.values():
+            _open(path)  # every file's columns checked before anything is written
         release = self.new_release(list(files.values()), options)
         # Genes first: drugs and cell lines link to them.
         if "gene_metadata.parquet" in files:
+            self._current_file = files["gene_metadata.parquet"].name
             self._genes(files["gene_metadata.parquet"], release)
         if "drug_metadata.parquet" in files:
+            self._current_file = files["drug_metadata.parquet"].name
             self._drugs(files["drug_metadata.parquet"], release)
         if "cell_line_metadata.parquet" in files:
+            self._current_file = files["cell_line_metadata.parquet"].name
             self._cell_lines(files["cell_line_metadata.parquet"], release)
         if "obs_cell_grid.parquet" in files:
+            self._current_file = files["obs_cell_grid.parquet"].name
             self._conditions(files["obs_cell_grid.parquet"], release)
         self.record(release)
         return release
 
     def _genes(self, path: Path, release: SourceRelease) -> None:
-        rows = []
-        for line, row in _rows(path, FILES[_table(path)]):
+        rows, lines = [], []
+        for line, row in _rows(path, FILES[_table(path)], release):
             release.rows_read += 1
             symbol = _text(row["gene_symbol"])
             if symbol is None or not _SYMBOL.match(symbol):
                 release.reject(path.name, line, f"bad gene symbol {row['gene_symbol']!r}")
                 continue
+            lines.append((path.name, line))
             rows.append({"key": normalise_text(symbol), "symbol": symbol,
                          "ensembl_id": _text(row["ensembl_id"])})
-        self.run("loaders/merge_genes", rows, source=SOURCE, release=release.key)
         release.rows_loaded += len(rows)
+        self.run("loaders/merge_genes", rows, refused=self.reject_rows(release, lines),
+                 source=SOURCE, release=release.key)
 
     def _drugs(self, path: Path, release: SourceRelease) -> None:
-        rows = []
-        for line, row in _rows(path, FILES[_table(path)]):
+        rows, lines = [], []
+        for line, row in _rows(path, FILES[_table(path)], release):
             release.rows_read += 1
             name = _text(row["drug"])
             if name is None:
@@ -147,6 +160,7 @@ class TahoeMetadataLoader(Loader):
                              f"symbols, not linked: {', '.join(map(repr, bad))}")
             cid = row["pubchem_cid"]
             base = base_drug_name(name)
+            lines.append((path.name, line))
             rows.append({
                 "key": normalise_text(name), "name": name, "original_name": row["drug"],
                 "base_name": base, "names": sorted({normalise_text(name), base}),
@@ -156,12 +170,13 @@ class TahoeMetadataLoader(Loader):
                 "smiles": _text(row["canonical_smiles"]),
                 "pubchem_cid": int(cid) if isinstance(cid, (int, float)) and cid == cid else None,
                 "targets": [{"key": normalise_text(t), "symbol": t} for t in targets]})
-        self.run("loaders/merge_tahoe_drugs", rows, source=SOURCE, release=release.key)
         release.rows_loaded += len(rows)
+        self.run("loaders/merge_tahoe_drugs", rows, refused=self.reject_rows(release, lines),
+                 source=SOURCE, release=release.key)
 
     def _cell_lines(self, path: Path, release: SourceRelease) -> None:
-        rows = []
-        for line, row in _rows(path, FILES[_table(path)]):
+        rows, lines = [], []
+        for line, row in _rows(path, FILES[_table(path)], release):
             release.rows_read += 1
             name = _text(row["cell_name"])
             if name is None:
@@ -172,6 +187,7 @@ class TahoeMetadataLoader(Loader):
                 release.note(path.name, line, f"{name}: bad driver gene symbol {gene!r}, "
                              "driver not linked")
                 gene = None
+            lines.append((path.name, line))
             rows.append({
                 "key": normalise_text(name), "name": name,
                 "depmap_id": _text(row["Cell_ID_DepMap"]),
@@ -183,25 +199,30 @@ class TahoeMetadataLoader(Loader):
                     "var_type": _text(row["Driver_VarType"]),
                     "zygosity": _text(row["Driver_VarZyg"]),
                     "effect": _text(row["Driver_ProtEffect_or_CdnaEffect"]) or ""}})
-        self.run("loaders/merge_tahoe_cell_lines", rows, source=SOURCE, release=release.key)
         release.rows_loaded += len(rows)
+        self.run("loaders/merge_tahoe_cell_lines", rows,
+                 refused=self.reject_rows(release, lines),
+                 source=SOURCE, release=release.key)
 
     def _conditions(self, path: Path, release: SourceRelease) -> None:
-        rows = []
-        for line, row in _rows(path, FILES[_table(path)]):
+        rows, lines = [], []
+        for line, row in _rows(path, FILES[_table(path)], release):
             release.rows_read += 1
             drug, cell = _text(row["drug"]), _text(row["cell_name"])
             conc = row["conc"]
             if drug is None or cell is None or not isinstance(conc, (int, float)):
                 release.reject(path.name, line, "condition needs drug, cell_name and conc")
                 continue
+            lines.append((path.name, line))
             rows.append({"drug_key": normalise_text(drug), "drug": drug,
                          "is_control": drug.upper().startswith("DMSO"),
                          "cell_line_key": normalise_text(cell), "cell_line": cell,
                          "conc": float(conc), "plate": _text(row["plate"]) or "",
                          "n_cells": row["n_cells"]})
-        self.run("loaders/merge_tahoe_conditions", rows, source=SOURCE, release=release.key)
         release.rows_loaded += len(rows)
+        self.run("loaders/merge_tahoe_conditions", rows,
+                 refused=self.reject_rows(release, lines),
+                 source=SOURCE, release=release.key)
 
 
 def _table(path: Path) -> str | None:
@@ -218,6 +239,7 @@ def _resolve(paths: list[Path]) -> dict[str, Path]:
         if path.is_dir():
             found.update({_table(p): p for p in sorted(path.iterdir()) if _table(p)})
         elif _table(path):
+            check_file(path)
             found[_table(path)] = path
         elif not path.exists():
             raise SourceFileError(f"{path}: no such file or folder")
