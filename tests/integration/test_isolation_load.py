@@ -226,20 +226,37 @@ def test_tahoe_metadata_a_corrupt_row_group_is_reported_and_the_others_load(neo4
     assert len(_releases(neo4j)) == 1
 
 
-def test_tahoe_de_a_corrupt_row_group_is_reported_and_the_others_load(neo4j, cli, capsys,
-                                                                    tmp_path):
+def _de_rows(genes: list[str], per_drug: int) -> dict[str, list]:
     from vctrace.loaders.tahoe_de import COLUMNS
 
-    n = 500
-    rows = {c: [] for c in COLUMNS}
-    for i in range(3 * n):
-        values = {"gene_name": f"G{i}", "baseMean": 10.0, "log2FoldChange": 2.0, "lfcSE": 0.1,
+    rows: dict[str, list] = {c: [] for c in COLUMNS}
+    for i, gene in enumerate(genes):
+        values = {"gene_name": gene, "baseMean": 10.0, "log2FoldChange": 2.0, "lfcSE": 0.1,
                   "stat": 5.0, "pvalue": 1e-6, "padj": 1e-5, "plate": "p1",
                   "n_cells_trt": 100, "n_cells_ctrl": 100, "Cell_ID_Cellosaur": "CVCL_1",
                   "Cell_ID_DepMap": "ACH-1", "Cell_Name_Vevo": "A549",
-                  "drug": f"drug{i // n}", "concentration": 1.0, "concentration_unit": "uM"}
+                  "drug": f"drug{i // per_drug}", "concentration": 1.0,
+                  "concentration_unit": "uM"}
         for c in COLUMNS:
             rows[c].append(values[c])
+    return rows
+
+
+def test_tahoe_de_a_refused_gene_is_rejected_and_the_other_calls_load(neo4j, cli, capsys,
+                                                                   tmp_path):
+    path = tmp_path / "shard.parquet"
+    pq.write_table(pa.table(_de_rows(["MAP2K1", "Q" * 20_000, "DUSP6"], 3)), path)
+    status, out, err = _load(cli, capsys, "tahoe-de", str(path))
+    assert status == 1, err
+    assert "shard.parquet:0: rejected: gene 'QQQ" in out and "too large" in out
+    assert _count(neo4j, "MATCH ()-[r:DE]->() RETURN count(r)") == 2
+    assert len(_releases(neo4j)) == 1
+
+
+def test_tahoe_de_a_corrupt_row_group_is_reported_and_the_others_load(neo4j, cli, capsys,
+                                                                    tmp_path):
+    n = 500
+    rows = _de_rows([f"G{i}" for i in range(3 * n)], n)
     path = tmp_path / "shard.parquet"
     pq.write_table(pa.table(rows), path, row_group_size=n, compression="snappy")
     _corrupt_row_group(path, 1)
@@ -249,3 +266,33 @@ def test_tahoe_de_a_corrupt_row_group_is_reported_and_the_others_load(neo4j, cli
     assert _count(neo4j, "MATCH (e:DEExperiment) RETURN count(e)") == 2, out  # drug0, drug2
     assert _count(neo4j, "MATCH ()-[r:DE]->() RETURN count(r)") == 2 * n
     assert len(_releases(neo4j)) == 1
+
+
+def test_the_release_is_recorded_when_a_later_file_fails_part_way(neo4j, cli, capsys, tmp_path,
+                                                                  monkeypatch):
+    """nodes.csv loads, then kg.csv fails after its first batch (a read error the loader has
+    no row-level handling for): the release is recorded with what was loaded, and the error
+    names the file (exit 2)."""
+    from vctrace.loaders import primekg
+
+    nodes = tmp_path / "nodes.csv"
+    nodes.write_text("node_index,node_id,node_type,node_name,node_source\n"
+                     "0,DB9,drug,binimetinib,DrugBank\n")
+    kg = _kg(tmp_path / "kg.csv", [_drug_gene("trametinib", "MAP2K1", "DB1", "5604"),
+                                   _drug_gene("selumetinib", "MAP2K2", "DB3", "5605")])
+    real = primekg.edge_rows
+
+    def failing(file, release):
+        for n, item in enumerate(real(file, release)):
+            if n == 1:
+                raise OSError("Input/output error")
+            yield item
+
+    monkeypatch.setattr(primekg, "edge_rows", failing)
+    status, _, err = _load(cli, capsys, "primekg", str(nodes), kg)
+    assert status == 2
+    assert err.startswith("vctrace: kg.csv: load stopped: Input/output error (release sr-")
+    release, = _releases(neo4j)
+    assert "kg.csv:0: rejected: load stopped here: Input/output error" in \
+        release["problems_sample"]
+    assert _count(neo4j, "MATCH (d:Drug {key: 'binimetinib'}) RETURN count(d)") == 1

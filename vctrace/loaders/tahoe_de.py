@@ -84,8 +84,11 @@ class TahoeDELoader(Loader):
                 for key, experiment in experiments.items()]
         self.graph.write("loaders/merge_gene_universe", key=universe_key, genes=genes,
                          source=SOURCE, release=release.key)
-        self.run("loaders/merge_de_experiments", rows, source=SOURCE, release=release.key,
-                 universe=universe_key)
+
+        def experiment_refused(index: int, reason: str) -> None:
+            release.note("-", 0, f"experiment {rows[index]['key'][:200]!r} not stored: {reason}")
+        self.run("loaders/merge_de_experiments", rows, refused=experiment_refused,
+                 source=SOURCE, release=release.key, universe=universe_key)
         self.record(release)
         return release
 
@@ -134,12 +137,19 @@ class TahoeDELoader(Loader):
                                   "lfc_se": r["lfcSE"], "stat": r["stat"],
                                   "direction": "up" if r["log2FoldChange"] > 0 else "down"}})
         new_genes = [g for key, g in genes.items() if key not in self._genes_merged]
-        self.run("loaders/merge_de_genes", new_genes, source=SOURCE)
+
+        def gene_refused(index: int, reason: str) -> None:  # its calls then link nothing
+            release.reject(path.name, 0, f"gene {new_genes[index]['symbol'][:200]!r} not "
+                           f"stored, its calls left out: {reason}")
+        self.run("loaders/merge_de_genes", new_genes, refused=gene_refused, source=SOURCE)
         self._genes_merged.update(genes)
         # one row per experiment: small batches, as each carries its calls
         for key, calls in groups.items():
-            self.graph.write("loaders/merge_de_calls", rows=[{"experiment": key, "calls": calls}],
-                             source=SOURCE, release=release.key)
+            def calls_refused(index: int, reason: str, key: str = key) -> None:
+                release.note(path.name, 0, f"calls of experiment {key[:200]!r} not stored: "
+                             f"{reason}")
+            self.run("loaders/merge_de_calls", [{"experiment": key, "calls": calls}],
+                     refused=calls_refused, source=SOURCE, release=release.key)
         release.rows_loaded += table.num_rows
 
     def _conditions(self, table: pa.Table, experiments: dict[str, dict[str, Any]],
