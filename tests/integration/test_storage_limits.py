@@ -11,6 +11,7 @@ import pytest
 from vctrace.kg.trace_store import graph_summary, read_traces as read_stored, write_traces
 from vctrace.traces.findings import Code, Severity
 from vctrace.traces.identity import normalise_text, trace_key
+from vctrace.kg.trace_store import MAX_BATCH_ACTIONS
 from vctrace.traces.limits import MAX_ACTIONS, MAX_EDGES, MAX_KEY_BYTES, MAX_LIST_ITEMS
 from vctrace.traces.models import Perturbation
 from vctrace.traces.text import parse_trace_text
@@ -72,6 +73,17 @@ def test_trace_at_the_action_and_edge_limits_stores(graph):
     assert len(trace.actions) == MAX_ACTIONS and len(trace.edges) == MAX_EDGES
     results = list(write_traces(graph, [trace], batch_size=1))
     assert results[0].actions_written == MAX_ACTIONS and results[0].edges_written == MAX_EDGES
+
+
+@pytest.mark.slow
+def test_a_batch_of_traces_at_the_action_limit_stores(graph):
+    """Traces at the action limit: twenty in one batch of 500 exceeded the server's
+    per-transaction memory; batches now also close at MAX_BATCH_ACTIONS actions."""
+    n = MAX_BATCH_ACTIONS // MAX_ACTIONS + 1  # one more than a capped batch holds
+    traces = [_many(MAX_ACTIONS, MAX_ACTIONS, tag=f"b{i}") for i in range(n)]
+    results = list(write_traces(graph, traces, batch_size=500))
+    assert [r.traces_written for r in results] == [n - 1, 1]
+    assert sum(r.actions_written for r in results) == n * MAX_ACTIONS
 
 
 @pytest.mark.parametrize("over,code", [

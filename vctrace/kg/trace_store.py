@@ -311,16 +311,28 @@ def _write_isolated(graph: Graph, session: Any, batch: _PreparedBatch) -> WriteR
     return result
 
 
+# A batch is also closed at this many actions: traces at the validation limit (2,000 actions)
+# would otherwise make one transaction of up to a million actions, past the server's
+# per-transaction memory cap (20 such traces already failed at 384 MiB). Typical VC-TRACES
+# batches (500 traces of ~18 actions) stay under it.
+MAX_BATCH_ACTIONS = 12_000
+
+
 def _batches(graph: Graph, traces: Iterable[Trace], size: int) -> Iterator[_PreparedBatch]:
     pending: list[Trace] = []
+    actions = 0
     for trace in traces:
         if not is_valid(trace):
             raise InvalidTraceError("refusing to store an invalid trace "
                                     f"(record {trace.provenance.record})")
+        if pending and actions + len(trace.actions) > MAX_BATCH_ACTIONS:
+            yield _prepare_batch(graph, pending)
+            pending, actions = [], 0
         pending.append(trace)
+        actions += len(trace.actions)
         if len(pending) >= size:
             yield _prepare_batch(graph, pending)
-            pending = []
+            pending, actions = [], 0
     if pending:
         yield _prepare_batch(graph, pending)
 
