@@ -17,10 +17,10 @@ from pydantic import BaseModel, Field
 
 from ..errors import VctraceError
 from ..kg.schema import init_schema
-from ..kg.server import LocalNeo4j, ServerError, ensure_free_space
+from ..kg.server import LocalNeo4j, ServerError
 from ..kg.trace_store import graph_has_data, graph_summary
 from ..settings import Settings
-from .graph_session import open_graph
+from .graph_session import check_free_space, open_graph
 
 
 class LocalServer(BaseModel):
@@ -99,15 +99,6 @@ def status(settings: Settings) -> DbStatus:
     with open_graph(settings) as graph:
         summary = graph_summary(graph)
     return DbStatus(uri=settings.uri, local=local, summary=summary)
-
-
-def check_free_space(settings: Settings) -> None:
-    """Refuse (``ServerError``, a ``VctraceError``) to write into the local server when the
-    filesystem of its data directory has less than ``settings.min_free_mb`` free; for the use
-    cases that write (ingest, load) to call first. Nothing to check with ``VCTRACE_NEO4J_URI``
-    set (the store is not on this machine)."""
-    if settings.uses_local_server:
-        ensure_free_space(settings.server_dir / "data", settings.min_free_mb)
 
 
 def init(settings: Settings) -> DbStatus:

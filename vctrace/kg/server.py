@@ -29,8 +29,9 @@ Hygiene (issue 9):
   listens on 127.0.0.1 only, with a random 144-bit password, that protects nothing and lets
   any local process lock vctrace out, so ``dbms.security.auth_max_failed_attempts=0``.
 - **The query surface**: ``LOAD CSV`` cannot read files (``allow_csv_import_from_file_urls``
-  false; Neo4j 5.26 Community has no setting that blocks http(s) URLs: the query gate refuses
-  ``LOAD CSV``), and one transaction may use at most half the heap
+  false) nor reach any address (``internal.dbms.cypher_ip_blocklist`` covering every IPv4 and
+  IPv6 address: Neo4j 5.26 Community has no public setting for http(s) URLs; vctrace itself
+  never uses LOAD CSV, and the query gate refuses it anyway), and one transaction may use at most half the heap
   (``db.memory.transaction.max``), so a single query cannot starve the others; there is no
   global transaction timeout (ingest and verify run long transactions on purpose), user
   queries get theirs from the gate.
@@ -231,6 +232,8 @@ class LocalNeo4j:
             # transactions), user queries get theirs from the query gate
             "db.memory.transaction.max": f"{heap_bytes(self.heap) // 2**21}m",
             "dbms.security.allow_csv_import_from_file_urls": "false",
+            # no outbound fetches from Cypher (LOAD CSV FROM 'http://…'): every address blocked
+            "internal.dbms.cypher_ip_blocklist": "0.0.0.0/0,::/0",
             # no lockout: see the module docstring (127.0.0.1 only, 144-bit random password)
             "dbms.security.auth_max_failed_attempts": "0",
             "db.shutdown_transaction_end_timeout": "2s",
