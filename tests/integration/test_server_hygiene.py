@@ -15,7 +15,7 @@ import pytest
 from neo4j import GraphDatabase
 from neo4j.exceptions import AuthError, ClientError, Neo4jError
 
-from vctrace.app import database
+from vctrace.app.graph_session import check_free_space
 from vctrace.kg.server import LocalNeo4j, ServerError, free_port
 from vctrace.settings import Settings, default_heap
 
@@ -129,10 +129,10 @@ def test_the_free_space_guard_refuses_to_start(tmp_path):
     assert _java_of(server.root) == [] and not server.password_file.exists()
     settings = Settings(home=tmp_path, min_free_mb=1e12)
     with pytest.raises(ServerError, match="MB free"):
-        database.check_free_space(settings)
-    database.check_free_space(Settings(home=tmp_path, min_free_mb=0))
-    database.check_free_space(Settings(home=tmp_path, min_free_mb=1))
-    database.check_free_space(Settings(home=tmp_path, neo4j_uri="bolt://x:1", min_free_mb=1e12))
+        check_free_space(settings)
+    check_free_space(Settings(home=tmp_path, min_free_mb=0))
+    check_free_space(Settings(home=tmp_path, min_free_mb=1))
+    check_free_space(Settings(home=tmp_path, neo4j_uri="bolt://x:1", min_free_mb=1e12))
 
 
 def test_the_default_heap_is_a_quarter_of_the_memory_between_1g_and_8g(monkeypatch):

@@ -20,7 +20,7 @@ from ..kg.schema import init_schema
 from ..kg.server import LocalNeo4j, ServerError
 from ..kg.trace_store import graph_has_data, graph_summary
 from ..settings import Settings
-from .graph_session import check_free_space, open_graph
+from .graph_session import open_graph
 
 
 class LocalServer(BaseModel):

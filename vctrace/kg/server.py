@@ -287,7 +287,7 @@ class LocalNeo4j:
             pid = int(self.pid_file.read_text().strip())
         except (OSError, ValueError):
             return None
-        if not _alive(pid):
+        if not pid_alive(pid):
             self.pid_file.unlink(missing_ok=True)
             return None
         return pid
@@ -365,7 +365,7 @@ class LocalNeo4j:
             pass
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            if not _alive(pid):
+            if not pid_alive(pid):
                 break
             time.sleep(0.2)
         else:
@@ -412,7 +412,9 @@ def _kill_group(proc: subprocess.Popen) -> None:
             continue
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` runs on this machine (reaping it first if it is our own child
+    that has exited)."""
     try:
         done, _ = os.waitpid(pid, os.WNOHANG)  # reap it when it is our own child
         if done == pid:

@@ -59,6 +59,7 @@ from pydantic import BaseModel
 from ..errors import VctraceError
 from .. import cypher
 from ..kg.graph import Graph, statement
+from ..kg.server import pid_alive
 from ..traces.identity import normalise_text
 from ..verifiers.base import (ClaimRow, Mention, Reason, Status, TraceRow, Verdict, Verifier,
                               get)
@@ -227,16 +228,6 @@ def _owner_id() -> str:
     return f"{socket.gethostname()} {os.getpid()} {uuid.uuid4().hex[:12]}"
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process
-        return True
-    return True
-
-
 def _live_owner(run: dict[str, Any]) -> str | None:
     """Who is working on ``run`` now, in words; ``None`` when nobody is (it is finished, or its
     owner is stale: see the module docstring)."""
@@ -251,7 +242,7 @@ def _live_owner(run: dict[str, Any]) -> str | None:
             with _ACTIVE_LOCK:
                 alive = owner in _ACTIVE_OWNERS
         else:
-            alive = pid > 0 and _pid_alive(pid)
+            alive = pid > 0 and pid_alive(pid)
     else:
         age = run.get("heartbeat_age_s")
         alive = age is not None and age < STALE_AFTER_S
