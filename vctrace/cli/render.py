@@ -81,11 +81,6 @@ def cell(value: Any, width: int = 60) -> str:
     return text if len(text) <= width else text[:width - 1] + "…"
 
 
-def print_json(data: Any) -> None:
-    """``data`` as indented, strict JSON on stdout (see :func:`json_text`)."""
-    print(json_text(data))
-
-
 class _RichBar:
     def __init__(self, bars: RichProgress, task: int):
         self.bars, self.task = bars, task
