@@ -15,7 +15,8 @@ import pytest
 
 pytest.register_assert_rewrite("support")
 
-from support.paths import SHARED, SHARED_MISSING  # noqa: E402  (after the rewrite hook)
+from support.boltz import FASTA, write_fake_boltz  # noqa: E402  (after the rewrite hook)
+from support.paths import SHARED, SHARED_MISSING  # noqa: E402
 
 UNIT = Path(__file__).resolve().parent / "unit"
 
@@ -29,3 +30,18 @@ def pytest_collection_modifyitems(config, items):
             raise pytest.UsageError(f"{item.nodeid}: a unit test must not need the shared data")
         if SHARED is None:
             item.add_marker(skip_shared)
+
+
+# the dti-boltz inputs, used by both tiers' Boltz tests
+@pytest.fixture
+def fake(tmp_path) -> str:
+    """An executable `boltz` stand-in in the test's folder; its path."""
+    return write_fake_boltz(tmp_path)
+
+
+@pytest.fixture
+def fasta(tmp_path):
+    """The test targets as a UniProt FASTA file."""
+    path = tmp_path / "targets.fasta"
+    path.write_text(FASTA)
+    return path

@@ -17,20 +17,8 @@ from vctrace.runs.engine import build_verifiers, verify
 from vctrace.verifiers._boltz import (BoltzRunError, BoltzSettings, build_yaml, pair_id,
                                       read_fasta, run_boltz)
 
-from support.boltz import FASTA, TRAMETINIB, write_fake_boltz
+from support.boltz import TRAMETINIB
 from support.verdicts import find, verdicts
-
-
-@pytest.fixture
-def fake(tmp_path) -> str:
-    return write_fake_boltz(tmp_path)
-
-
-@pytest.fixture
-def fasta(tmp_path):
-    path = tmp_path / "targets.fasta"
-    path.write_text(FASTA)
-    return path
 
 
 def _boltz(graph, fasta, tmp_path, run, **options):

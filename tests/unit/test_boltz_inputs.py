@@ -14,19 +14,7 @@ import yaml
 from vctrace.verifiers._boltz import (BoltzRunError, BoltzSettings, FastaError, build_yaml,
                                       pair_id, parse_outputs, read_fasta, run_boltz)
 
-from support.boltz import FASTA, TRAMETINIB, write_fake_boltz
-
-
-@pytest.fixture
-def fake(tmp_path) -> str:
-    return write_fake_boltz(tmp_path)
-
-
-@pytest.fixture
-def fasta(tmp_path):
-    path = tmp_path / "targets.fasta"
-    path.write_text(FASTA)
-    return path
+from support.boltz import TRAMETINIB
 
 
 def test_fasta_is_indexed_by_gene_accession_and_entry(fasta):
