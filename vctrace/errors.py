@@ -4,7 +4,9 @@ map ``kind`` to their own convention (the CLI's exit status, an HTTP status):
 
 - ``"invalid"``: the request was understood but what it names is invalid or absent (a trace
   that does not resolve, a refused query) — exit status 1;
-- ``"unusable"``: a file, an option or the database cannot be used at all — exit status 2.
+- ``"unusable"``: a file, an option or the database cannot be used at all — exit status 2;
+- ``"busy"``: the request is refused for now because the server is busy; the same request
+  may succeed later — exit status 2 (HTTP 503 with ``Retry-After``).
 
 Anything else escaping a use case is a bug, and is reported as one.
 """
@@ -22,3 +24,9 @@ class InvalidRequest(VctraceError):
     """What was asked for names something invalid or absent."""
 
     kind = "invalid"
+
+
+class Busy(VctraceError):
+    """Refused for now: the server is busy; try again later."""
+
+    kind = "busy"

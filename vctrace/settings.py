@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     min_free_mb: float = Field(1024, description="the local server refuses to start, and "
                                "ingest/load to write, with less free disk space than this "
                                "(MB) on its data filesystem; 0 turns the guard off")
+    max_adhoc_queries: int = Field(2, ge=1, description="ad-hoc user queries (`vctrace cypher`, "
+                                   "POST /cypher) the server runs at once; see kg/read_only.py")
     batch_size: int = Field(500, ge=1, description="traces per write transaction")
     # dti-boltz overrides (VCTRACE_BOLTZ_*); unset = the verifier's own default (its
     # Options model is the one place defaults live)

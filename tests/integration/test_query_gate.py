@@ -15,7 +15,8 @@ from neo4j import exceptions as driver_errors
 
 from vctrace.app import queries
 from vctrace.cli import main
-from vctrace.kg.read_only import ALLOWED_PROCEDURES, QueryRefused, QueryTimedOut, run_read_only
+from vctrace.kg.read_only import (ALLOWED_PROCEDURES, QueryBusy, QueryRefused, QueryTimedOut,
+                                  run_read_only)
 
 
 def refused(settings, text, params=None) -> str:
@@ -220,10 +221,36 @@ def test_the_client_gives_up_on_an_expression_neo4j_cannot_interrupt(neo4j):
         run_read_only(neo4j.graph, text, timeout_s=1, grace_s=1)
     assert time.monotonic() - started < 5
     assert "one long expression" in str(caught.value)
+    # while it finishes, ad-hoc queries are not admitted; the project's own queries still run
+    settings = neo4j.settings()
+    with pytest.raises(QueryBusy, match="still finishing an ad-hoc query") as busy:
+        queries.run_cypher(settings, "RETURN 1 AS ok")
+    assert busy.value.kind == "busy"
+    assert queries.run_query(settings, "traces_by_drug", {"drug": "nothing"}).rows == []
     deadline = time.monotonic() + 60
     while running(neo4j.driver, "range(1, 400000)") and time.monotonic() < deadline:
         time.sleep(0.5)
     assert running(neo4j.driver, "range(1, 400000)") == []
+    assert queries.run_cypher(settings, "RETURN 1 AS ok").rows == [[1]]
+
+
+def test_ad_hoc_queries_running_at_once_are_capped(neo4j):
+    """At most VCTRACE_MAX_ADHOC_QUERIES ad-hoc queries run at once; library queries are not
+    counted or refused."""
+    settings = neo4j.settings().model_copy(update={"max_adhoc_queries": 1})
+    text = "UNWIND range(1, 100000000) AS x WITH x WHERE x = -1 RETURN x"
+    first = threading.Thread(target=lambda: pytest.raises(
+        QueryTimedOut, queries.run_cypher, settings, text, timeout_s=3), daemon=True)
+    first.start()
+    deadline = time.monotonic() + 10
+    while not running(neo4j.driver, "x = -1") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    with pytest.raises(QueryBusy, match="1 ad-hoc queries are running"):
+        queries.run_cypher(settings, "RETURN 1 AS ok")
+    assert queries.run_query(settings, "traces_by_drug", {"drug": "nothing"}).rows == []
+    first.join(20)
+    assert not first.is_alive()
+    assert queries.run_cypher(settings, "RETURN 1 AS ok").rows == [[1]]
 
 
 def test_a_query_over_the_transaction_memory_limit(neo4j):

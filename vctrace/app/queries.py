@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from .. import cypher
 from ..errors import VctraceError
-from ..kg.read_only import (ALLOWED_PROCEDURES, QueryRefused, QueryTimedOut, check,
+from ..kg.read_only import (ALLOWED_PROCEDURES, QueryBusy, QueryRefused, QueryTimedOut, check,
                             run_read_only)
 from ..settings import Settings
 from .graph_session import open_graph
@@ -89,8 +89,9 @@ def run_query(settings: Settings, name: str, params: dict[str, Any] | None = Non
         raise UnknownQuery(f"no library query named {name!r}; known: "
                            f"{', '.join(sorted(cypher.library()))}")
     text = cypher.library_query(name)
-    return run_cypher(settings, text, {**dict.fromkeys(_parameters(text)), **(params or {})},
-                      limit=limit, timeout_s=timeout_s)
+    return _run_gated(settings, text,
+                      {**dict.fromkeys(_parameters(text)), **(params or {})},
+                      limit=limit, timeout_s=timeout_s, adhoc=False)
 
 
 def check_cypher(settings: Settings, text: str, params: dict[str, Any] | None = None) -> None:
@@ -108,7 +109,13 @@ def run_cypher(settings: Settings, text: str, params: dict[str, Any] | None = No
     there were more), a ``timeout_s`` transaction timeout. :class:`QueryRefused` (kind
     ``invalid``) when the gate or the database refuses it (not a read, an administration
     command, LOAD CSV, a procedure off the allow-list, a syntax error) or it fails while
-    running; :class:`QueryTimedOut` when it runs past its timeout."""
+    running; :class:`QueryTimedOut` when it runs past its timeout; :class:`QueryBusy` (kind
+    ``busy``) when too many ad-hoc queries run or a terminated one is still finishing."""
+    return _run_gated(settings, text, params, limit=limit, timeout_s=timeout_s, adhoc=True)
+
+
+def _run_gated(settings: Settings, text: str, params: dict[str, Any] | None, *, limit: int,
+               timeout_s: float, adhoc: bool) -> QueryResult:
     if limit < 1:
         raise InvalidLimit(f"the row limit must be at least 1, got {limit}")
     if not timeout_s > 0:
@@ -116,7 +123,8 @@ def run_cypher(settings: Settings, text: str, params: dict[str, Any] | None = No
     with open_graph(settings) as graph:
         try:
             columns, rows = run_read_only(graph, text, params, limit=limit + 1,
-                                          timeout_s=timeout_s)
+                                          timeout_s=timeout_s, adhoc=adhoc,
+                                          max_adhoc=settings.max_adhoc_queries)
         except QueryRefused as exc:
             raise type(exc)(f"query refused: {exc}") from exc
     return QueryResult(columns=columns, rows=rows[:limit], truncated=len(rows) > limit,

@@ -31,6 +31,14 @@ the HTTP service later).
    ``TERMINATE`` the tagged transaction (``kg/terminate_user_query``) and reports a timeout
    (the report says the server may still be finishing that expression).
 
+4. **Admission.** Because such an expression cannot be stopped, ad-hoc queries (``adhoc=True``:
+   ``vctrace cypher``, ``POST /cypher``; not the project's own library queries) are admitted
+   only while the server runs fewer than ``max_adhoc`` of them and none that was terminated is
+   still finishing (``kg/adhoc_queries``, from ``SHOW TRANSACTIONS``): a hostile or careless
+   query can keep at most ``max_adhoc`` cores busy for its timeout, then at most one until its
+   expression ends, and meanwhile further ad-hoc queries get :class:`QueryBusy`. The check is
+   not atomic: clients racing in the same instant may exceed the cap by their number.
+
 Per-transaction memory is limited by the server (``db.memory.transaction.max``, written by
 :mod:`vctrace.kg.server`); a query over it fails with ``MemoryPoolOutOfMemoryError``, reported
 as such.
@@ -47,7 +55,7 @@ from typing import Any, Iterator
 import neo4j
 from neo4j.exceptions import ClientError, DatabaseError, Neo4jError, TransientError
 
-from ..errors import InvalidRequest
+from ..errors import Busy, InvalidRequest
 from .graph import Graph
 
 #: Procedures a user query may call: read-only metadata (labels, relationship types,
@@ -88,6 +96,10 @@ class QueryRefused(InvalidRequest):
 
 class QueryTimedOut(QueryRefused):
     """The query ran past its transaction timeout."""
+
+
+class QueryBusy(Busy):
+    """An ad-hoc query not admitted now (see :func:`admit`)."""
 
 
 @dataclass(frozen=True)
@@ -158,21 +170,39 @@ def check(graph: Graph, text: str, params: dict[str, Any] | None = None, *,
         raise QueryRefused("; ".join(reasons))
 
 
+def admit(graph: Graph, max_adhoc: int) -> None:
+    """Raise :class:`QueryBusy` unless another ad-hoc query may start now (see the module
+    docstring, point 4)."""
+    counts = graph.read("kg/adhoc_queries")[0]
+    if counts["stuck"]:
+        raise QueryBusy(
+            "the server is still finishing an ad-hoc query that timed out and was terminated "
+            "(one long expression Neo4j cannot interrupt); ad-hoc queries are refused until it "
+            "ends; try again later")
+    if counts["running"] >= max_adhoc:
+        raise QueryBusy(f"{counts['running']} ad-hoc queries are running, the most allowed "
+                        f"at once (VCTRACE_MAX_ADHOC_QUERIES={max_adhoc}); try again later")
+
+
 def run_read_only(graph: Graph, text: str, params: dict[str, Any] | None = None, *,
-                  timeout_s: float = 60.0, limit: int = 10_000,
-                  grace_s: float = GRACE_S) -> tuple[list[str], list[list[Any]]]:
+                  timeout_s: float = 60.0, limit: int = 10_000, grace_s: float = GRACE_S,
+                  adhoc: bool = True, max_adhoc: int = 2) -> tuple[list[str], list[list[Any]]]:
     """Check ``text`` with the gate, then run it read-only with a ``timeout_s`` transaction
     timeout; return (column names, rows), at most ``limit`` rows. :class:`QueryRefused`
-    (:class:`QueryTimedOut`) when refused or failed."""
+    (:class:`QueryTimedOut`) when refused or failed; for an ``adhoc`` query,
+    :class:`QueryBusy` when :func:`admit` refuses it."""
     if timeout_s <= 0:
         raise ValueError("timeout_s must be positive")
     check(graph, text, params, timeout_s=min(timeout_s, 30.0))
+    if adhoc:
+        admit(graph, max_adhoc)
     tag = secrets.token_hex(12)
+    metadata = {"vctrace_query": tag, "vctrace_adhoc": adhoc}
     outcome: dict[str, Any] = {}
 
     def work() -> None:
         try:
-            outcome["value"] = _run(graph, text, params or {}, timeout_s, limit, tag)
+            outcome["value"] = _run(graph, text, params or {}, timeout_s, limit, metadata)
         except BaseException as exc:  # handed to the caller's thread
             outcome["error"] = exc
 
@@ -199,10 +229,9 @@ def run_read_only(graph: Graph, text: str, params: dict[str, Any] | None = None,
 
 
 def _run(graph: Graph, text: str, params: dict[str, Any], timeout_s: float, limit: int,
-         tag: str) -> tuple[list[str], list[list[Any]]]:
+         metadata: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     with graph.session(read_only=True) as session:
-        with session.begin_transaction(metadata={"vctrace_query": tag},
-                                       timeout=timeout_s) as tx:
+        with session.begin_transaction(metadata=metadata, timeout=timeout_s) as tx:
             result = tx.run(text, params)
             keys = list(result.keys())
             rows: list[list[Any]] = []
