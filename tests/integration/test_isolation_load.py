@@ -296,3 +296,30 @@ def test_the_release_is_recorded_when_a_later_file_fails_part_way(neo4j, cli, ca
     assert "kg.csv:0: rejected: load stopped here: Input/output error" in \
         release["problems_sample"]
     assert _count(neo4j, "MATCH (d:Drug {key: 'binimetinib'}) RETURN count(d)") == 1
+
+
+# ---------------------------------------------------------------- ontologies
+
+
+def test_ontology_refused_terms_are_reported_at_their_line(neo4j, cli, capsys, tmp_path):
+    """obonet keeps no line numbers; a refused term is reported at its ``id:`` line. A name
+    too long to be an alias key is stored but not indexed as an alias (it broke grounding)."""
+    huge_id = "GO:" + "9" * 10_000
+    obo = tmp_path / "go.obo"
+    obo.write_text("\n".join([
+        "format-version: 1.2", "ontology: go", "",
+        "[Term]", "id: GO:0000001", "name: good process", "namespace: biological_process", "",
+        "[Term]", "id: GO:0000002", "namespace: biological_process", "",
+        "[Term]", f"id: {huge_id}", "name: huge id", "namespace: biological_process", "",
+        "[Term]", "id: GO:0000004", f"name: {'long ' * 2_000}",
+        "namespace: biological_process", "",
+        "[Term]", "id: GO:0000005", "name: later process", "namespace: biological_process",
+        ""]))
+    status, out, err = _load(cli, capsys, "ontology", str(obo))
+    assert status == 1, err
+    assert "go.obo:10: rejected: GO:0000002: no name" in out
+    assert f"go.obo:14: rejected: {huge_id}: not stored: Neo4j refused it" in out
+    assert "5 rows read, 3 loaded, 2 rejected" in out
+    assert _count(neo4j, "MATCH (p:BiologicalProcess) RETURN count(p)") == 3
+    assert _count(neo4j, "MATCH (a:Alias)-[:ALIAS_OF]->(:BiologicalProcess {key: 'GO:0000004'}) "
+                         "RETURN max(size(a.key))") < 20  # its id's forms only

@@ -24,6 +24,7 @@ from pydantic import BaseModel
 
 from .. import cypher
 from ..traces.identity import normalise_text
+from ..traces.limits import MAX_KEY_BYTES
 from .graph import Graph, statement
 
 ENTITY_LABELS = ("Gene", "Drug", "CellLine", "Disease", "Phenotype", "BiologicalProcess",
@@ -64,7 +65,11 @@ def rebuild_aliases(graph: Graph, batch_size: int = 5000) -> int:
         rows = []
         for record in records:
             values = [record["e"].get(f) for f in _ALIAS_FIELDS] + list(record["names"] or [])
-            forms = {normalise_text(v) for v in values if isinstance(v, str) and v.strip()}
+            # a name longer than any mention may be (MAX_KEY_BYTES) can match none, and Neo4j
+            # could not index it as an alias key
+            forms = {form for form in (normalise_text(v) for v in values
+                                       if isinstance(v, str) and v.strip())
+                     if len(form.encode()) <= MAX_KEY_BYTES}
             aliases = [{"key": form, "kind": "exact"} for form in forms]
             aliases += [{"key": c, "kind": "compact"} for c in {compact(f) for f in forms}
                         if c and c not in forms]

@@ -86,12 +86,20 @@ class OntologyLoader(Loader):
     def _load_graph(self, path: Path, graph, release: SourceRelease) -> None:
         ontology = str(graph.graph.get("ontology") or path.stem)
         terms: dict[str, list[dict[str, Any]]] = {}
+        lines: dict[str, int] = {}
+
+        def line_of(curie: str) -> int:
+            """The line of the term's ``id:`` (obonet keeps none; found when first needed)."""
+            if not lines:
+                lines.update(_term_lines(path))
+            return lines.get(curie, 0)
+
         for curie, data in graph.nodes(data=True):
             release.rows_read += 1
             name = data.get("name")
             label = _label(curie, data.get("namespace"))
             if not name or label is None:
-                release.reject(path.name, 0, f"{curie}: " + (
+                release.reject(path.name, line_of(curie), f"{curie}: " + (
                     "no name" if not name else "not a kind of term this graph stores"))
                 continue
             names = [name] + _synonyms(data.get("synonym", []))
@@ -106,9 +114,20 @@ class OntologyLoader(Loader):
         for label, rows in terms.items():
             def refused(index: int, reason: str, rows=rows) -> None:
                 release.rows_loaded -= 1
-                release.reject(path.name, 0, f"{rows[index]['curie']}: not stored: {reason}")
+                curie = rows[index]["curie"]
+                release.reject(path.name, line_of(curie), f"{curie}: not stored: {reason}")
             self.run(statement("loaders/merge_ontology_terms", LABEL=label), rows,
                      refused=refused, source=SOURCE, ontology=ontology, release=release.key)
         parents = [{"child": child, "parent": parent}
                    for child, parent, relation in graph.edges(keys=True) if relation == "is_a"]
         self.run("loaders/merge_is_a", parents, source=SOURCE, release=release.key)
+
+
+def _term_lines(path: Path) -> dict[str, int]:
+    """The 1-based line of each stanza's ``id:`` tag in an OBO file, by identifier."""
+    found: dict[str, int] = {}
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        for number, line in enumerate(handle, 1):
+            if line.startswith("id:"):
+                found.setdefault(line[3:].split("!")[0].strip(), number)
+    return found
