@@ -230,6 +230,28 @@ def test_boms_and_utf16_are_read(tmp_path, capsys, encoding, bom, suffix):
     assert status == 0, out
 
 
+def test_bad_utf16_spoils_only_its_record(tmp_path, capsys):
+    lines = [json.dumps(row(drug)) for drug in ("gefitinib", "erlotinib", "afatinib")]
+    wide = [line.encode("utf-16-le") for line in lines]
+    wide[1] = wide[1][:20] + b"\x00\xd8A\x00" + wide[1][20:]  # an unpaired high surrogate
+    path = tmp_path / "wide.jsonl"
+    path.write_bytes(codecs.BOM_UTF16_LE + "\n".encode("utf-16-le").join(wide))
+    traces = list(read_traces(path))
+    assert codes(traces[1]) == [Code.ENCODING_ERROR]
+    assert "not valid UTF-16" in traces[1].findings[0].message
+    assert_neighbours_valid(traces, {2})
+    status, out, _ = validate(capsys, path)
+    assert status == 1 and f"{path}: 3 records, 2 valid, 1 invalid" in out
+
+
+def test_a_genuine_replacement_character_is_data_not_an_encoding_error(tmp_path):
+    path = tmp_path / "fffd.csv"
+    traces = [check(parse_trace_text(EXPLAIN.format(drug="gefitinib \ufffd"), DAG))]
+    write_traces_file(traces, path)
+    [trace] = read_traces(path)
+    assert is_valid(trace), errors(trace)
+
+
 def test_utf32_is_refused_with_its_reason(tmp_path, capsys):
     path = tmp_path / "wide.jsonl"
     path.write_bytes(codecs.BOM_UTF32_LE + json.dumps(row()).encode("utf-32-le"))
@@ -426,3 +448,24 @@ def test_csv_cell_with_a_nul_character(tmp_path, capsys):
     assert sum(is_valid(t) for t in traces) == 2
     status, out, _ = validate(capsys, path)
     assert status == 1 and f"{path}:record 1:question: error nul_character" in out
+
+
+def test_a_file_that_stops_reading_part_way_keeps_its_records_report(tmp_path, monkeypatch):
+    """An I/O error after some records: those records are reported, the file is listed as
+    not read to its end, and the result is not valid."""
+    from vctrace.app import traces as use_cases
+
+    path = write_jsonl(tmp_path / "two.jsonl", [row(), row("erlotinib"), row("afatinib")])
+
+    def failing(path_):
+        for number, trace in enumerate(read_traces(path_), 1):
+            if number == 3:
+                raise FileReadError(f"{path_}: cannot read after record 2: I/O error")
+            yield trace
+
+    monkeypatch.setattr(use_cases, "read_traces", failing)
+    result = use_cases.validate([path])
+    [report] = result.files
+    assert (report.records, report.valid) == (2, 2)
+    assert report.error == f"{path}: cannot read after record 2: I/O error"
+    assert result.unreadable == [report.error] and not result.valid

@@ -70,6 +70,8 @@ class FileReport(BaseModel):
     invalid: int = 0
     severity_counts: dict[str, int] = Field(default_factory=dict)
     traces: list[TraceReport] = Field(default_factory=list)
+    error: str | None = Field(None, description="why reading stopped before the end of the "
+                                                "file (the records before it are reported)")
 
 
 class ValidateResult(BaseModel):
@@ -87,18 +89,23 @@ def _record_bar(progress: Progress, path: str) -> Bar:
 
 def _file_report(path: str, traces: Iterable[Trace], min_rank: int, bar: Bar) -> FileReport:
     report, counts = FileReport(path=path), Counter()
-    for trace in traces:
-        bar.update()
-        valid = is_valid(trace)
-        report.records += 1
-        report.valid += valid
-        report.invalid += not valid
-        counts.update(f.severity.value for f in trace.findings)
-        report.traces.append(TraceReport(
-            record=trace.provenance.record, valid=valid,
-            trace_key=trace_key(trace) if valid else None, drug=trace.drug,
-            cell_line=trace.cell_line, actions=len(trace.actions), edges=len(trace.edges),
-            findings=[f for f in trace.findings if f.severity.rank >= min_rank]))
+    try:
+        for trace in traces:
+            bar.update()
+            valid = is_valid(trace)
+            report.records += 1
+            report.valid += valid
+            report.invalid += not valid
+            counts.update(f.severity.value for f in trace.findings)
+            report.traces.append(TraceReport(
+                record=trace.provenance.record, valid=valid,
+                trace_key=trace_key(trace) if valid else None, drug=trace.drug,
+                cell_line=trace.cell_line, actions=len(trace.actions), edges=len(trace.edges),
+                findings=[f for f in trace.findings if f.severity.rank >= min_rank]))
+    except FileReadError as exc:
+        if not report.records:
+            raise
+        report.error = str(exc)
     report.severity_counts = dict(counts)
     return report
 
@@ -113,7 +120,10 @@ def validate(paths: list[str | Path], min_severity: SeverityName = "info", *,
     for path in map(str, paths):
         bar = _record_bar(progress, path)
         try:
-            result.files.append(_file_report(path, read_traces(path), min_rank, bar))
+            report = _file_report(path, read_traces(path), min_rank, bar)
+            result.files.append(report)
+            if report.error:  # read part-way: its records are reported, and the file is not
+                result.unreadable.append(report.error)  # counted as read
         except FileReadError as exc:
             result.unreadable.append(str(exc))
         finally:

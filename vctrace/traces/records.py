@@ -309,6 +309,22 @@ def _decode(raw: bytes, number: int) -> tuple[str, list[Finding]]:
             f"(0x{raw[exc.start]:02x}); the record is not stored", record=number)]
 
 
+#: What a text-mode reader puts in place of bytes its encoding cannot decode (error handler
+#: ``vctrace-bad-bytes``): a lone surrogate, which decoding valid text never yields, so it
+#: marks the bad record unambiguously (a genuine U+FFFD in the data is not mistaken for one).
+_BAD_BYTES = "\udcff"
+codecs.register_error("vctrace-bad-bytes", lambda exc: (_BAD_BYTES, exc.end))
+
+
+def _wide(text: str, number: int, encoding: str) -> tuple[str, list[Finding]]:
+    """A line read in text mode, and an encoding finding if it held undecodable bytes."""
+    if _BAD_BYTES not in text:
+        return text, []
+    return text.replace(_BAD_BYTES, "\ufffd"), [Finding.of(
+        Code.ENCODING_ERROR, f"bytes that are not valid {encoding.upper()}; the record is not "
+        "stored", record=number)]
+
+
 def _encoding(path: Path) -> str:
     """The text encoding of a file from its first bytes: ``utf-8-sig`` (UTF-8, a BOM
     skipped if there is one), ``utf-16`` (a BOM gives the byte order), or ``utf-16-le`` /
@@ -384,12 +400,13 @@ def _skip_rest_of_line(handle: Any) -> int:
 
 def _lines(path: Path, encoding: str) -> Iterator[tuple[int, bytes | str | None, int]]:
     """(line number, line, size) of every line, bytes for UTF-8 (decoded per line, so one
-    bad byte spoils one record), text for UTF-16; a line over the record limit is given as
-    ``None`` with its size, without holding it in memory."""
+    bad byte spoils one record), text for UTF-16 (bad bytes marked, see :func:`_wide`); a
+    line over the record limit is given as ``None`` with its size, without holding it in
+    memory."""
     if encoding == "utf-8-sig":
         handle: Any = path.open("rb")
     else:
-        handle = path.open("r", encoding=encoding, newline="")
+        handle = path.open("r", encoding=encoding, errors="vctrace-bad-bytes", newline="")
     with handle:
         number = 0
         while True:
@@ -408,14 +425,16 @@ def _lines(path: Path, encoding: str) -> Iterator[tuple[int, bytes | str | None,
 
 
 def _jsonl(path: Path, prov: Provenance) -> Iterator[Trace]:
-    for number, raw, size in _lines(path, _encoding(path)):
+    encoding = _encoding(path)
+    for number, raw, size in _lines(path, encoding):
         if raw is None:
             yield _bad(number, prov, Code.RECORD_TOO_LARGE, f"line {number} is {size:,} bytes "
                        f"(limit {MAX_RECORD_BYTES:,}); refused")
             continue
         if not raw.strip():
             continue
-        text, findings = _decode(raw, number) if isinstance(raw, bytes) else (raw, [])
+        text, findings = (_decode(raw, number) if isinstance(raw, bytes)
+                          else _wide(raw, number, encoding))
         try:
             record = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -528,10 +547,9 @@ class _CountedLines:
 def _csv(path: Path, prov: Provenance) -> Iterator[Trace]:
     csv.field_size_limit(sys.maxsize)  # records are limited by _CountedLines instead
     encoding = _encoding(path)
-    errors = "replace" if encoding == "utf-8-sig" else "strict"
     header: list[str] | None = None
     number = 0
-    with path.open(encoding=encoding, errors=errors, newline="") as handle:
+    with path.open(encoding=encoding, errors="vctrace-bad-bytes", newline="") as handle:
         lines = _CountedLines(handle)
         reader = csv.reader(lines, strict=True)
         while True:
@@ -570,10 +588,10 @@ def _csv(path: Path, prov: Provenance) -> Iterator[Trace]:
             if len(row) != len(header):
                 found.append(Finding.of(Code.BAD_CSV_ROW, f"CSV line {first}: {len(row)} "
                                         f"cells, the header has {len(header)}"))
-            if any("\ufffd" in v for v in row):
-                found.append(Finding.of(Code.ENCODING_ERROR, f"CSV line {first}: bytes "
-                                        "that are not UTF-8 in this row; the record is not "
-                                        "stored"))
+            if any(_BAD_BYTES in v for v in row):
+                found.append(Finding.of(Code.ENCODING_ERROR, f"CSV line {first}: bytes that "
+                                        f"are not valid {encoding.removesuffix('-sig').upper()}"
+                                        " in this row; the record is not stored"))
             yield _at(trace, found, number) if found else trace
     if header is None:
         raise FileReadError(f"{path}: no CSV header")
