@@ -121,7 +121,7 @@ def test_wrong_files_are_refused_before_anything_is_written(neo4j, tmp_path):
 
 
 @pytest.mark.slow
-def test_bulk_path_builds_the_same_graph(neo4j, tmp_path, monkeypatch):
+def test_bulk_path_builds_the_same_graph(neo4j, tmp_path, monkeypatch, capsys):
     from neo4j import GraphDatabase
 
     from vctrace.cli import main
@@ -129,7 +129,14 @@ def test_bulk_path_builds_the_same_graph(neo4j, tmp_path, monkeypatch):
     from vctrace.settings import Settings
 
     path = write_kg(tmp_path / "kg.csv")
-    PrimeKGLoader(neo4j.graph).load([path])
+    with path.open("a") as handle:  # a node key too long to index: rejected by both paths
+        handle.write(",".join(["drug_protein", "target", "90", "DB99", "drug", "Z" * 10_000,
+                               "DrugBank", "91", "5604", "gene/protein", "MAP2K1", "NCBI"])
+                     + "\n")
+    rejected = sum(1 for _ in path.open())
+    release = PrimeKGLoader(neo4j.graph).load([path])
+    assert [(p.line, p.message[:28]) for p in release.problems if p.rejected] == [
+        (rejected, "not stored: one of its nodes")]
     from vctrace.kg.grounding import ground
     ground(neo4j.graph, rebuild=True)  # as `vctrace load` does after every load
     expected = _counts(neo4j)
@@ -143,7 +150,8 @@ def test_bulk_path_builds_the_same_graph(neo4j, tmp_path, monkeypatch):
     cli = ["--home", str(home), "--bolt-port", str(port)]
     monkeypatch.delenv("VCTRACE_NEO4J_URI", raising=False)
     try:
-        assert main([*cli, "load", "primekg", "--bulk", str(path)]) == 0
+        assert main([*cli, "load", "primekg", "--bulk", str(path)]) == 1  # one row rejected
+        assert f"kg.csv:{rejected}: rejected: not stored: node key 'zzzz" in capsys.readouterr().out
         server = LocalNeo4j.from_settings(Settings(home=home, bolt_port=port))
         with GraphDatabase.driver(server.uri, auth=("neo4j", server.password())) as driver:
             assert _graph_counts(driver) == expected

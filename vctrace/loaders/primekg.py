@@ -26,6 +26,7 @@ from typing import Any, Iterator
 from .. import cypher
 from ..kg.graph import statement
 from ..traces.identity import normalise_text
+from ..traces.limits import MAX_KEY_BYTES
 from ..traces.records import file_sha256
 from .base import Loader, LoaderOptions, SourceFileError, SourceRelease, check_file
 
@@ -260,6 +261,13 @@ class PrimeKGLoader(Loader):
                      source=SOURCE, release=release.key)
 
 
+def _unindexable(node: dict[str, Any]) -> bool:
+    """Whether a node's key is too long for Neo4j's index. The bulk path gets no per-row
+    answer from the server, so it checks before writing; the transactional path learns it
+    from the server and isolates the row."""
+    return len(node["key"]) * 4 > MAX_KEY_BYTES and len(node["key"].encode()) > MAX_KEY_BYTES
+
+
 def _short(text: str, limit: int = 60) -> str:
     return repr(text if len(text) <= limit else text[:limit] + "…") + (
         f" ({len(text):,} characters)" if len(text) > limit else "")
@@ -330,12 +338,21 @@ def bulk_load(server, paths: list[Path], folder: Path, *,
             if row is None:
                 release.reject(path.name, line, "bad node row")
                 continue
+            if _unindexable(row):
+                release.reject(path.name, line, f"not stored: node key {_short(row['key'])} is "
+                               f"over {MAX_KEY_BYTES:,} bytes, more than Neo4j can index")
+                continue
             nodes[(row["label"], row["key"])] = row
             release.rows_loaded += 1
     rel_files: dict[tuple[str, str, str], CsvFile] = {}
     balance: dict[str, int] = {}
     constant = f"{_quote(SOURCE)},{_quote(release.key)}"
-    for rel_type, a, b, display, canonical, _ in edge_rows(kg_file, release):
+    for rel_type, a, b, display, canonical, line in edge_rows(kg_file, release):
+        if too_long := [n["key"] for n in (a, b) if _unindexable(n)]:
+            release.rows_loaded -= 1
+            release.reject(kg_file.path.name, line, f"not stored: node key {_short(too_long[0])}"
+                           f" is over {MAX_KEY_BYTES:,} bytes, more than Neo4j can index")
+            continue
         nodes.setdefault((a["label"], a["key"]), a)
         nodes.setdefault((b["label"], b["key"]), b)
         balance[rel_type] = balance.get(rel_type, 0) + (1 if canonical else -1)
