@@ -8,6 +8,10 @@ map ``kind`` to their own convention (the CLI's exit status, an HTTP status):
 - ``"busy"``: the request is refused for now because the server is busy; the same request
   may succeed later — exit status 2 (HTTP 503 with ``Retry-After``).
 
+Refinements the HTTP service maps to their own statuses: :class:`NotFound` (an ``invalid``
+error: 404), :class:`Conflict` (a ``busy`` error: 409) and :class:`DatabaseUnavailable` (an
+``unusable`` error: 503).
+
 Anything else escaping a use case is a bug, and is reported as one.
 """
 
@@ -26,7 +30,20 @@ class InvalidRequest(VctraceError):
     kind = "invalid"
 
 
+class NotFound(InvalidRequest):
+    """What the request names (a trace, claim, run, query) does not exist."""
+
+
 class Busy(VctraceError):
     """Refused for now: the server is busy; try again later."""
 
     kind = "busy"
+
+
+class Conflict(Busy):
+    """The request collides with work in progress (e.g. a run over the same scope)."""
+
+
+class DatabaseUnavailable(VctraceError):
+    """The database cannot be reached or the connection was lost (nothing is wrong with the
+    request itself)."""

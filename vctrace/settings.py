@@ -57,6 +57,19 @@ class Settings(BaseSettings):
     max_adhoc_queries: int = Field(2, ge=1, description="ad-hoc user queries (`vctrace cypher`, "
                                    "POST /cypher) the server runs at once; see kg/read_only.py")
     batch_size: int = Field(500, ge=1, description="traces per write transaction")
+    # the HTTP service (`vctrace serve`)
+    http_host: str = Field("127.0.0.1", description="address the service binds (loopback "
+                           "by default; anything else exposes it to the network)")
+    http_port: int = Field(8000, ge=0, le=65535)
+    http_max_body_mb: float = Field(64, gt=0, description="largest request body accepted (MB)")
+    http_row_limit: int = Field(1000, ge=1, description="default and largest row cap of "
+                                "query routes")
+    http_timeout_s: float = Field(30, gt=0, description="Neo4j transaction timeout of query "
+                                  "routes (s)")
+    http_cors_origins: list[str] = Field(default_factory=list, description="origins allowed "
+                                         "by CORS (none by default: no CORS headers)")
+    tokens_file: Path | None = Field(None, description="API token hashes (default "
+                                     "home/tokens.json, mode 600)")
     # dti-boltz overrides (VCTRACE_BOLTZ_*); unset = the verifier's own default (its
     # Options model is the one place defaults live)
     boltz_executable: str | None = Field(None, description="the `boltz` program (its own venv)")
@@ -71,6 +84,10 @@ class Settings(BaseSettings):
         boltz = {field: getattr(self, f"boltz_{field}") for field in
                  ("executable", "cache", "devices", "accelerator", "msa", "fasta")}
         return {"dti-boltz": {k: v for k, v in boltz.items() if v is not None}}
+
+    @property
+    def token_path(self) -> Path:
+        return self.tokens_file or self.home / "tokens.json"
 
     @property
     def uses_local_server(self) -> bool:

@@ -22,6 +22,7 @@ from vctrace.kg.schema import init_schema
 from vctrace.kg.server import LocalNeo4j, ServerError, free_port
 from vctrace.settings import Settings
 
+from support.api import api_client
 from support.knowledge import load_knowledge_and_traces
 from support.neo4j import Neo4jServer, ensure_loaded
 
@@ -85,7 +86,23 @@ def kb(neo4j_server, knowledge_folder) -> Neo4jServer:
     return neo4j_server
 
 
+@pytest.fixture
+def api(neo4j, tmp_path):
+    """The HTTP service over the session's server (empty graph): ``api.get/post`` send a read
+    or write token; ``api.client`` sends what the test gives it."""
+    with api_client(neo4j.settings(), tmp_path) as client:
+        yield client
+
+
+@pytest.fixture
+def kb_api(kb, tmp_path):
+    """The HTTP service over the knowledge set (:func:`kb`)."""
+    with api_client(kb.settings(), tmp_path) as client:
+        yield client
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if {"neo4j", "neo4j_server", "kb", "graph"} & set(getattr(item, "fixturenames", ())):
+        if {"neo4j", "neo4j_server", "kb", "graph", "api", "kb_api"} & set(
+                getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.neo4j)

@@ -32,8 +32,8 @@ class Neo4jServer:
 
     def settings(self, **overrides) -> Settings:
         """Settings pointing the CLI and library at this server."""
-        return Settings(neo4j_uri=self.uri, neo4j_user=self.user,
-                        neo4j_password=self.password, **overrides)
+        return Settings(**{"neo4j_uri": self.uri, "neo4j_user": self.user,
+                           "neo4j_password": self.password, **overrides})
 
     @property
     def cli(self) -> list[str]:

@@ -10,11 +10,13 @@ it (an import contract in the test suite checks this).
 Modules: ``traces`` (validate, ingest, show), ``knowledge`` (load, ground, sources),
 ``database`` (local server lifecycle, schema, status), ``queries`` (library queries, ad-hoc
 read-only Cypher), ``verification`` (verify, runs, report, refine, export), ``audit``,
-``demo``.
+``tokens`` (API tokens of the HTTP service), ``demo``.
 """
 
-from ..errors import InvalidRequest, VctraceError
+from ..errors import (Busy, Conflict, DatabaseUnavailable, InvalidRequest, NotFound,
+                      VctraceError)
 from ..progress import Bar, Progress, no_progress
 from ..settings import Settings
 
-__all__ = ["Bar", "InvalidRequest", "Progress", "Settings", "VctraceError", "no_progress"]
+__all__ = ["Bar", "Busy", "Conflict", "DatabaseUnavailable", "InvalidRequest", "NotFound", "Progress", "Settings",
+           "VctraceError", "no_progress"]

@@ -101,6 +101,13 @@ def status(settings: Settings) -> DbStatus:
     return DbStatus(uri=settings.uri, local=local, summary=summary)
 
 
+def ping(settings: Settings) -> None:
+    """Check that the database answers a query; raises
+    :class:`~vctrace.kg.graph.NoServerError` (or ``GraphUnavailable``) when it does not."""
+    with open_graph(settings) as graph:
+        graph.read("kg/ping")
+
+
 def init(settings: Settings) -> DbStatus:
     """Create every constraint and index (idempotent); ``schema_statements`` is how many
     statements ran."""

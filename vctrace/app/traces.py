@@ -16,7 +16,7 @@ from typing import Iterable, Iterator, Literal
 
 from pydantic import BaseModel, Field
 
-from ..errors import InvalidRequest, VctraceError
+from ..errors import InvalidRequest, NotFound, VctraceError
 from ..kg.bulk_import import BulkImportError, bulk_import
 from ..kg.trace_store import read_traces as read_stored, resolve_trace_keys, write_traces
 from ..progress import Bar, Progress, no_progress
@@ -338,7 +338,7 @@ def show(settings: Settings, ref: str) -> ShownTrace:
     with open_graph(settings) as graph:
         keys = resolve_trace_keys(graph, ref)
         if not keys:
-            raise InvalidRequest(f"no stored trace matches {ref!r}")
+            raise NotFound(f"no stored trace matches {ref!r}")
         if len(keys) > 1:
             raise InvalidRequest(f"{ref!r} matches several traces; give more of the key")
         trace, = read_stored(graph, keys)

@@ -23,7 +23,7 @@ from neo4j import Driver, GraphDatabase
 from neo4j.exceptions import (AuthError, ClientError, DatabaseError, ServiceUnavailable,
                               SessionExpired)
 
-from ..errors import VctraceError
+from ..errors import DatabaseUnavailable, VctraceError
 from .. import cypher
 from ..settings import Settings
 
@@ -32,11 +32,11 @@ class GraphError(VctraceError):
     """A problem using Neo4j that the user can act on (the message says what to do)."""
 
 
-class NoServerError(GraphError):
+class NoServerError(GraphError, DatabaseUnavailable):
     """No usable Neo4j: none configured or started, unreachable, or the credentials fail."""
 
 
-class GraphUnavailable(GraphError):
+class GraphUnavailable(GraphError, DatabaseUnavailable):
     """The connection to Neo4j was lost mid-work (server stopped or restarted); work already
     committed is kept, and the same command resumes."""
 
