@@ -85,9 +85,13 @@ def test_package_keeps_every_contract():
                  r"vctrace\.traces\._violation -> neo4j \(l\.1\)",
                  id="traces-imports-neo4j"),
     pytest.param("verifiers/_violation.py", "from vctrace.loaders import base\n",
-                 "layers", "Layers: faces > app > runs",
+                 "layers", "Layers: faces (cli > http | agents) > app > runs",
                  r"vctrace\.verifiers\._violation -> vctrace\.loaders(\.base)? \(l\.1\)",
                  id="verifier-imports-loader"),
+    pytest.param("http/_violation.py", "from vctrace import cli\n",
+                 "layers", "Layers: faces (cli > http | agents) > app > runs",
+                 r"vctrace\.http\._violation -> vctrace\.cli \(l\.1\)",
+                 id="service-imports-cli"),
 ])
 def test_contract_catches_a_planted_import(tmp_path, module, source, contract, contract_name,
                                            planted):
