@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Callable, Literal
+from contextlib import ExitStack
+from typing import Any, Callable, Iterator, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -22,20 +23,22 @@ from ..kg.graph import Graph
 from ..plugins import parse_options
 from ..progress import Bar, Progress, no_progress
 from ..runs import engine, refine as refine_mod, report as report_mod
-from ..runs.engine import DEFAULT_VERIFIERS, RunError, TraceFilter
+from ..runs.engine import DEFAULT_VERIFIERS, RunBusy, RunError, RunStopped, TraceFilter
 from ..runs.report_html import LABELS, fmt as figure  # faces show figures as the page does
 from ..settings import Settings
-from ..traces.records import detect_format
+from ..traces.records import detect_format, to_vc_traces_row
 from ..verifiers import REGISTRY
 from ..verifiers._boltz import BoltzRunError, FastaError
 from .graph_session import open_graph
 
 __all__ = [
-    "ExportOutcome", "FastaError", "MetricRow", "Outcome", "OutputError", "RefineOutcome",
-    "ReportResult", "RunError", "RunSummary", "UnknownVerifier", "VerifierFailed",
-    "VerifierInfo", "VerifierOptionsError", "VerifierOutcome", "VerifierVersion",
-    "VerifyRequest", "VerifyResult", "export", "figure", "list_runs", "refine", "report",
-    "resolve_run", "verifier_catalog", "verify",
+    "ExportOutcome", "ExportRows", "FastaError", "MetricRow", "Outcome", "OutputError",
+    "RefineOutcome", "ReportResult", "RunBusy", "RunError", "RunReport", "RunStopped",
+    "RunSummary", "StartedRun", "UnknownVerifier", "VerifierFailed", "VerifierInfo",
+    "VerifierOptionsError", "VerifierOutcome", "VerifierVersion", "VerifyRequest",
+    "VerifyResult", "begin_resume", "begin_verify", "check_request", "export", "export_rows",
+    "figure", "list_runs", "refine", "report", "report_html", "report_summary", "resolve_run",
+    "verifier_catalog", "verify",
 ]
 
 # options that name a file: made absolute, so that the run record (and with it the run's
@@ -121,8 +124,11 @@ def _verifier_options(settings: Settings, names: list[str],
     for name in dict.fromkeys([*names, *given]):
         values = {**environment.get(name, {}), **given.get(name, {})}
         for field in PATH_OPTIONS:
-            if values.get(field):
-                values[field] = str(Path(values[field]).expanduser().resolve())
+            if values.get(field) and isinstance(values[field], str):
+                try:
+                    values[field] = str(Path(values[field]).expanduser().resolve())
+                except (OSError, RuntimeError, ValueError) as exc:  # a NUL byte, a loop
+                    raise VerifierOptionsError(f"verifier {name!r}: {field}: {exc}") from None
         try:
             out[name] = parse_options(REGISTRY[name].Options, values, f"verifier {name!r}")
         except ValueError as exc:
@@ -228,37 +234,116 @@ def _per_verifier(progress: Progress) -> Callable[[str, int | None], Bar]:
     return start
 
 
+def check_request(settings: Settings, request: VerifyRequest
+                  ) -> tuple[list[str], dict[str, BaseModel], TraceFilter]:
+    """What ``request`` asks for, checked without the database: the verifier names, every
+    named verifier's options (merged as the module docstring says) and the trace filter.
+    Raises ``UnknownVerifier``, ``VerifierOptionsError`` or ``RunError`` (a bad filter)."""
+    names = _verifier_names(request.verifiers)
+    options = _verifier_options(settings, names, request.options)
+    return names, options, TraceFilter.parse(request.traces)
+
+
+class StartedRun:
+    """A run this process has taken (created or resumed, marked ``running``) and not judged
+    yet: :meth:`judge` judges it, :meth:`release` gives it up unjudged (it then resumes on the
+    next request). It keeps its graph connection open until then."""
+
+    def __init__(self, stack: ExitStack, graph: Graph, opened: engine.OpenRun):
+        self._stack, self._graph, self._opened = stack, graph, opened
+        self.key, self.resumed, self.traces = opened.run, opened.resumed, opened.traces
+        self.verifiers: list[tuple[str, str]] = [
+            (v.name, v.subject + "s") for v in opened.verifiers]
+        """(name, unit) of each verifier, in the order they judge."""
+
+    def judge(self, progress: Progress = no_progress,
+              stop: Callable[[], bool] | None = None) -> VerifyResult:
+        """Judge the run and close it; ``stop()`` is asked between batches (``RunStopped``
+        when it says so). Raises ``VerifierFailed`` and the graph's errors; the run is
+        released in every case."""
+        try:
+            try:
+                done = engine.judge(self._graph, self._opened, progress=_per_verifier(progress),
+                                    stop=stop)
+            except BoltzRunError as exc:
+                raise VerifierFailed(f"{exc}\nnothing of the failed batch was stored; fix the "
+                                     "cause and run the same command again to resume") from exc
+        finally:
+            self._stack.close()
+        return VerifyResult(
+            run=done.run, resumed=done.resumed, traces=done.traces, seconds=done.seconds,
+            counts=done.counts,
+            verifiers=[VerifierOutcome(name=v.name, judged_now=v.subjects,
+                                       already_done=v.already_done, verdicts=v.verdicts,
+                                       counts=done.counts.get(v.name, {}), seconds=v.seconds,
+                                       read_s=v.read_s, judge_s=v.judge_s, write_s=v.write_s)
+                       for v in done.verifiers])
+
+    def release(self) -> None:
+        """Give the run up without judging it."""
+        try:
+            engine.release(self._opened)
+        finally:
+            self._stack.close()
+
+
+def _begin(settings: Settings, names: list[str], options: dict[str, Any],
+           trace_filter: TraceFilter, run_name: str | None, batch_size: int) -> StartedRun:
+    stack = ExitStack()
+    try:
+        graph = stack.enter_context(open_graph(settings, schema=True))
+        try:
+            verifiers = engine.build_verifiers(graph, names, options=options)
+        except OSError as exc:  # a file an option names (the FASTA)
+            raise VerifierOptionsError(f"cannot read {exc.filename}: {exc.strerror}") from None
+        opened = engine.open_run(graph, verifiers, trace_filter=trace_filter,
+                                 run_name=run_name, batch_size=batch_size)
+    except BaseException:
+        stack.close()
+        raise
+    return StartedRun(stack, graph, opened)
+
+
+def begin_verify(settings: Settings, request: VerifyRequest | None = None) -> StartedRun:
+    """The first half of :func:`verify`: check the request, then create or resume its run and
+    take it for this process, judging nothing yet (a face that judges in the background learns
+    the run's key, or that a run of the same scope is running: ``RunBusy``, first). Raises
+    what :func:`verify` raises before judging."""
+    request = request or VerifyRequest()
+    names, options, trace_filter = check_request(settings, request)
+    return _begin(settings, names, options, trace_filter, request.run_name, request.batch_size)
+
+
+def begin_resume(settings: Settings, run_ref: str) -> StartedRun:
+    """Take an unfinished run (its key or ``"latest"``) to resume it with the verifiers,
+    options, filter and batch size it was created with. ``RunError`` when it is complete or
+    does not exist; ``RunBusy`` when a live process works on it."""
+    with open_graph(settings) as graph:
+        record = engine.get_run(graph, resolve_run(graph, run_ref))
+    if record.get("status") == "complete":
+        raise RunError(f"run {record['key']!r} is complete: nothing to resume")
+    recorded = json.loads(record.get("verifiers_json") or "[]")
+    names = [v["name"] for v in recorded]
+    unknown = [n for n in names if n not in REGISTRY]
+    if unknown:
+        raise UnknownVerifier(f"run {record['key']!r} used verifier(s) no longer registered: "
+                              f"{', '.join(unknown)}")
+    options = {v["name"]: v.get("parameters") or {} for v in recorded}
+    params = json.loads(record.get("filter_json") or "{}")
+    trace_filter = TraceFilter(drug=params.get("drug"), cell_line=params.get("cell_line"),
+                               traces=params.get("traces"))
+    return _begin(settings, names, options, trace_filter, record["key"],
+                  int(record.get("batch_size") or VerifyRequest.model_fields["batch_size"].default))
+
+
 def verify(settings: Settings, request: VerifyRequest | None = None, *,
            progress: Progress = no_progress) -> VerifyResult:
     """Judge each distinct claim of the selected traces once per verifier and store the
     verdicts in a run; an unfinished run with the same settings (or the named one) resumes.
     Raises ``UnknownVerifier``, ``VerifierOptionsError``, ``FastaError``, ``RunError`` (bad
-    filter, a name taken by another job), ``VerifierFailed`` and the graph's errors (a lost
-    connection: repeating the request resumes)."""
-    request = request or VerifyRequest()
-    names = _verifier_names(request.verifiers)
-    options = _verifier_options(settings, names, request.options)
-    trace_filter = TraceFilter.parse(request.traces)
-    with open_graph(settings, schema=True) as graph:
-        try:
-            verifiers = engine.build_verifiers(graph, names, options=options)
-        except OSError as exc:  # a file an option names (the FASTA)
-            raise VerifierOptionsError(f"cannot read {exc.filename}: {exc.strerror}") from None
-        try:
-            done = engine.verify(graph, verifiers, trace_filter=trace_filter,
-                                 run_name=request.run_name, batch_size=request.batch_size,
-                                 progress=_per_verifier(progress))
-        except BoltzRunError as exc:
-            raise VerifierFailed(f"{exc}\nnothing of the failed batch was stored; fix the "
-                                 "cause and run the same command again to resume") from exc
-    return VerifyResult(
-        run=done.run, resumed=done.resumed, traces=done.traces, seconds=done.seconds,
-        counts=done.counts,
-        verifiers=[VerifierOutcome(name=v.name, judged_now=v.subjects,
-                                   already_done=v.already_done, verdicts=v.verdicts,
-                                   counts=done.counts.get(v.name, {}), seconds=v.seconds,
-                                   read_s=v.read_s, judge_s=v.judge_s, write_s=v.write_s)
-                   for v in done.verifiers])
+    filter, a name taken by another job: ``RunBusy``), ``VerifierFailed`` and the graph's
+    errors (a lost connection: repeating the request resumes)."""
+    return begin_verify(settings, request).judge(progress)
 
 
 # ---------------------------------------------------------------- report
@@ -290,9 +375,8 @@ class VerifierVersion(BaseModel):
     parameters: dict[str, Any] = {}
 
 
-class ReportResult(BaseModel):
-    """A run's report: where its JSON document and HTML page were written, and what the
-    metrics table shows."""
+class RunReport(BaseModel):
+    """What a run's report shows: the run, its verifiers, metrics and outcomes."""
 
     run: RunSummary
     verifiers: list[VerifierVersion]
@@ -301,18 +385,37 @@ class ReportResult(BaseModel):
     table: list[MetricRow] = Field(description="the metrics with labels and the paper's "
                                    "figures, in report order")
     outcomes: list[Outcome]
+
+
+class ReportResult(RunReport):
+    """A run's report and where its JSON document and HTML page were written."""
+
     json_path: Path
     html_path: Path
+
+
+def _report_of(data: dict[str, Any], record: dict[str, Any]) -> dict[str, Any]:
+    metrics, paper = data["metrics"], data["paper"]
+    return dict(
+        run=_run_summary(record),
+        verifiers=[VerifierVersion(**v) for v in data["verifiers"]],
+        metrics=metrics,
+        table=[MetricRow(key=k, label=label, value=metrics.get(k), paper=paper.get(k))
+               for k, label in LABELS.items()],
+        outcomes=[Outcome(**o) for o in data["outcomes"]])
+
+
+def _report_data(settings: Settings, run_ref: str) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    with open_graph(settings) as graph:
+        run = resolve_run(graph, run_ref)
+        return run, report_mod.build_report(graph, run), engine.get_run(graph, run)
 
 
 def report(settings: Settings, run_ref: str = "latest",
            out_dir: Path = Path(".")) -> ReportResult:
     """Build the report of a run (its key or ``"latest"``) and write ``RUN.report.json`` and
     a self-contained ``RUN.report.html`` into ``out_dir`` (created if needed)."""
-    with open_graph(settings) as graph:
-        run = resolve_run(graph, run_ref)
-        data = report_mod.build_report(graph, run)
-        record = engine.get_run(graph, run)
+    run, data, record = _report_data(settings, run_ref)
     json_path, html_path = out_dir / f"{run}.report.json", out_dir / f"{run}.report.html"
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -320,15 +423,20 @@ def report(settings: Settings, run_ref: str = "latest",
         report_mod.write_html(data, html_path)
     except OSError as exc:
         raise OutputError(f"cannot write the report into {out_dir}: {exc.strerror}") from None
-    metrics, paper = data["metrics"], data["paper"]
-    return ReportResult(
-        run=_run_summary(record),
-        verifiers=[VerifierVersion(**v) for v in data["verifiers"]],
-        metrics=metrics,
-        table=[MetricRow(key=k, label=label, value=metrics.get(k), paper=paper.get(k))
-               for k, label in LABELS.items()],
-        outcomes=[Outcome(**o) for o in data["outcomes"]],
-        json_path=json_path, html_path=html_path)
+    return ReportResult(**_report_of(data, record), json_path=json_path, html_path=html_path)
+
+
+def report_summary(settings: Settings, run_ref: str = "latest") -> RunReport:
+    """The report of a run as data, writing nothing."""
+    _, data, record = _report_data(settings, run_ref)
+    return RunReport(**_report_of(data, record))
+
+
+def report_html(settings: Settings, run_ref: str = "latest") -> str:
+    """The self-contained HTML page of a run's report (what :func:`report` writes as
+    ``RUN.report.html``), writing nothing."""
+    _, data, _ = _report_data(settings, run_ref)
+    return report_mod.html(data)
 
 
 # ---------------------------------------------------------------- refine and export
@@ -399,3 +507,36 @@ def export(settings: Settings, run_ref: str, output: Path, *,
             raise OutputError(f"cannot write {output}: {exc.strerror}") from None
     return ExportOutcome(run=run, output=output, include_discarded=include_discarded,
                          refine=refined, **counts)
+
+
+class ExportRows(BaseModel):
+    """An export as rows (the run refined first): ``rows`` yields the VC-TRACES rows (plain
+    dicts, ``explain_verified`` set) lazily, reading the graph as it goes."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    run: str
+    include_discarded: bool
+    refine: RefineOutcome
+    rows: Any = Field(exclude=True, description="an iterator of VC-TRACES rows")
+
+
+def export_rows(settings: Settings, run_ref: str, *, keep_refuted_bindings: bool = False,
+                prune_unmeasured: bool = False, include_discarded: bool = False,
+                batch_size: int = 1000) -> ExportRows:
+    """What :func:`export` writes, without a file: the run is refined now (errors are raised
+    here), its rows are produced as ``rows`` is iterated (``batch_size`` traces per read)."""
+    policy = refine_mod.Policy.from_flags(keep_refuted_bindings=keep_refuted_bindings,
+                                          prune_unmeasured=prune_unmeasured)
+    with open_graph(settings, schema=True) as graph:
+        run = resolve_run(graph, run_ref)
+        refined = _refine(graph, run, policy)
+
+    def rows() -> Iterator[dict[str, Any]]:
+        with open_graph(settings) as graph:
+            for trace in refine_mod.export_traces(graph, run, policy, batch_size=batch_size,
+                                                  include_discarded=include_discarded):
+                yield to_vc_traces_row(trace)
+
+    return ExportRows(run=run, include_discarded=include_discarded, refine=refined,
+                      rows=rows())

@@ -37,6 +37,11 @@ run names are ``run-YYYYMMDD-HHMMSS`` (``-2``, ``-3``, … when taken); two veri
 the same second cannot take the same name (the unique constraint decides, and the loser looks
 again: it then finds the other's run and says it is running). Two verifies of the same scope
 that both looked before either had created its run make two distinct runs, each complete.
+
+**Taking a run and judging it are two steps** (:func:`open_run`, then :func:`judge`;
+:func:`verify` does both): a face that works in the background (the HTTP service) takes the
+run while the request waits, so that it can answer with the run's key, or with the
+``RunBusy`` of a run of the same scope, and judges in a thread.
 """
 
 from __future__ import annotations
@@ -56,7 +61,7 @@ from typing import Any, Callable, Iterable
 from neo4j.exceptions import ConstraintError
 from pydantic import BaseModel
 
-from ..errors import VctraceError
+from ..errors import Conflict, VctraceError
 from .. import cypher
 from ..kg.graph import Graph, statement
 from ..kg.server import pid_alive
@@ -77,6 +82,16 @@ _ACTIVE_LOCK = threading.Lock()
 
 class RunError(VctraceError, ValueError):
     """A run cannot be created or resumed as asked (the message says why)."""
+
+
+class RunBusy(RunError, Conflict):
+    """Another live process works on the run this call would take (or created it a moment
+    ago); the same call succeeds once that one has finished."""
+
+
+class RunStopped(RunError):
+    """A run was asked to stop between batches (:func:`judge`'s ``stop``); what was judged is
+    stored, and the run resumes on the next request."""
 
 
 @dataclass
@@ -251,8 +266,20 @@ def _live_owner(run: dict[str, Any]) -> str | None:
     return f"process {pid} on {host}, last heartbeat {run.get('heartbeat_at') or '?'}"
 
 
+def live_owner(run: dict[str, Any]) -> str | None:
+    """Who is working on ``run`` (a record of :func:`find_runs`) now, in words; ``None`` when
+    nobody is: it is finished, or it is ``running`` but its owner is stale (an interrupted
+    run)."""
+    return _live_owner(run)
+
+
+def count_verdicts(graph: Graph, run: str) -> dict[str, dict[str, int]]:
+    """The run's verdicts so far, by verifier and status."""
+    return _count_verdicts(graph, run)
+
+
 def _busy(run: dict[str, Any], who: str) -> RunError:
-    return RunError(f"run {run['key']!r} over the same traces and verifiers is running "
+    return RunBusy(f"run {run['key']!r} over the same traces and verifiers is running "
                     f"({who}); wait until it has finished (vctrace verify --list), or give "
                     "another --run-name")
 
@@ -344,7 +371,7 @@ def _open_run_once(graph: Graph, verifiers: list[Verifier], trace_filter: TraceF
         if not _is_constraint_error(exc):
             raise
         if named:  # created by another process a moment ago: that one works on it
-            raise RunError(f"run {run_name!r} was just created by another verify; wait until "
+            raise RunBusy(f"run {run_name!r} was just created by another verify; wait until "
                            "it has finished (vctrace verify --list), or give another "
                            "--run-name") from None
         raise _NameTaken() from None
@@ -399,47 +426,98 @@ class _Writer:
             raise self.error
 
 
-def verify(graph: Graph, verifiers: list[Verifier], *, trace_filter: TraceFilter | None = None, run_name: str | None = None,
-           batch_size: int = 5000,
-           progress: Callable[[str, int], Any] | None = None,
-           link_batch_size: int = LINK_BATCH_SIZE) -> RunResult:
-    """Run (or resume) a verification job; see the module docstring.
+@dataclass
+class OpenRun:
+    """A run taken by this process (:func:`open_run`), to be judged (:func:`judge`) or
+    released (:func:`release`)."""
 
-    ``progress(verifier_name, total)`` may return an object with ``update(n)`` and ``close()``
-    (a tqdm bar, say) that is advanced as batches are stored. ``link_batch_size``: traces
-    linked to a new run per transaction. ``RunError`` when another process is working on the
-    run this call would take.
-    """
+    run: str
+    resumed: bool
+    traces: int
+    owner: str
+    verifiers: list[Verifier]
+    batch_size: int
+    started: float = field(default_factory=time.perf_counter)
+
+
+def open_run(graph: Graph, verifiers: list[Verifier], *, trace_filter: TraceFilter | None = None,
+             run_name: str | None = None, batch_size: int = 5000,
+             link_batch_size: int = LINK_BATCH_SIZE) -> OpenRun:
+    """Create or resume the run :func:`verify` would work on, take it for this process and mark
+    it ``running`` (one more attempt), without judging anything yet: the caller knows the run
+    before the work starts (the HTTP service answers with its key and judges in the
+    background). Until :func:`judge` (or :func:`release`) the run counts as owned by a live
+    process. ``RunBusy`` when another live process works on it, ``RunError`` for bad input."""
     if batch_size < 1 or link_batch_size < 1:
         raise RunError(f"batch size must be at least 1, not {min(batch_size, link_batch_size)}")
+    started = time.perf_counter()
     owner = _owner_id()
     with _ACTIVE_LOCK:
         _ACTIVE_OWNERS.add(owner)
     try:
-        return _verify(graph, verifiers, trace_filter or TraceFilter(), run_name, batch_size,
-                       progress, link_batch_size, owner)
-    finally:
+        run, resumed, traces = _open_run(graph, verifiers, trace_filter or TraceFilter(),
+                                         run_name, batch_size, owner, link_batch_size)
+        attempts = int(get_run(graph, run).get("attempts") or 0) + 1
+        graph.write("runs/update_run", run=run,
+                    props={"status": "running", "attempts": attempts})
+    except BaseException:
         with _ACTIVE_LOCK:
             _ACTIVE_OWNERS.discard(owner)
+        raise
+    return OpenRun(run, resumed, traces, owner, list(verifiers), batch_size, started)
 
 
-def _verify(graph: Graph, verifiers: list[Verifier], trace_filter: TraceFilter,
-            run_name: str | None, batch_size: int, progress: Callable[[str, int], Any] | None,
-            link_batch_size: int, owner: str) -> RunResult:
-    started = time.perf_counter()
-    run, resumed, traces = _open_run(graph, verifiers, trace_filter, run_name,
-                                     batch_size, owner, link_batch_size)
-    result = RunResult(run=run, resumed=resumed, traces=traces)
-    attempts = int(get_run(graph, run).get("attempts") or 0) + 1
-    graph.write("runs/update_run", run=run, props={"status": "running", "attempts": attempts})
-    for verifier in verifiers:
+def release(opened: OpenRun) -> None:
+    """This process stops working on ``opened``: unless finished, it is stale from now on (and
+    resumes on the next request)."""
+    with _ACTIVE_LOCK:
+        _ACTIVE_OWNERS.discard(opened.owner)
+
+
+def verify(graph: Graph, verifiers: list[Verifier], *, trace_filter: TraceFilter | None = None, run_name: str | None = None,
+           batch_size: int = 5000,
+           progress: Callable[[str, int], Any] | None = None,
+           link_batch_size: int = LINK_BATCH_SIZE) -> RunResult:
+    """Run (or resume) a verification job; see the module docstring. The same as
+    :func:`open_run` then :func:`judge`.
+
+    ``progress(verifier_name, total)`` may return an object with ``update(n)`` and ``close()``
+    (a tqdm bar, say) that is advanced as batches are stored. ``link_batch_size``: traces
+    linked to a new run per transaction. ``RunError`` (``RunBusy``) when another process is
+    working on the run this call would take.
+    """
+    opened = open_run(graph, verifiers, trace_filter=trace_filter, run_name=run_name,
+                      batch_size=batch_size, link_batch_size=link_batch_size)
+    return judge(graph, opened, progress=progress)
+
+
+def judge(graph: Graph, opened: OpenRun, *,
+          progress: Callable[[str, int], Any] | None = None,
+          stop: Callable[[], bool] | None = None) -> RunResult:
+    """Judge the pending subjects of a run taken by :func:`open_run`, verifier by verifier,
+    and close it (``complete``); the run is released in any case. ``stop()`` is asked before
+    each batch: when it says so, what was judged is stored and :class:`RunStopped` is raised
+    (the run stays unfinished and resumes later)."""
+    try:
+        return _judge(graph, opened, progress, stop)
+    finally:
+        release(opened)
+
+
+def _judge(graph: Graph, opened: OpenRun, progress: Callable[[str, int], Any] | None,
+           stop: Callable[[], bool] | None) -> RunResult:
+    run, batch_size = opened.run, opened.batch_size
+    result = RunResult(run=run, resumed=opened.resumed, traces=opened.traces)
+    for verifier in opened.verifiers:
         t0 = time.perf_counter()
         done = VerifierProgress(verifier.name)
         keys, done.already_done = _pending(graph, run, verifier)
         bar = progress(verifier.name, len(keys)) if progress else None
-        writer = _Writer(graph, run, owner)
+        writer = _Writer(graph, run, opened.owner)
         try:
             for start in range(0, len(keys), batch_size):
+                if stop is not None and stop():
+                    raise RunStopped(f"run {run!r} was stopped; it resumes on request")
                 chunk = keys[start:start + batch_size]
                 t1 = time.perf_counter()
                 rows = (_trace_rows if verifier.subject == "trace" else _claim_rows)(
@@ -466,7 +544,7 @@ def _verify(graph: Graph, verifiers: list[Verifier], trace_filter: TraceFilter,
         done.write_s = writer.seconds
         done.seconds = time.perf_counter() - t0
         result.verifiers.append(done)
-    result.seconds = time.perf_counter() - started
+    result.seconds = time.perf_counter() - opened.started
     result.counts = _count_verdicts(graph, run)
     previous = get_run(graph, run)
     timings = json.loads(previous.get("timings_json") or "{}")

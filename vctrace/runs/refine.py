@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from ..kg.graph import Graph
 from ..kg.trace_store import read_traces, write_traces
@@ -177,29 +177,38 @@ def export(graph: Graph, run: str, path: Path, policy: Policy | None = None, *,
     """Write the run's traces as VC-TRACES rows with ``explain_verified``, as ``refine`` with
     ``policy`` left them (call it first). Discarded traces are left out unless
     ``include_discarded`` (then ``explain_verified`` is empty). Returns counts."""
-    policy = policy or Policy()
-    outcomes = graph.read("runs/run_outcomes", run=run, policy=policy.json())
     counts = {"written": 0, "refined": 0, "discarded": 0}
-
-    def rows():
-        for start in range(0, len(outcomes), batch_size):
-            chunk = outcomes[start:start + batch_size]
-            keys = [o["trace"] for o in chunk] + [o["refined"] for o in chunk if o["refined"]]
-            traces = {trace_key(t): t for t in read_traces(graph, keys)}
-            for o in chunk:
-                original = traces[o["trace"]]
-                if o["discarded"]:
-                    counts["discarded"] += 1
-                    if not include_discarded:
-                        continue
-                    verified = None
-                elif o["refined"]:
-                    counts["refined"] += 1
-                    verified = write_explain(traces[o["refined"]].actions)
-                else:
-                    verified = write_explain(original.actions)
-                counts["written"] += 1
-                yield original.model_copy(update={"explain_verified": verified})
-
-    write_traces_file(rows(), path)
+    write_traces_file(export_traces(graph, run, policy, include_discarded=include_discarded,
+                                    batch_size=batch_size, counts=counts), path)
     return counts
+
+
+def export_traces(graph: Graph, run: str, policy: Policy | None = None, *,
+                  include_discarded: bool = False, batch_size: int = 1000,
+                  counts: dict[str, int] | None = None) -> Iterator[Trace]:
+    """The traces :func:`export` writes, one by one (``explain_verified`` set), read from the
+    graph ``batch_size`` at a time; ``counts`` (``written``, ``refined``, ``discarded``) are
+    kept up to date as they are produced."""
+    policy = policy or Policy()
+    counts = counts if counts is not None else {}
+    for name in ("written", "refined", "discarded"):
+        counts.setdefault(name, 0)
+    outcomes = graph.read("runs/run_outcomes", run=run, policy=policy.json())
+    for start in range(0, len(outcomes), batch_size):
+        chunk = outcomes[start:start + batch_size]
+        keys = [o["trace"] for o in chunk] + [o["refined"] for o in chunk if o["refined"]]
+        traces = {trace_key(t): t for t in read_traces(graph, keys)}
+        for o in chunk:
+            original = traces[o["trace"]]
+            if o["discarded"]:
+                counts["discarded"] += 1
+                if not include_discarded:
+                    continue
+                verified = None
+            elif o["refined"]:
+                counts["refined"] += 1
+                verified = write_explain(traces[o["refined"]].actions)
+            else:
+                verified = write_explain(original.actions)
+            counts["written"] += 1
+            yield original.model_copy(update={"explain_verified": verified})

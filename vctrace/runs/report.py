@@ -35,9 +35,14 @@ def build_report(graph: Graph, run: str) -> dict[str, Any]:
     }
 
 
-def write_html(report: dict[str, Any], path: Path) -> None:
+def html(report: dict[str, Any]) -> str:
     """The self-contained HTML page (inline SVG, no scripts, no external files)."""
-    path.write_text(render_html(report), encoding="utf-8")
+    return render_html(report)
+
+
+def write_html(report: dict[str, Any], path: Path) -> None:
+    """Write :func:`html` to ``path``."""
+    path.write_text(html(report), encoding="utf-8")
 
 
 def write_json(report: dict[str, Any], path: Path) -> None:
