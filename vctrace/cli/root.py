@@ -42,8 +42,8 @@ pass_settings = click.make_pass_decorator(Settings)
 
 
 def _register() -> None:
-    from . import db, demo, knowledge, queries, service, traces, verification
-    for module in (traces, db, knowledge, queries, verification, service, demo):
+    from . import agents, db, demo, knowledge, queries, service, traces, verification
+    for module in (traces, db, knowledge, queries, verification, service, demo, agents):
         for command in module.COMMANDS:
             cli.add_command(command)
 
