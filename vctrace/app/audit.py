@@ -4,12 +4,14 @@ evidence, the runs and the source releases they used)."""
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
+from .. import errors
 from ..runs import audit as audit_mod
-from ..runs.audit import NotFound
+from ..runs.engine import RunError
 from ..settings import Settings
 from .graph_session import open_graph
 from .verification import resolve_run
@@ -18,7 +20,13 @@ __all__ = [
     "AssertingAction", "AuditResult", "ClaimAudit", "ClaimRecord", "EntityRef",
     "InputRecordRef", "MentionAudit", "NotFound", "RunRecord", "SourceRecord",
     "TraceActionAudit", "TraceAudit", "TraceRecord", "VerdictRecord", "VersionLink", "audit",
+    "audit_document", "ClaimView", "claim",
 ]
+
+
+class NotFound(errors.NotFound, audit_mod.NotFound):
+    """No claim or trace with that key or id (a :class:`vctrace.errors.NotFound`, so the
+    service answers 404; still the audit module's own ``NotFound``)."""
 
 
 class _Record(BaseModel):
@@ -183,4 +191,49 @@ def audit(settings: Settings, ref: str, run: str | None = None) -> ClaimAudit | 
     only that run's verdicts. ``NotFound`` when nothing has that key or id."""
     with open_graph(settings) as graph:
         run_key = resolve_run(graph, run) if run is not None else None
-        return _AUDIT.validate_python(audit_mod.audit(graph, ref, run=run_key))
+        try:
+            found = audit_mod.audit(graph, ref, run=run_key)
+        except audit_mod.NotFound as exc:
+            raise NotFound(str(exc)) from None
+        return _AUDIT.validate_python(found)
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with every NaN or infinite float made None (strict JSON, as the CLI prints)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
+
+
+def audit_document(settings: Settings, ref: str, run: str | None = None) -> dict[str, Any]:
+    """The audit of :func:`audit` as the JSON document ``vctrace audit --format json``
+    prints; an unknown ``run`` is :class:`NotFound` here (a lookup that found nothing)."""
+    try:
+        result = audit(settings, ref, run)
+    except RunError as exc:
+        raise errors.NotFound(str(exc)) from None
+    return _finite(result.model_dump(mode="json"))
+
+
+class ClaimView(BaseModel):
+    """A stored claim: what it asserts, its mentions and the entities they ground to, the
+    actions (and traces) asserting it, and every verdict on it."""
+
+    claim: ClaimRecord
+    mentions: list[MentionAudit] = []
+    asserted_by: list[AssertingAction] = []
+    verdicts: list[VerdictRecord] = []
+
+
+def claim(settings: Settings, key: str) -> ClaimView:
+    """The claim of content key ``key`` (``c-…``); :class:`NotFound` when none is stored."""
+    if not key.startswith("c-"):
+        raise NotFound(f"no claim {key!r} (claim keys start with 'c-')")
+    found = audit(settings, key)
+    view = ClaimView(claim=found.claim, mentions=found.mentions,
+                     asserted_by=found.asserted_by, verdicts=found.verdicts)
+    return ClaimView.model_validate(_finite(view.model_dump(mode="json")))

@@ -7,13 +7,14 @@ transaction with a transaction timeout (:class:`QueryTimedOut`) and a row cap.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
 from pydantic import BaseModel, Field
 
 from .. import cypher
-from ..errors import VctraceError
+from ..errors import InvalidRequest, NotFound, VctraceError
 from ..kg.read_only import (ALLOWED_PROCEDURES, QueryBusy, QueryRefused, QueryTimedOut, check,
                             run_read_only)
 from ..settings import Settings
@@ -21,7 +22,7 @@ from .graph_session import open_graph
 
 __all__ = ["ALLOWED_PROCEDURES", "InvalidLimit", "QueryInfo", "QueryRefused", "QueryResult", "QueryTimedOut",
            "ROW_LIMIT", "TIMEOUT_S", "UnknownQuery", "check_cypher", "library", "run_cypher",
-           "run_query"]
+           "run_query", "NoSuchQuery", "query_info", "run_named", "strict_json"]
 
 #: Rows returned at most by default (``--limit``); a result cut there is ``truncated``.
 ROW_LIMIT = 10_000
@@ -55,6 +56,11 @@ class QueryResult(BaseModel):
     rows: list[list[Any]]
     truncated: bool = Field(False, description="more than `limit` rows; the rest left out")
     limit: int = Field(ROW_LIMIT, description="the row cap the query ran with")
+
+
+class NoSuchQuery(UnknownQuery, NotFound):
+    """No library query of that name, as a :class:`~vctrace.errors.NotFound` (what
+    :func:`run_named` raises: the service answers 404)."""
 
 
 def _parameters(text: str) -> list[str]:
@@ -94,6 +100,76 @@ def run_query(settings: Settings, name: str, params: dict[str, Any] | None = Non
                       limit=limit, timeout_s=timeout_s, adhoc=False)
 
 
+def query_info(name: str) -> QueryInfo:
+    """The library query ``name``; :class:`NoSuchQuery` when there is none."""
+    if name not in cypher.library():
+        raise NoSuchQuery(f"no library query named {name!r}; known: "
+                          f"{', '.join(sorted(cypher.library()))}")
+    return _info(name)
+
+
+def run_named(settings: Settings, name: str, params: dict[str, Any] | None = None, *,
+              limit: int = ROW_LIMIT, timeout_s: float = TIMEOUT_S) -> QueryResult:
+    """:func:`run_query`, with :class:`NoSuchQuery` (a not-found error) for an unknown
+    name."""
+    query_info(name)
+    return run_query(settings, name, params, limit=limit, timeout_s=timeout_s)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    return value
+
+
+def strict_json(result: QueryResult) -> QueryResult:
+    """``result`` with NaN and infinite numbers made null (strict JSON, RFC 8259)."""
+    return result.model_copy(update={"rows": _finite(result.rows)})
+
+
+_INT64 = 2 ** 63
+
+
+def _check_value(value: Any, where: str, depth: int = 0) -> None:
+    if depth > 32:
+        raise InvalidRequest(f"parameter {where} is nested more than 32 levels deep")
+    if isinstance(value, bool) or value is None:
+        return
+    if isinstance(value, int):
+        if not -_INT64 <= value < _INT64:
+            raise InvalidRequest(f"parameter {where}: {value} does not fit Neo4j's 64-bit "
+                                 "integers")
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise InvalidRequest(f"parameter {where} is not a finite number")
+    elif isinstance(value, str):
+        _check_text(value, f"parameter {where}")
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _check_value(item, f"{where}[{i}]", depth + 1)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise InvalidRequest(f"parameter {where}: map keys must be strings")
+            _check_text(key, f"a key of parameter {where}")
+            _check_value(item, f"{where}.{key}", depth + 1)
+    else:
+        raise InvalidRequest(f"parameter {where}: a {type(value).__name__} cannot be sent to "
+                             "Neo4j")
+
+
+def _check_text(text: str, what: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidRequest(f"{what} is not valid Unicode text (a lone surrogate at "
+                             f"{exc.start})") from None
+
+
 def check_cypher(settings: Settings, text: str, params: dict[str, Any] | None = None) -> None:
     """The gate alone: :class:`QueryRefused` unless ``text`` may run (nothing runs)."""
     with open_graph(settings) as graph:
@@ -120,6 +196,10 @@ def _run_gated(settings: Settings, text: str, params: dict[str, Any] | None, *, 
         raise InvalidLimit(f"the row limit must be at least 1, got {limit}")
     if not timeout_s > 0:
         raise InvalidLimit(f"the timeout must be positive, got {timeout_s}")
+    _check_text(text, "the query")
+    for name, value in (params or {}).items():
+        _check_text(name, "a parameter name")
+        _check_value(value, f"${name}")
     with open_graph(settings) as graph:
         try:
             columns, rows = run_read_only(graph, text, params, limit=limit + 1,

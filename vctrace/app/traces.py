@@ -9,8 +9,11 @@ load; new mentions are grounded after the transactional ingest.
 
 from __future__ import annotations
 
+import codecs
+import tempfile
 import time
 from collections import Counter
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable, Iterator, Literal
 
@@ -18,8 +21,10 @@ from pydantic import BaseModel, Field
 
 from ..errors import InvalidRequest, NotFound, VctraceError
 from ..kg.bulk_import import BulkImportError, bulk_import
-from ..kg.trace_store import read_traces as read_stored, resolve_trace_keys, write_traces
+from ..kg.trace_store import (list_traces as list_stored, read_traces as read_stored,
+                              resolve_trace_keys, write_traces)
 from ..progress import Bar, Progress, no_progress
+from ..runs.engine import RunError
 from ..settings import Settings
 from ..traces.findings import Code, Finding, Severity
 from ..traces.identity import trace_key
@@ -31,8 +36,12 @@ from ..traces.validation import is_valid
 from .database import empty_local_server, import_folder, init
 from .graph_session import open_graph
 from .knowledge import GroundingSummary, ground_mentions
+from .verification import resolve_run
 
 __all__ = [
+    "BODY_FORMATS", "BodyFormat", "BodyIngest", "BodyReport", "BodyTotals", "RecordIngest",
+    "RecordReport", "TracePage", "TraceSummary", "UnreadableBody", "VerdictStatus",
+    "ingest_body", "list_traces", "validate_body",
     "BulkIngestResult", "Code", "FailedRecord", "FileIngest", "FileReport", "FileTally", "Finding",
     "IngestCounts", "IngestResult", "RejectedRecord", "SEVERITIES", "Severity", "ShownTrace",
     "Trace", "TraceReport", "ValidateResult", "bulk_ingest", "ingest", "render_trace", "show",
@@ -364,3 +373,279 @@ def render_trace(shown: ShownTrace, fmt: Literal["text", "dot"] = "text") -> str
     if trace.provenance.source_file:
         header.append(f"# from {trace.provenance.source_file}, record {trace.provenance.record}")
     return "\n".join(header + [write_explain(trace.actions), "", write_dag(trace.edges)])
+
+
+# ---------------------------------------------------------------- request bodies
+
+
+BodyFormat = Literal["json", "jsonl", "text"]
+#: The formats a request body may be in, and the file suffix that makes the file readers read
+#: each (so a body is read exactly as a file of that type: same shapes, findings and limits).
+BODY_FORMATS: dict[str, str] = {"json": ".json", "jsonl": ".jsonl", "text": ".txt"}
+#: What stored input records of traces sent in a request body name as their file.
+BODY_SOURCE = "(request body)"
+
+
+class UnreadableBody(InvalidRequest):
+    """A request body that holds no readable record: empty, not UTF-8 or UTF-16 text, not
+    JSON where JSON was announced, too large to read whole."""
+
+
+class RecordReport(BaseModel):
+    """One record of a request body: whether it is valid, its trace key (valid ones), what it
+    holds and every finding."""
+
+    record: int | None = Field(description="1-based: the line of a JSONL body, the position "
+                                           "in a JSON array")
+    trace_key: str | None = None
+    trace_id: str | None = None
+    valid: bool
+    drug: str | None = None
+    cell_line: str | None = None
+    actions: int = 0
+    edges: int = 0
+    findings: list[Finding] = Field(default_factory=list)
+
+
+class RecordIngest(RecordReport):
+    """One record of an ingested body and what became of it."""
+
+    status: Literal["written", "existing", "invalid", "failed"] = Field(
+        description="written: stored now; existing: a trace with the same key was already "
+                    "stored (or came earlier in this body); invalid: never written; failed: "
+                    "valid, but Neo4j refused to store it (see reason)")
+    reason: str | None = Field(None, description="why a failed record was not stored")
+
+
+class BodyTotals(BaseModel):
+    """Counts over the records of a body (ingest counts stay 0 when validating)."""
+
+    records: int = 0
+    valid: int = 0
+    invalid: int = 0
+    written: int = 0
+    existing: int = 0
+    failed: int = 0
+    severity_counts: dict[str, int] = Field(default_factory=dict)
+
+
+class BodyReport(BaseModel):
+    """The validation of a request body: one report per record, the totals, and ``error``
+    when reading stopped part-way (the records before it are reported)."""
+
+    format: BodyFormat
+    valid: bool = Field(description="every record was read and is valid")
+    records: list[RecordReport] = Field(default_factory=list)
+    totals: BodyTotals = Field(default_factory=BodyTotals)
+    error: str | None = None
+
+
+class BodyIngest(BodyReport):
+    """The ingest of a request body: per record its status, the totals, and the grounding
+    of the new mentions that followed."""
+
+    records: list[RecordIngest] = Field(default_factory=list)
+    grounding: GroundingSummary = Field(default_factory=GroundingSummary)
+    seconds: float = 0.0
+
+
+def _body_text_error(data: bytes) -> str | None:
+    """Why ``data`` is not text the file readers take (UTF-8 with or without a BOM, UTF-16
+    with a BOM or recognised by its NUL bytes), or None. The readers would mark undecodable
+    records one by one; a request body that is not text at all is refused whole."""
+    if not data.strip(b" \t\r\n"):
+        return "the body is empty"
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return "the body is UTF-32 text; send UTF-8"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = "utf-16"
+    elif len(data) >= 2 and data[0] != 0 and data[1] == 0:
+        encoding = "utf-16-le"
+    elif len(data) >= 2 and data[0] == 0 and data[1] != 0:
+        encoding = "utf-16-be"
+    else:
+        encoding = "utf-8-sig"
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        name = "UTF-8" if encoding == "utf-8-sig" else encoding.upper()
+        return f"the body is not {name} text: {exc.reason} at byte {exc.start}"
+    if not text.strip("\ufeff \t\r\n"):
+        return "the body is empty"
+    return None
+
+
+@contextmanager
+def _body_file(data: bytes, fmt: str) -> Iterator[Path]:
+    """``data`` as a private temporary file of the suffix of ``fmt`` (deleted afterwards)."""
+    if fmt not in BODY_FORMATS:
+        raise InvalidRequest(f"unknown body format {fmt!r}; expected one of "
+                             f"{', '.join(BODY_FORMATS)}")
+    why = _body_text_error(data)
+    if why:
+        raise UnreadableBody(why)
+    with tempfile.TemporaryDirectory(prefix="vctrace-body-") as folder:
+        path = Path(folder) / f"body{BODY_FORMATS[fmt]}"
+        path.write_bytes(data)
+        yield path
+
+
+def _body_message(exc: FileReadError, path: Path) -> str:
+    return str(exc).replace(str(path), "the request body")
+
+
+def _body_traces(path: Path, holder: BodyReport) -> Iterator[Trace]:
+    """The traces of the body file at ``path``, each relabelled as read from a request body;
+    :class:`UnreadableBody` when not one record can be read, ``holder.error`` when reading
+    stopped part-way."""
+    traces = read_traces(path)
+    try:
+        first = next(traces)
+    except FileReadError as exc:
+        raise UnreadableBody(_body_message(exc, path)) from None
+    try:
+        for trace in _chain(first, traces):
+            yield trace.model_copy(update={"provenance": trace.provenance.model_copy(
+                update={"source_file": BODY_SOURCE})})
+    except FileReadError as exc:
+        holder.error = _body_message(exc, path)
+
+
+def _chain(first: Trace, rest: Iterator[Trace]) -> Iterator[Trace]:
+    yield first
+    yield from rest
+
+
+def _record_report(trace: Trace, cls: type[RecordReport] = RecordReport, **extra) -> RecordReport:
+    valid = is_valid(trace)
+    return cls(record=trace.provenance.record, valid=valid,
+               trace_key=trace_key(trace) if valid else None, trace_id=trace.trace_id,
+               drug=trace.drug, cell_line=trace.cell_line, actions=len(trace.actions),
+               edges=len(trace.edges), findings=trace.findings, **extra)
+
+
+def _totals(report: BodyReport) -> None:
+    totals, counts = BodyTotals(), Counter()
+    for record in report.records:
+        totals.records += 1
+        totals.valid += record.valid
+        totals.invalid += not record.valid
+        counts.update(f.severity.value for f in record.findings)
+        status = getattr(record, "status", None)
+        if status in ("written", "existing", "failed"):
+            setattr(totals, status, getattr(totals, status) + 1)
+    totals.severity_counts = dict(counts)
+    report.totals = totals
+    report.valid = report.error is None and totals.invalid == 0
+
+
+def validate_body(data: bytes, fmt: BodyFormat) -> BodyReport:
+    """Parse and validate the traces of a request body (no database), read exactly as a file
+    of that format would be (``json``: one record or an array of them; ``jsonl``: one record
+    per line; ``text``: explain/dag text or a tagged response of one trace).
+    :class:`UnreadableBody` when it holds no readable record."""
+    report = BodyReport(format=fmt, valid=True)
+    with _body_file(data, fmt) as path:
+        report.records = [_record_report(t) for t in _body_traces(path, report)]
+    _totals(report)
+    return report
+
+
+def ingest_body(settings: Settings, data: bytes, fmt: BodyFormat, *,
+                batch_size: int | None = None) -> BodyIngest:
+    """Write the valid traces of a request body (read as :func:`validate_body` reads it) into
+    the graph, as :func:`ingest` writes those of a file, and say per record what became of
+    it: ``written``, ``existing`` (same key already stored, or earlier in the body),
+    ``invalid`` (never written) or ``failed`` (valid, refused by Neo4j, with the reason). The
+    new mentions are grounded afterwards. :class:`UnreadableBody` before anything is written
+    when it holds no readable record."""
+    size = settings.batch_size if batch_size is None else batch_size
+    if size < 1:
+        raise InvalidRequest(f"batch size must be at least 1, not {size}")
+    started = time.monotonic()
+    report = BodyIngest(format=fmt, valid=True)
+    written: set[str] = set()
+    failed: dict[int | None, str] = {}
+
+    def valid_traces(stream: Iterator[Trace]) -> Iterator[Trace]:
+        for trace in stream:
+            record = _record_report(trace, RecordIngest, status="invalid")
+            report.records.append(record)
+            if record.valid:
+                yield trace
+
+    with _body_file(data, fmt) as path:
+        stream = _body_traces(path, report)
+        first = next(stream)  # an unreadable body raises here, before the graph is opened
+        with open_graph(settings, schema=True) as graph:
+            for batch in write_traces(graph, valid_traces(_chain(first, stream)),
+                                      batch_size=size):
+                written.update(batch.written)
+                failed.update({f.record: f.reason for f in batch.failed})
+            grounding = ground_mentions(graph, rebuild=False)
+    for record in report.records:
+        if not record.valid:
+            continue
+        if record.record in failed:
+            record.status, record.reason = "failed", failed[record.record]
+        elif record.trace_key in written:
+            record.status = "written"
+            written.discard(record.trace_key)  # a later record of the same key: existing
+        else:
+            record.status = "existing"
+    report.grounding = grounding
+    report.seconds = time.monotonic() - started
+    _totals(report)
+    return report
+
+
+# ---------------------------------------------------------------- list
+
+
+VerdictStatus = Literal["supported", "refuted", "unverifiable", "error"]
+
+
+class TraceSummary(BaseModel):
+    """A stored trace in a listing."""
+
+    key: str
+    trace_id: str | None = None
+    drug: str | None = None
+    cell_line: str | None = None
+    actions: int = 0
+    edges: int = 0
+
+
+class TracePage(BaseModel):
+    """One page of a listing of stored traces, by key: ``total`` traces match."""
+
+    items: list[TraceSummary]
+    total: int
+    limit: int
+    offset: int
+
+
+def list_traces(settings: Settings, *, drug: str | None = None, cell_line: str | None = None,
+                primitive: str | None = None, entity: str | None = None,
+                run: str | None = None, status: VerdictStatus | None = None,
+                limit: int = 50, offset: int = 0) -> TracePage:
+    """The stored traces matching every filter given, ``limit`` of them from ``offset`` on,
+    by key. ``drug``/``cell_line``: its perturbation's drug or cell line (any case and
+    spacing); ``primitive``: one of its actions is one; ``entity``: one of its claims mentions
+    this text, or mentions something grounded to the entity of this key; ``run`` (a run key or
+    ``latest``) and/or ``status``: a verdict (of that run; of that status) on one of its
+    claims. :class:`~vctrace.errors.NotFound` for an unknown run."""
+    if limit < 1 or offset < 0:
+        raise InvalidRequest(f"limit must be at least 1 and offset at least 0, not "
+                             f"{limit} and {offset}")
+    with open_graph(settings) as graph:
+        try:
+            run_key = resolve_run(graph, run) if run is not None else None
+        except RunError as exc:
+            raise NotFound(str(exc)) from None
+        total, items = list_stored(graph, drug=drug, cell_line=cell_line, primitive=primitive,
+                                   entity=entity, run=run_key, status=status, offset=offset,
+                                   limit=limit)
+    return TracePage(items=[TraceSummary(**{k: v for k, v in item.items() if v is not None})
+                            for item in items],
+                     total=total, limit=limit, offset=offset)

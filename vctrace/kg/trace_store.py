@@ -74,8 +74,12 @@ class WriteResult:
     actions_written: int = 0
     edges_written: int = 0
     failed: list[FailedTrace] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)
+    """The keys of the traces this batch wrote (the others of the batch were already stored,
+    or are in ``failed``): what lets a caller say, per record, written or existing."""
 
     def add(self, other: "WriteResult") -> "WriteResult":
+        self.written += other.written
         self.traces_written += other.traces_written
         self.traces_existing += other.traces_existing
         self.actions_written += other.actions_written
@@ -269,6 +273,7 @@ def _write_batch(tx: ManagedTransaction, batch: _PreparedBatch) -> WriteResult:
     if batch.inputs:
         tx.run(cypher.load("traces/link_inputs"), inputs=batch.inputs).consume()
     return WriteResult(traces_written=len(new), traces_existing=batch.size - len(new),
+                       written=[row["props"]["key"] for row in new],
                        actions_written=sum(len(r["actions"]) for r in new),
                        edges_written=sum(len(r["edges"]) for r in new))
 
@@ -407,6 +412,26 @@ def _trace_from_record(record: Any) -> Trace:
         unparsed_lines=list(t.get("unparsed_lines") or []),
         provenance=Provenance.model_validate_json(t["provenance_json"]),
         findings=[Finding.model_validate(f) for f in json.loads(t["findings_json"])])
+
+
+def list_traces(graph: Graph, *, drug: str | None = None, cell_line: str | None = None,
+                primitive: str | None = None, entity: str | None = None,
+                run: str | None = None, status: str | None = None, offset: int = 0,
+                limit: int = 50) -> tuple[int, list[dict[str, Any]]]:
+    """How many stored traces match every filter given, and those from ``offset`` on (at
+    most ``limit``), by key: each its ``key``, ``trace_id``, ``drug``, ``cell_line`` and
+    counts of ``actions`` and ``edges``. ``drug`` and ``cell_line`` match whatever the case
+    and spacing (as the Drug and CellLine nodes are keyed); ``entity`` is a mention's text or
+    the key of an entity a mention grounds to; ``run``/``status``: a verdict on one of the
+    trace's claims (of that run, of that status)."""
+    names = {"drug_key": drug, "cell_line_key": cell_line, "mention_key": entity}
+    keys = {k: normalise_text(v) if v is not None else "" for k, v in names.items()}
+    if any(v is not None and not keys[k] for k, v in names.items()):
+        return 0, []  # a blank name names nothing ("" means "any" to the statement)
+    record, = graph.read("traces/list_traces", filter=dict(
+        keys, primitive=primitive or "", entity=entity or "", run=run or "",
+        status=status or ""), offset=offset, limit=limit)
+    return record["total"], sorted(record["items"], key=lambda item: item["key"])
 
 
 def graph_summary(graph: Graph) -> dict[str, int]:
