@@ -45,9 +45,9 @@
 
   const CY_STYLE = [
     { selector: 'node', style: {
-      shape: 'round-rectangle', width: 190, height: 54, 'border-width': 1,
+      shape: 'round-rectangle', width: 160, height: 50, 'border-width': 1,
       'border-color': '#555', 'background-color': COLOURS.none, label: 'data(label)',
-      'text-wrap': 'wrap', 'text-max-width': 180, 'text-valign': 'center', 'font-size': 10,
+      'text-wrap': 'wrap', 'text-max-width': 150, 'text-valign': 'center', 'font-size': 10,
       color: '#1d232b' } },
     ...['supported', 'refuted', 'unverifiable'].map(s => ({
       selector: `node[status = "${s}"]`, style: { 'background-color': COLOURS[s] } })),
@@ -68,10 +68,16 @@
                                                 target: edge.target, relation: edge.relation } });
       }
     });
-    return cytoscape({ container, elements, style: CY_STYLE, wheelSensitivity: 0.3,
-                       layout: { name: 'dagre', rankDir: 'TB', nodeSep: 30, rankSep: 45,
-                                 fit: true, padding: 15 },
-                       autoungrabify: true, boxSelectionEnabled: false });
+    const cy = cytoscape({ container, elements, style: CY_STYLE, wheelSensitivity: 0.3,
+                           autoungrabify: true, boxSelectionEnabled: false, maxZoom: 1.5 });
+    cy.layout({ name: 'dagre', rankDir: 'TB', nodeSep: 18, rankSep: 40, fit: false }).run();
+    // as tall as the drawing needs at the width given (within bounds), then fitted
+    const box = cy.elements().boundingBox();
+    const zoom = Math.min(1, (container.clientWidth - 30) / Math.max(box.w, 1));
+    container.style.height = `${Math.round(Math.min(640, Math.max(220, box.h * zoom + 30)))}px`;
+    cy.resize();
+    cy.fit(undefined, 15);
+    return cy;
   }
 
   /** One version of the trace: heading, graph, action list. */
@@ -88,8 +94,21 @@
     box.append(heading, canvas, list);
     $('versions').append(box);
     graph.list = list;
-    graph.cy = drawGraph(canvas, graph.items, graph.trace);
-    graph.cy.on('tap', 'node', event => select(graph, event.target.id()));
+    graph.canvas = canvas;
+  }
+
+  /** Draw every version's graph once all are in place (a layout fits its container's size
+      at the time it runs). */
+  function drawAll() {
+    for (const graph of state.graphs) {
+      graph.cy = drawGraph(graph.canvas, graph.items, graph.trace);
+      graph.cy.on('tap', 'node', event => select(graph, event.target.id()));
+    }
+    let pending = null;
+    window.addEventListener('resize', () => {
+      clearTimeout(pending);
+      pending = setTimeout(() => state.graphs.forEach(g => { g.cy.resize(); g.cy.fit(undefined, 15); }), 150);
+    });
   }
 
   function select(graph, id) {
@@ -241,6 +260,7 @@
           renderVersion(refined, heading(refined, 'Refined version', refinedInto[0].run));
         }
       }
+      drawAll();
     } catch (err) {
       state.error = err.message;
       if (err.status !== 401) $('error').textContent = err.message;
