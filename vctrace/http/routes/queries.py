@@ -50,7 +50,7 @@ def library(_: Reader):
 
 
 @router.post("/queries/{name}", response_model=queries.QueryResult,
-             responses=responses(401, 404, 422, 503))
+             responses=responses(401, 404, 413, 422, 503))
 def run_query(settings: AppSettings, _: Reader, run: QueryRun,
               name: Annotated[str, Path(min_length=1, max_length=200)]):
     """Run a library query: columns, rows (nodes and relationships as maps), `truncated`
@@ -60,7 +60,7 @@ def run_query(settings: AppSettings, _: Reader, run: QueryRun,
 
 
 @router.post("/cypher", response_model=queries.QueryResult,
-             responses=responses(401, 422, 503))
+             responses=responses(401, 413, 422, 503))
 def run_cypher(settings: AppSettings, _: Reader, run: CypherRun):
     """Run ad-hoc Cypher through the query gate: refused (422) unless its plan only reads
     (no writes, administration, LOAD CSV or procedures off the allow-list); 503 with
