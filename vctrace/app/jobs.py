@@ -216,9 +216,12 @@ class Jobs:
             job.outcome = "interrupted"
         except VctraceError as exc:
             job.error, job.outcome = str(exc), "failed"
-        except BaseException as exc:  # a bug: kept for the state, logged with its traceback
-            log.exception("verification run %s failed", job.key)
-            job.error, job.outcome = f"unexpected error: {exc!r}", "failed"
+        except BaseException as exc:
+            if job.stop.is_set():  # shutting down: the connection may be gone before the job
+                job.outcome = "interrupted"
+            else:  # a bug: kept for the state, logged with its traceback
+                log.exception("verification run %s failed", job.key)
+                job.error, job.outcome = f"unexpected error: {exc!r}", "failed"
         else:
             job.outcome = "finished"
 

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import json
 import threading
-from typing import Annotated, Literal
+from urllib.parse import quote
+from copy import copy
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse, StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model
 from sse_starlette import EventSourceResponse
 
 from ...app import jobs, verification
@@ -20,10 +22,8 @@ from ..problems import responses
 
 router = APIRouter(tags=["runs"])
 
-Name = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 RunRef = Annotated[str, Path(min_length=1, max_length=200,
                              description="a run key, or `latest` (the newest run)")]
-OptionValue = str | int | float | bool | None | list[str | int | float | bool]
 _jobs_lock = threading.Lock()
 
 
@@ -37,16 +37,42 @@ def _jobs(request: Request) -> jobs.Jobs:
         return state.jobs
 
 
+def _options_model(info: verification.VerifierInfo) -> type[BaseModel]:
+    """A verifier's options as a request gives them: its ``Options`` fields (constraints
+    kept) but every one optional, without those naming server files or programs."""
+    fields: dict[str, Any] = {}
+    for name, field in info.options.model_fields.items():
+        if name in jobs.SERVER_OPTIONS:
+            continue
+        optional = copy(field)
+        optional.default, optional.default_factory = None, None
+        fields[name] = (field.annotation, optional)
+    title = "".join(part.title() for part in info.name.split("-")) + "Options"
+    return create_model(title, __config__=ConfigDict(extra="forbid"), **fields)
+
+
+CATALOG = verification.verifier_catalog()
+VerifierName = Literal[tuple(v.name for v in CATALOG)]  # type: ignore[valid-type]
+VerifierOptions = create_model(
+    "VerifierOptions", __config__=ConfigDict(extra="forbid", populate_by_name=True),
+    **{v.name.replace("-", "_"): (_options_model(v) | None,
+                                  Field(None, alias=v.name, description=v.description))
+       for v in CATALOG})
+# what TraceFilter.parse takes: FIELD=VALUE, the value not blank
+FILTER_PATTERN = r"^\s*(drug|cell[_-]line|traces?)\s*=.*\S.*$"
+
+
 class RunRequest(BaseModel):
     """What to verify, as ``vctrace verify`` takes it; every field is optional (the default
     verifiers on every trace)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    verifiers: list[Name] | Literal["all"] | None = Field(
+    verifiers: list[VerifierName] | Literal["all"] | None = Field(
         None, max_length=32, description="verifier names; none or empty: the defaults; "
         "'all': every one")
-    traces: list[Annotated[str, StringConstraints(min_length=1, max_length=10_000)]] = Field(
+    traces: list[Annotated[str, StringConstraints(max_length=10_000,
+                                                  pattern=FILTER_PATTERN)]] = Field(
         [], max_length=100, description="trace filter items, ANDed: drug=NAME, "
         "cell_line=NAME, trace=KEY_OR_ID[,…]; none: every trace")
     run_name: Annotated[str, StringConstraints(min_length=1, max_length=200,
@@ -55,10 +81,17 @@ class RunRequest(BaseModel):
         "settings, else a new one")
     batch_size: int = Field(verification.VerifyRequest.model_fields["batch_size"].default,
                             ge=1, le=1_000_000, description="claims per batch")
-    options: dict[Name, dict[Name, OptionValue]] = Field(
-        {}, max_length=32, description="per-verifier options, {verifier: {field: value}} "
-        "(`vctrace verify --help` lists them); options naming server files or programs are "
-        "refused")
+    options: VerifierOptions = Field(  # type: ignore[valid-type]
+        default_factory=VerifierOptions, description="per-verifier options, "
+        "{verifier: {field: value}} (`vctrace verify --help` lists them; those naming server "
+        "files or programs are set in the service's environment)")
+
+    def verify_request(self) -> verification.VerifyRequest:
+        """The use case's request (only the options given)."""
+        options = self.options.model_dump(by_alias=True, exclude_unset=True, exclude_none=True)
+        return verification.VerifyRequest(
+            verifiers=self.verifiers, traces=self.traces, run_name=self.run_name,
+            batch_size=self.batch_size, options={k: v for k, v in options.items()})
 
 
 class RefineRequest(BaseModel):
@@ -70,8 +103,9 @@ class RefineRequest(BaseModel):
     prune_unmeasured: bool = False
 
 
-def _accepted(request: Request, response: Response, state: jobs.RunState) -> jobs.RunState:
-    response.headers["Location"] = str(request.url_for("get_run", ref=state.key))
+def _accepted(response: Response, state: jobs.RunState) -> jobs.RunState:
+    # relative and percent-encoded: a run name may hold characters a header cannot
+    response.headers["Location"] = f"/runs/{quote(state.key, safe='')}"
     return state
 
 
@@ -82,9 +116,7 @@ def start_run(request: Request, response: Response, _: Writer,
     """Start (or resume) a verification run in the background: 202 with its state and its
     address in ``Location``. 409 when a run over the same traces and verifiers is running;
     422 for unknown verifiers, bad options or filter (nothing is started)."""
-    given = (body or RunRequest()).model_dump()
-    verify = verification.VerifyRequest(**given)
-    return _accepted(request, response, _jobs(request).start(verify))
+    return _accepted(response, _jobs(request).start((body or RunRequest()).verify_request()))
 
 
 @router.get("/runs", response_model=list[jobs.RunState], responses=responses(401, 503))
@@ -166,4 +198,4 @@ def export_run(settings: AppSettings, ref: RunRef, _: Writer,
 def resume_run(request: Request, response: Response, ref: RunRef, _: Writer):
     """Resume an interrupted or failed run with the options it was created with (after a
     restart the service resumes nothing by itself). 409 when it is running or finished."""
-    return _accepted(request, response, _jobs(request).resume(ref))
+    return _accepted(response, _jobs(request).resume(ref))
