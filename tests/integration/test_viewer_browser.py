@@ -140,14 +140,17 @@ def browser():
         driver.quit()
 
 
-def _save_screenshot(driver, tmp_path: Path) -> Path:
-    shot = tmp_path / "viewer.png"
+def _save_screenshot(driver, tmp_path: Path, name: str = "viewer.png", *,
+                     docs: bool = False) -> Path:
+    """A screenshot into the test's folder, ``$VCTRACE_ARTIFACTS`` when set, and (``docs``)
+    ``docs/viewer.png`` when ``VCTRACE_UPDATE_SCREENSHOT=1``."""
+    shot = tmp_path / name
     driver.save_screenshot(str(shot))
     if os.environ.get("VCTRACE_ARTIFACTS"):
         folder = Path(os.environ["VCTRACE_ARTIFACTS"])
         folder.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(shot, folder / "viewer.png")
-    if os.environ.get("VCTRACE_UPDATE_SCREENSHOT") == "1":
+        shutil.copyfile(shot, folder / name)
+    if docs and os.environ.get("VCTRACE_UPDATE_SCREENSHOT") == "1":
         shutil.copyfile(shot, ROOT / "docs" / "viewer.png")
     return shot
 
@@ -191,6 +194,8 @@ def test_the_viewer_shows_a_verified_trace_and_its_audit(kb, browser, tmp_path):
         row = wait.until(EC.element_to_be_clickable(
             (By.CSS_SELECTOR, f'#trace-table tr[data-key="{key}"] a')))
         assert browser.execute_script("return sessionStorage.getItem('vctrace.token')") == token
+        assert browser.find_element(By.CSS_SELECTOR, f'#run-table tr[data-key="{run}"]')
+        _save_screenshot(browser, tmp_path, "viewer-list.png")
         row.click()
         wait.until(lambda d: d.execute_script(
             "return window.vctraceViewer && window.vctraceViewer.ready"))
@@ -250,7 +255,7 @@ def test_the_viewer_shows_a_verified_trace_and_its_audit(kb, browser, tmp_path):
         mention_texts = {m["text"] for m in de["mentions"]}
         assert all(text in panel.text for text in mention_texts)
         assert run in panel.text  # the run of the verdicts and its sources
-        _save_screenshot(browser, tmp_path)
+        _save_screenshot(browser, tmp_path, docs=True)
 
         # the run page: status, metrics and the report's plots, styled, in the iframe
         browser.get(f"{service.url}/viewer/runs/{run}")
@@ -263,6 +268,7 @@ def test_the_viewer_shows_a_verified_trace_and_its_audit(kb, browser, tmp_path):
         assert browser.execute_script(
             "return getComputedStyle(document.body).maxWidth") == "720px"  # its <style> applied
         browser.switch_to.default_content()
+        _save_screenshot(browser, tmp_path, "viewer-run.png")
 
         assert _csp_violations(browser) == []
 
