@@ -5,6 +5,7 @@ naming server files are refused."""
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 
@@ -15,6 +16,8 @@ from vctrace.app.jobs import (InvalidVerifyRequest, Jobs, RunNotFinished, RunNot
                               export_rows, refine)
 from vctrace.app.verification import VerifyRequest
 from vctrace.runs.engine import DEFAULT_VERIFIERS
+
+from support.boltz import FASTA, TRAMETINIB, write_fake_boltz
 
 
 def _wait(jobs: Jobs, key: str) -> None:
@@ -96,3 +99,24 @@ def test_a_stopped_job_and_a_dead_owners_run_are_interrupted_and_resume(kb):
         assert fresh.state(key).status == "finished"
     with pytest.raises(RunNotFinished, match="nothing to resume"):
         fresh.resume("orphan")
+
+
+def test_a_failing_verifier_fails_the_job_and_the_run_resumes(kb, tmp_path, monkeypatch):
+    fasta = tmp_path / "targets.fasta"
+    fasta.write_text(FASTA)
+    settings = kb.settings(boltz_executable=write_fake_boltz(tmp_path), boltz_fasta=str(fasta))
+    jobs = Jobs(settings)
+    monkeypatch.setenv("FAKE_BOLTZ_EXIT", "3")
+    jobs.start(VerifyRequest(verifiers=["dti-boltz"], run_name="gpu"))
+    _wait(jobs, "gpu")
+    failed = jobs.state("gpu")
+    assert failed.status == "failed" and "exited 3" in failed.error
+    assert Jobs(settings).state("gpu").status == "interrupted"  # what a restart sees
+    monkeypatch.delenv("FAKE_BOLTZ_EXIT")
+    monkeypatch.setenv("FAKE_BOLTZ_SCORES", json.dumps({TRAMETINIB: 0.2}))
+    jobs.resume("gpu")
+    _wait(jobs, "gpu")
+    done = jobs.state("gpu")
+    assert done.status == "finished" and done.error is None
+    assert done.progress[0].verdicts == {"refuted": 2, "unverifiable": 2}
+    assert jobs.states()[0].metrics is None  # lists leave the metrics out

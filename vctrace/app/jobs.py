@@ -95,7 +95,7 @@ class RunState(BaseModel):
     run: RunSummary
     progress: list[VerifierProgress]
     metrics: dict[str, float | int | None] | None = Field(
-        None, description="the run-level metrics, when finished")
+        None, description="the run-level metrics, when finished (not in lists of runs)")
     error: str | None = Field(None, description="why the job failed")
 
 
@@ -245,11 +245,12 @@ class Jobs:
             return self._state(graph, record)
 
     def states(self) -> list[RunState]:
-        """Every stored run, newest first."""
+        """Every stored run, newest first (without metrics: :meth:`state` has them)."""
         with open_graph(self.settings) as graph:
-            return [self._state(graph, r) for r in engine.find_runs(graph)]
+            return [self._state(graph, r, with_metrics=False) for r in engine.find_runs(graph)]
 
-    def _state(self, graph: Any, record: dict[str, Any]) -> RunState:
+    def _state(self, graph: Any, record: dict[str, Any], *,
+               with_metrics: bool = True) -> RunState:
         key = record["key"]
         with self._lock:
             job = self._jobs.get(key)
@@ -276,7 +277,7 @@ class Jobs:
             progress.append(VerifierProgress(verifier=name, unit=unit, done=done, total=total,
                                              verdicts=counts.get(name, {})))
         metrics = None
-        if status == "finished":
+        if status == "finished" and with_metrics:
             metrics = metrics_mod.run_metrics(metrics_mod.trace_metrics(graph, key))
         return RunState(key=key, status=status, in_this_process=job is not None,
                         worked_on_by=who, run=summary, progress=progress, metrics=metrics,

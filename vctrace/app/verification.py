@@ -7,6 +7,11 @@ caller gives. Everything that can be refused without the database (verifier name
 the trace filter) is checked before connecting.
 
 A run is named by its key or ``"latest"`` (the newest run), resolved by :func:`resolve_run`.
+
+For faces that work in the background (:mod:`vctrace.app.jobs`), :func:`verify` comes in two
+halves: :func:`begin_verify` (or :func:`begin_resume`, from the run's record) takes the run,
+:meth:`StartedRun.judge` judges it. :func:`report_html`, :func:`report_summary` and
+:func:`export_rows` give the report and the export without writing files.
 """
 
 from __future__ import annotations
