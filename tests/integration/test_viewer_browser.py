@@ -262,12 +262,15 @@ def test_the_viewer_shows_a_verified_trace_and_its_audit(kb, browser, tmp_path):
         wait.until(lambda d: d.execute_script(
             "return window.vctraceViewer.ready && window.vctraceViewer.reportLoaded"))
         assert browser.find_element(By.ID, "error").text == ""
-        assert "complete" in browser.find_element(By.ID, "run-info").text
+        state = api(f"/runs/{run}")
+        info = browser.find_element(By.ID, "run-info").text
+        assert f"status\n{state['status']}" in info and "validity" in info
         browser.switch_to.frame(browser.find_element(By.ID, "report"))
         assert browser.find_elements(By.TAG_NAME, "svg")
         assert browser.execute_script(
             "return getComputedStyle(document.body).maxWidth") == "720px"  # its <style> applied
         browser.switch_to.default_content()
+        browser.execute_script("document.getElementById('report').scrollIntoView()")
         _save_screenshot(browser, tmp_path, "viewer-run.png")
 
         assert _csp_violations(browser) == []

@@ -95,11 +95,14 @@
     try {
       const runs = await api('/runs');
       const items = Array.isArray(runs) ? runs : (runs.items || []);
-      body.replaceChildren(...items.map(r => el('tr', { dataset: { key: r.key } },
-        el('td', {}, link('runs', r.key)), el('td', { text: show(r.status) }),
-        el('td', { class: 'num', text: show(r.traces) }),
-        el('td', { text: show((r.verifiers || []).map(v => (typeof v === 'string' ? v : v.name))) }),
-        el('td', { text: show(r.created_at) }))));
+      body.replaceChildren(...items.map(r => {
+        const summary = r.run || r;  // GET /runs: the job's state with the run's summary
+        return el('tr', { dataset: { key: r.key } },
+          el('td', {}, link('runs', r.key)), el('td', { text: show(r.status) }),
+          el('td', { class: 'num', text: show(summary.traces) }),
+          el('td', { text: show((summary.verifiers || []).map(v => (typeof v === 'string' ? v : v.name))) }),
+          el('td', { text: show(summary.created_at) }));
+      }));
       if (!items.length) body.append(el('tr', {}, el('td', { colspan: 5, class: 'muted', text: 'no runs yet' })));
     } catch (err) {
       if (err.status !== 401) $('runs-error').textContent = err.message;

@@ -14,15 +14,27 @@
     return m ? decodeURIComponent(m[1]) : null;
   }
 
-  /** A JSON value as nested key/value lists (objects) or text. */
+  /** A value in one line: numbers with three decimals at most, objects as "k v · k v". */
+  function inline(v) {
+    if (typeof v === 'number' && !Number.isInteger(v)) return v.toFixed(3);
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      return Object.entries(v).map(([k, x]) => `${k} ${inline(x)}`).join(' · ') || '—';
+    }
+    return show(v);
+  }
+
+  /** A JSON value: objects as key/value lists, lists of objects as tables, the rest as text. */
   function value(v) {
     if (v && typeof v === 'object' && !Array.isArray(v)) {
       return kv(Object.entries(v).map(([k, x]) => [k, value(x)]));
     }
-    if (Array.isArray(v) && v.some(x => x && typeof x === 'object')) {
-      return el('pre', { text: JSON.stringify(v, null, 2) });
+    if (Array.isArray(v) && v.length && v.every(x => x && typeof x === 'object' && !Array.isArray(x))) {
+      const columns = [...new Set(v.flatMap(Object.keys))];
+      return el('table', { class: 'grid' },
+        el('thead', {}, el('tr', {}, columns.map(c => el('th', { text: c })))),
+        el('tbody', {}, v.map(row => el('tr', {}, columns.map(c => el('td', { text: inline(row[c]) }))))));
     }
-    return el('span', { text: typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(3) : show(v) });
+    return el('span', { text: inline(v) });
   }
 
   async function main() {
@@ -32,7 +44,7 @@
     $('title').textContent = `Run ${key}`;
     try {
       const run = await api(path);
-      const first = ['key', 'status', 'progress', 'metrics'];
+      const first = ['key', 'status', 'error', 'metrics', 'progress', 'run'];
       const rest = Object.keys(run).filter(k => !first.includes(k));
       $('run-info').replaceChildren(kv([...first, ...rest]
         .filter(k => k in run).map(k => [k, value(run[k])])));
