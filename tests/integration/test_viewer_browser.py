@@ -164,7 +164,7 @@ def test_the_viewer_shows_a_verified_trace_and_its_audit(kb, browser, tmp_path):
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as EC
-    from selenium.webdriver.support.ui import WebDriverWait
+    from selenium.webdriver.support.ui import Select, WebDriverWait
 
     settings = kb.settings().model_copy(update={"tokens_file": tmp_path / "tokens.json"})
     run = verify(settings, VerifyRequest(run_name="viewer")).run
@@ -196,6 +196,20 @@ def test_the_viewer_shows_a_verified_trace_and_its_audit(kb, browser, tmp_path):
         assert browser.execute_script("return sessionStorage.getItem('vctrace.token')") == token
         assert browser.find_element(By.CSS_SELECTOR, f'#run-table tr[data-key="{run}"]')
         _save_screenshot(browser, tmp_path, "viewer-list.png")
+
+        # filters: the rows are the API's answer to the same query, and the address keeps it
+        Select(browser.find_element(By.NAME, "primitive")).select_by_value("binds_to")
+        Select(browser.find_element(By.NAME, "status")).select_by_value("refuted")
+        browser.find_element(By.CSS_SELECTOR, "#filters button[type=submit]").click()
+        wanted = {item["key"] for item in
+                  api("/traces?primitive=binds_to&status=refuted&limit=25")["items"]}
+        assert wanted  # the wrong trace's EGFR binding is refuted
+        wait.until(lambda d: {tr.get_attribute("data-key") for tr in d.find_elements(
+            By.CSS_SELECTOR, "#trace-table tbody tr[data-key]")} == wanted)
+        assert "primitive=binds_to" in browser.current_url
+        browser.get(service.url + "/viewer")  # signed in still (this tab's session storage)
+        row = wait.until(EC.element_to_be_clickable(
+            (By.CSS_SELECTOR, f'#trace-table tr[data-key="{key}"] a')))
         row.click()
         wait.until(lambda d: d.execute_script(
             "return window.vctraceViewer && window.vctraceViewer.ready"))
