@@ -244,14 +244,20 @@ def test_the_viewer_shows_a_verified_trace_and_its_audit(kb, browser, tmp_path):
         # click the DE action's node on the canvas: the panel shows its audit
         de = next(a for a in audit["actions"] if a["primitive"] == "regulates_expression"
                   and len({v.get("part") for v in a["verdicts"] if v.get("part")}) > 1)
-        x, y, width, height = browser.execute_script("""
+        # (the canvas may be wider than its column: scroll the node into the frame's view and
+        # aim from the frame's centre)
+        dx, dy = browser.execute_script("""
             const g = window.vctraceViewer.graphs.find(g => g.role === 'this');
+            const frame = g.canvas.parentElement;
+            frame.scrollIntoView({block: 'center'});
             const p = g.cy.getElementById(arguments[0]).renderedPosition();
-            const box = g.cy.container().getBoundingClientRect();
-            return [p.x, p.y, box.width, box.height];""", de["action"])
-        canvas = browser.find_element(By.CSS_SELECTOR, f'section.version[data-key="{key}"] .graph')
-        ActionChains(browser).move_to_element_with_offset(
-            canvas, int(x - width / 2), int(y - height / 2)).click().perform()
+            frame.scrollLeft = p.x - frame.clientWidth / 2;
+            const canvas = g.canvas.getBoundingClientRect(), view = frame.getBoundingClientRect();
+            return [canvas.left + p.x - (view.left + view.width / 2),
+                    canvas.top + p.y - (view.top + view.height / 2)];""", de["action"])
+        frame = browser.find_element(
+            By.CSS_SELECTOR, f'section.version[data-key="{key}"] .graph-frame')
+        ActionChains(browser).move_to_element_with_offset(frame, int(dx), int(dy)).click().perform()
         panel = browser.find_element(By.ID, "panel")
         wait.until(lambda d: f"{de['action']}: regulates_expression" in panel.text)
         assert de["claim_key"] in panel.text
@@ -269,6 +275,7 @@ def test_the_viewer_shows_a_verified_trace_and_its_audit(kb, browser, tmp_path):
         mention_texts = {m["text"] for m in de["mentions"]}
         assert all(text in panel.text for text in mention_texts)
         assert run in panel.text  # the run of the verdicts and its sources
+        browser.execute_script("window.scrollTo(0, 0)")
         _save_screenshot(browser, tmp_path, docs=True)
 
         # the run page: status, metrics and the report's plots, styled, in the iframe

@@ -39,15 +39,16 @@
     const args = Object.entries(item.action.args || {})
       .filter(([k]) => !['confidence', 'via', 'evidence', 'note'].includes(k))
       .map(([, v]) => show(v)).join(', ');
-    const text = `${item.id}: ${item.action.primitive}\n${args}`;
-    return text.length > 90 ? text.slice(0, 88) + '…' : text;
+    const short = args.length > 40 ? args.slice(0, 39) + '…' : args;
+    return `${item.id}: ${item.action.primitive}\n${short}`;
   }
 
+  const MIN_ZOOM = 0.8;
   const CY_STYLE = [
     { selector: 'node', style: {
-      shape: 'round-rectangle', width: 160, height: 50, 'border-width': 1,
+      shape: 'round-rectangle', width: 150, height: 46, 'border-width': 1,
       'border-color': '#555', 'background-color': COLOURS.none, label: 'data(label)',
-      'text-wrap': 'wrap', 'text-max-width': 150, 'text-valign': 'center', 'font-size': 10,
+      'text-wrap': 'wrap', 'text-max-width': 142, 'text-valign': 'center', 'font-size': 11,
       color: '#1d232b' } },
     ...['supported', 'refuted', 'unverifiable'].map(s => ({
       selector: `node[status = "${s}"]`, style: { 'background-color': COLOURS[s] } })),
@@ -57,6 +58,21 @@
       'target-arrow-shape': 'triangle', 'curve-style': 'bezier', 'line-style': 'solid' } },
     { selector: 'edge[relation = "correlative"]', style: { 'line-style': 'dashed' } },
   ];
+
+  /** Fit the drawing to the column's width, but never so small that the labels cannot be
+      read: a wider drawing makes the canvas wider and its frame scrolls sideways; the canvas
+      is as tall as the drawing needs. */
+  function size(cy, container) {
+    container.style.width = '';
+    const box = cy.elements().boundingBox();
+    const zoom = Math.min(1, Math.max(MIN_ZOOM, (container.clientWidth - 30) / Math.max(box.w, 1)));
+    container.style.width = `${Math.max(container.clientWidth, Math.round(box.w * zoom + 30))}px`;
+    container.style.height = `${Math.round(Math.min(700, Math.max(200, box.h * zoom + 30)))}px`;
+    cy.resize();
+    cy.fit(undefined, 15);
+    const frame = container.parentElement;  // a DAG mostly meets in the middle: show that
+    frame.scrollLeft = (frame.scrollWidth - frame.clientWidth) / 2;
+  }
 
   function drawGraph(container, items, trace) {
     const ids = new Set(items.map(i => i.id));
@@ -70,13 +86,8 @@
     });
     const cy = cytoscape({ container, elements, style: CY_STYLE, wheelSensitivity: 0.3,
                            autoungrabify: true, boxSelectionEnabled: false, maxZoom: 1.5 });
-    cy.layout({ name: 'dagre', rankDir: 'TB', nodeSep: 18, rankSep: 40, fit: false }).run();
-    // as tall as the drawing needs at the width given (within bounds), then fitted
-    const box = cy.elements().boundingBox();
-    const zoom = Math.min(1, (container.clientWidth - 30) / Math.max(box.w, 1));
-    container.style.height = `${Math.round(Math.min(640, Math.max(220, box.h * zoom + 30)))}px`;
-    cy.resize();
-    cy.fit(undefined, 15);
+    cy.layout({ name: 'dagre', rankDir: 'TB', nodeSep: 14, rankSep: 36, fit: false }).run();
+    size(cy, container);
     return cy;
   }
 
@@ -84,6 +95,7 @@
   function renderVersion(graph, heading) {
     const box = el('section', { class: 'version', dataset: { key: graph.key, role: graph.role } });
     const canvas = el('div', { class: 'graph', 'aria-hidden': 'true' });
+    const frame = el('div', { class: 'graph-frame' }, canvas);
     const list = el('ol', { class: 'actions', 'aria-label': 'actions' });
     for (const item of graph.items) {
       list.append(el('li', { dataset: { action: item.id, status: item.status } },
@@ -91,7 +103,7 @@
                        onclick: () => select(graph, item.id),
                        text: `${item.id}: ${item.action.primitive} — ${item.status === 'none' ? 'not judged' : item.status}` })));
     }
-    box.append(heading, canvas, list);
+    box.append(heading, frame, list);
     $('versions').append(box);
     graph.list = list;
     graph.canvas = canvas;
@@ -107,7 +119,7 @@
     let pending = null;
     window.addEventListener('resize', () => {
       clearTimeout(pending);
-      pending = setTimeout(() => state.graphs.forEach(g => { g.cy.resize(); g.cy.fit(undefined, 15); }), 150);
+      pending = setTimeout(() => state.graphs.forEach(g => size(g.cy, g.canvas)), 150);
     });
   }
 
@@ -141,9 +153,9 @@
       bar.append(seg);
     }
     const table = el('table', { class: 'grid genes' },
-      el('thead', {}, el('tr', {}, ['gene', 'verifier', 'status', 'reason', 'score'].map(h => el('th', { text: h })))),
-      el('tbody', {}, parts.map(v => el('tr', { dataset: { gene: v.part, status: v.status } },
-        el('td', { text: v.part }), el('td', { text: v.verifier }), el('td', {}, statusBadge(v.status)),
+      el('thead', {}, el('tr', {}, ['gene', 'status', 'reason', 'score'].map(h => el('th', { text: h })))),
+      el('tbody', {}, parts.map(v => el('tr', { dataset: { gene: v.part, status: v.status, verifier: v.verifier } },
+        el('td', { text: v.part }), el('td', {}, statusBadge(v.status)),
         el('td', { text: show(v.reason) }), el('td', { class: 'num', text: show(v.score) })))));
     return el('div', { class: 'gene-parts' },
       el('h3', { text: `Genes (${parts.length})` }), bar,
