@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import json
 import threading
-from urllib.parse import quote
 from copy import copy
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Body, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse, StreamingResponse
