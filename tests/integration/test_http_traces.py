@@ -168,6 +168,9 @@ def test_the_listing_filters_and_pages_by_key(demo_api):
     assert ids(entity="no such thing") == []
     assert ids(status="refuted") == []  # no run yet
     assert api.get("/traces", params={"run": "no-such-run"}).status_code == 404
+    far = api.get("/traces", params={"offset": 10**9, "limit": 10**6})
+    assert far.status_code == 200 and far.json()["items"] == []
+    assert far.json()["limit"] == api.settings.http_row_limit  # lowered to the row cap
     for bad in ({"limit": 0}, {"offset": -1}, {"status": "maybe"}, {"drug": ""},
                 {"entity": "x" * 501}):
         response = api.get("/traces", params=bad)

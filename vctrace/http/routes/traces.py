@@ -23,14 +23,15 @@ MEDIA_FORMATS: dict[str, traces.BodyFormat] = {
 }
 _TEXT = {"schema": {"type": "string"}}
 _RECORD = {"type": "object", "description": "a trace in the JSON form, or a VC-TRACES row"}
+_NOT_BLANK = {"schema": {"type": "string", "minLength": 1, "pattern": "\\S"}}
 BODY_DOC = {"requestBody": {
     "required": True,
     "description": "traces: one JSON-form trace or VC-TRACES row, or a JSON array of them "
                    "(application/json); one record per line (application/x-ndjson, "
                    "application/jsonl); the explain + dag text of one trace (text/plain)",
     "content": {"application/json": {"schema": {"anyOf": [
-                    _RECORD, {"type": "array", "items": _RECORD}]}},
-                **{media: _TEXT for media, fmt in MEDIA_FORMATS.items() if fmt != "json"}},
+                    _RECORD, {"type": "array", "items": _RECORD, "minItems": 1}]}},
+                **{media: _NOT_BLANK for media, fmt in MEDIA_FORMATS.items() if fmt != "json"}},
 }}
 
 
@@ -89,7 +90,7 @@ def list_traces(
             description="a verdict of this status on a claim (in `run`, or in any run)")] = None,
         limit: Annotated[int, Query(ge=1, le=1_000_000, description=
                                     "items per page (lowered to the service's row cap)")] = 50,
-        offset: Annotated[int, Query(ge=0, le=2**31)] = 0):
+        offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0):
     """Stored traces matching every filter given, a page at a time, by key."""
     return traces.list_traces(settings, drug=drug, cell_line=cell_line, primitive=primitive,
                               entity=entity, run=run, status=status,
