@@ -38,8 +38,8 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(app: FastAPI):
         with shared_connections(settings):
             yield
-        for hook in app.state.on_shutdown:
-            hook()
+            for hook in app.state.on_shutdown:  # jobs stop between batches, connected
+                hook()
 
     app = FastAPI(title="vctrace", version=__version__, description=DESCRIPTION,
                   lifespan=lifespan,

@@ -1,7 +1,7 @@
 """Bearer tokens on every route but ``/health`` (and the viewer's static files, which hold no
 data): ``Authorization: Bearer vct_…``. No or an unknown/revoked token: 401 with
-``WWW-Authenticate: Bearer``; a read token on a route that writes (ingest, verify, refine,
-load): 403. Tokens are managed with ``vctrace token`` (:mod:`vctrace.app.tokens`)."""
+``WWW-Authenticate: Bearer``; a read token on a route that changes the graph (ingest, start or
+resume a run, refine, export — which refines first): 403. Tokens are managed with ``vctrace token`` (:mod:`vctrace.app.tokens`)."""
 
 from __future__ import annotations
 
