@@ -16,7 +16,8 @@ The activity direction comes from the mechanism of action (``inhibitor`` → dow
 pathway's direction, so the target's direction is carried on and marked as inferred. The
 phenotype is a GO process of a chosen target that names a cellular phenotype (apoptosis,
 proliferation, cell cycle, …) or, when the graph has none, the default ``cell proliferation``
-(a GO exact synonym, so it grounds where GO is loaded), linked by a correlative edge.
+(a GO exact synonym, so it grounds where GO is loaded), linked by correlative edges; the
+term chosen as the phenotype is not also a pathway step.
 
 Tahoe differential expression is never evidence here (it is what DE claims are checked
 against): the constructor gets only targets and annotations, and writes no
@@ -131,12 +132,14 @@ def rank_targets(targets: Sequence[Target], limit: int = MAX_TARGETS) -> list[Ta
                   key=lambda t: (-len(t.sources), -len(t.terms), _natural(t.symbol)))[:limit]
 
 
-def rank_terms(target: Target, chosen: Sequence[Target], limit: int = MAX_TERMS) -> list[Term]:
+def rank_terms(target: Target, chosen: Sequence[Target], limit: int = MAX_TERMS, *,
+               exclude: str | None = None) -> list[Term]:
     """The target's terms to step through: pathways first, then terms more of the ``chosen``
-    targets share, then the more specific (fewer members), then by name; at most ``limit``."""
+    targets share, then the more specific (fewer members), then by name; at most ``limit``;
+    never ``exclude`` (the term chosen as the phenotype)."""
     def shared(term: Term) -> int:
         return sum(any(t.key == term.key for t in other.terms) for other in chosen)
-    terms = {t.key: t for t in target.terms if t.label in _TERM_ORDER}
+    terms = {t.key: t for t in target.terms if t.label in _TERM_ORDER and t.key != exclude}
     return sorted(terms.values(), key=lambda t: (_TERM_ORDER[t.label], -shared(t),
                                                  t.members or 1 << 30, t.name.lower(),
                                                  t.key))[:limit]
@@ -249,8 +252,10 @@ def construct(*, perturbation: dict[str, Any], drug: Mapping[str, Any],
     pathway_nodes: dict[str, str] = {}
     ends: list[str] = []  # the nodes that lead to the phenotype
     annotations: list[tuple[Target, Term, str]] = []
+    phenotype, via = choose_phenotype(chosen)
     for target in chosen:
-        terms = rank_terms(target, chosen, max_terms)
+        terms = rank_terms(target, chosen, max_terms,
+                           exclude=phenotype.key if phenotype else None)
         for term in terms:
             annotations.append((target, term, cite({
                 "kind": "term_membership", "gene": target.key, "term": term.key,
@@ -272,7 +277,6 @@ def construct(*, perturbation: dict[str, Any], drug: Mapping[str, Any],
         support[node].append(ref)
         edges.append(Edge(source=activity[target.key], target=node, relation="causal"))
         edges.append(Edge(source=annotation, target=node, relation="correlative"))
-    phenotype, via = choose_phenotype(chosen)
     if phenotype is None:
         cites: list[str] = []
         args = {"source": name, "phenotype": DEFAULT_PHENOTYPE,
