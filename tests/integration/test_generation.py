@@ -124,6 +124,13 @@ def test_pairs_command_writes_jsonl_that_generate_reads(cli, tmp_path, capsys):
     generated = [json.loads(line) for line in traces.read_text().splitlines()]
     assert [g["trace_id"] for g in generated] == ["kg:trametinib|a549", "kg:trametinib|c32"]
     assert [g["perturbation"] for g in generated] == [r["perturbation"] for r in rows]
+    capsys.readouterr()
+    assert main([*cli, "generate", "--no-progress", "--no-ingest", "--pairs", str(out),
+                 "--max-targets", "1", "--format", "json", "-o", str(traces)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["pairs"], report["valid"], report["invalid"], report["ingest"]) == \
+        (2, 2, 0, None)
+    assert [t["targets"] for t in report["traces"]] == [["MAP2K1"], ["MAP2K1"]]
 
 
 # ---------------------------------------------------------------- generate
