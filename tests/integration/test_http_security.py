@@ -91,3 +91,13 @@ def test_cors_only_for_configured_origins(neo4j, tmp_path):
         assert ok.headers["access-control-allow-origin"] == "https://lab.example"
         other = api.get("/sources", headers={"Origin": "https://evil.example"})
         assert "access-control-allow-origin" not in other.headers
+
+
+def test_api_docs_are_served_from_vendored_files_without_a_cdn(api):
+    page = api.client.get("/docs")
+    assert page.status_code == 200 and "swagger-ui-bundle.js" in page.text
+    assert "cdn" not in page.text.lower() and "https://" not in page.text
+    for asset in ("swagger-ui-bundle.js", "swagger-ui.css"):
+        assert api.client.get(f"/viewer/static/vendor/swagger-ui/{asset}").status_code == 200
+    assert api.client.get("/redoc").status_code == 404
+    assert api.client.get("/openapi.json").json()["info"]["title"] == "vctrace"

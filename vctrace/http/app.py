@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.docs import get_swagger_ui_html
 
 from .. import __version__
 from ..app import Settings
@@ -22,6 +23,9 @@ DESCRIPTION = """Verify mechanistic explanations (traces) of how drugs act on ce
 Neo4j knowledge graph. Every route but `/health` needs `Authorization: Bearer <token>`
 (`vctrace token create`); routes that change the graph need a write token. Errors are
 `application/problem+json`."""
+
+
+VENDOR = "/viewer/static/vendor/swagger-ui"
 
 
 def _routers():
@@ -42,8 +46,16 @@ def create_app(settings: Settings) -> FastAPI:
                 hook()
 
     app = FastAPI(title="vctrace", version=__version__, description=DESCRIPTION,
-                  lifespan=lifespan,
+                  lifespan=lifespan, docs_url=None, redoc_url=None,
                   responses=problems.responses(401, 422))
+
+    @app.get("/docs", include_in_schema=False)
+    def docs():
+        """The API documentation (Swagger UI, served from the vendored files: no CDN)."""
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="vctrace API",
+                                   swagger_js_url=f"{VENDOR}/swagger-ui-bundle.js",
+                                   swagger_css_url=f"{VENDOR}/swagger-ui.css",
+                                   swagger_favicon_url="/viewer/static/favicon.svg")
     app.state.settings = settings
     app.state.tokens = TokenVerifier(settings)
     app.state.metrics = ServiceMetrics()
