@@ -22,14 +22,14 @@ from __future__ import annotations
 import json
 import time
 from datetime import datetime, timezone
-from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Literal
 
 from pydantic import BaseModel, Field
 
+from .. import cypher
 from ..errors import InvalidRequest, VctraceError
-from ..kg.graph import Graph, Statement
+from ..kg.graph import Graph
 from ..progress import Progress, no_progress
 from ..settings import Settings
 from ..traces import kg_explanation as kg_constructor
@@ -58,18 +58,16 @@ class GenerationError(VctraceError):
 
 
 def statement_text(name: str) -> str:
-    """The text of ``vctrace/cypher/generation/<name>.cypher``.
-
-    Read here rather than by :func:`vctrace.cypher.load`, whose owner list does not name
-    ``generation`` yet; once it does, this becomes ``statement("generation/<name>")``."""
+    """The text of ``vctrace/cypher/generation/<name>.cypher``."""
     if name not in GENERATION_STATEMENTS:
         raise KeyError(name)
-    resource = resources.files("vctrace.cypher").joinpath("generation", f"{name}.cypher")
-    return resource.read_text(encoding="utf-8").strip()
+    return cypher.load(f"generation/{name}")
 
 
 def _read(graph: Graph, name: str, **params: Any) -> list[dict[str, Any]]:
-    return graph.read(Statement(statement_text(name)), **params)
+    if name not in GENERATION_STATEMENTS:
+        raise KeyError(name)
+    return graph.read(f"generation/{name}", **params)
 
 
 # ---------------------------------------------------------------- pairs

@@ -19,7 +19,7 @@ from importlib import resources
 from typing import Iterable
 from ..errors import VctraceError
 
-OWNERS = ("kg", "traces", "grounding", "loaders", "verifiers", "runs", "library")
+OWNERS = ("kg", "traces", "grounding", "loaders", "verifiers", "runs", "library", "generation")
 _PLACEHOLDER = re.compile(r"\$\$([A-Z_]+)\$\$")
 _IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 _ALLOWED: set[str] = set()
