@@ -113,3 +113,27 @@ def test_hgnc_aliases_ground_protein_names(neo4j, tmp_path):
     assert _entity(neo4j, "MAP2K1") == [("Gene", "map2k1", "exact")]
     with pytest.raises(SourceFileError, match="not an HGNC complete set"):
         HGNCLoader(neo4j.graph).load([DEMO_METADATA[0]])
+
+
+def test_an_ingest_grounds_only_the_mentions_it_created(neo4j, tmp_path):
+    """A later ingest does not look at the graph's old ungrounded mentions again (its cost must
+    not grow with the graph): only at the mentions of the claims it stored."""
+    from vctrace.app import traces as use_cases
+
+    settings = neo4j.settings()
+    TahoeMetadataLoader(neo4j.graph).load(DEMO_METADATA)
+    ground(neo4j.graph, rebuild=True)
+    lines = (EXAMPLES / "demo_traces.jsonl").read_text().splitlines(keepends=True)
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    first.write_text("".join(lines[1:]))
+    second.write_text(lines[0])
+    use_cases.ingest(settings, [first])
+    old_ungrounded = ground(neo4j.graph).mentions  # every one looked at: none grounds now
+    result = use_cases.ingest(settings, [second])
+    own = neo4j.driver.execute_query(  # the mentions of the second file's one trace
+        "MATCH (t:Trace {trace_id: 'demo-trametinib-c32'})-[:HAS_ACTION]->()-[:ASSERTS]->()"
+        "-[:MENTIONS]->(m) RETURN count(DISTINCT m) AS c").records[0]["c"]
+    assert result.grounding.grounded > 0
+    assert result.grounding.mentions <= own < old_ungrounded
+    again = use_cases.ingest(settings, [second])  # nothing new: nothing to ground
+    assert again.grounding.mentions == 0

@@ -68,8 +68,9 @@ def open_graph(settings: Settings, *, schema: bool = False) -> Iterator[Graph]:
         check_free_space(settings)
     shared = _shared_graph(settings)
     if shared is not None:
-        if schema:
-            init_schema(shared)
+        if schema and not shared.schema_ready:
+            init_schema(shared)  # once per shared connection, not per request
+            shared.schema_ready = True
         yield shared
         return
     with Graph.connect(settings) as graph:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -163,11 +163,13 @@ def _options(source: str, values: dict[str, Any]) -> LoaderOptions:
 # ---------------------------------------------------------------- grounding
 
 
-def ground_mentions(graph: Graph, *, rebuild: bool) -> GroundingSummary:
+def ground_mentions(graph: Graph, *, rebuild: bool,
+                    mentions: Iterable[str] | None = None) -> GroundingSummary:
     """Link trace mentions to knowledge-graph entities. ``rebuild`` (after every load):
-    re-index every entity's names and ground every mention again; otherwise (after ingest)
-    ground only the mentions not grounded yet."""
-    return ground_graph(graph, rebuild=rebuild)
+    re-index every entity's names and ground every mention again; otherwise ground only the
+    mentions not grounded yet — of ``mentions`` when given (after an ingest: the mentions it
+    created, so its cost does not grow with the graph), else of the whole graph."""
+    return ground_graph(graph, rebuild=rebuild, mentions=mentions)
 
 
 def ground(settings: Settings, rebuild: bool = False, *,

@@ -261,11 +261,13 @@ def ingest(settings: Settings, paths: list[str | Path], *, batch_size: int | Non
         raise VctraceError(f"batch size must be at least 1, not {size}")
     started = time.monotonic()
     files = []
+    mentions: set[str] = set()
     with open_graph(settings, schema=True) as graph:
         for path in map(str, paths):
             tally = FileIngest(path=path)
             for batch in write_traces(graph, _read_valid(path, tally, progress),
                                       batch_size=size):
+                mentions |= batch.mentions
                 tally.written += batch.traces_written
                 tally.existing += batch.traces_existing
                 tally.actions += batch.actions_written
@@ -275,7 +277,7 @@ def ingest(settings: Settings, paths: list[str | Path], *, batch_size: int | Non
                 tally.failed += len(batch.failed)
             files.append(tally)
         grounding_started = time.monotonic()
-        grounding = ground_mentions(graph, rebuild=False)
+        grounding = ground_mentions(graph, rebuild=False, mentions=mentions)
     ended = time.monotonic()
     total = IngestCounts(**{name: sum(getattr(f, name) for f in files)
                             for name in IngestCounts.model_fields})
@@ -565,6 +567,7 @@ def ingest_body(settings: Settings, data: bytes, fmt: BodyFormat, *,
     started = time.monotonic()
     report = BodyIngest(format=fmt, valid=True)
     written: set[str] = set()
+    mentions: set[str] = set()
     failed: dict[int | None, str] = {}
 
     def valid_traces(stream: Iterator[Trace]) -> Iterator[Trace]:
@@ -581,8 +584,9 @@ def ingest_body(settings: Settings, data: bytes, fmt: BodyFormat, *,
             for batch in write_traces(graph, valid_traces(_chain(first, stream)),
                                       batch_size=size):
                 written.update(batch.written)
+                mentions |= batch.mentions
                 failed.update({f.record: f.reason for f in batch.failed})
-            grounding = ground_mentions(graph, rebuild=False)
+            grounding = ground_mentions(graph, rebuild=False, mentions=mentions)
     for record in report.records:
         if not record.valid:
             continue

@@ -77,6 +77,7 @@ class Graph:
         self.database = database
         self.timeout_s = timeout_s
         self.uri = uri
+        self.schema_ready = False  # set by callers that keep one graph for many use cases
 
     # ------------------------------------------------------------ opening and closing
 

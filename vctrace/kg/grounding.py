@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Any
+from typing import Any, Iterable
 
 from pydantic import BaseModel
 
@@ -79,13 +79,19 @@ def rebuild_aliases(graph: Graph, batch_size: int = 5000) -> int:
     return total
 
 
-def ground(graph: Graph, *, rebuild: bool = False, batch_size: int = 5000) -> GroundingResult:
-    """Link mentions to entities (see the module docstring)."""
+def ground(graph: Graph, *, rebuild: bool = False, batch_size: int = 5000,
+           mentions: Iterable[str] | None = None) -> GroundingResult:
+    """Link mentions to entities (see the module docstring). ``mentions`` (keys; not with
+    ``rebuild``) limits the pass to those of them not grounded yet — after an ingest, the
+    mentions it created — instead of every ungrounded mention of the graph."""
     result = GroundingResult()
     if rebuild:
         result.aliases = rebuild_aliases(graph, batch_size)
         graph.auto_commit("grounding/clear_groundings")
-    records = graph.read("grounding/ungrounded_mentions")
+    if mentions is not None and not rebuild:
+        records = graph.read("grounding/ungrounded_among", keys=sorted(mentions))
+    else:
+        records = graph.read("grounding/ungrounded_mentions")
     mentions = [r["key"] for r in records]
     result.mentions = len(mentions)
     for kind, form in (("exact", lambda k: k), ("compact", compact)):

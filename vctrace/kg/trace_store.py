@@ -77,9 +77,13 @@ class WriteResult:
     written: list[str] = field(default_factory=list)
     """The keys of the traces this batch wrote (the others of the batch were already stored,
     or are in ``failed``): what lets a caller say, per record, written or existing."""
+    mentions: set[str] = field(default_factory=set)
+    """The keys of the mentions of the claims this batch stored: the only mentions that can be
+    new, so the only ones grounding after an ingest has to look at."""
 
     def add(self, other: "WriteResult") -> "WriteResult":
         self.written += other.written
+        self.mentions |= other.mentions
         self.traces_written += other.traces_written
         self.traces_existing += other.traces_existing
         self.actions_written += other.actions_written
@@ -274,6 +278,7 @@ def _write_batch(tx: ManagedTransaction, batch: _PreparedBatch) -> WriteResult:
         tx.run(cypher.load("traces/link_inputs"), inputs=batch.inputs).consume()
     return WriteResult(traces_written=len(new), traces_existing=batch.size - len(new),
                        written=[row["props"]["key"] for row in new],
+                       mentions={m["key"] for c in batch.claims for m in c["mentions"]},
                        actions_written=sum(len(r["actions"]) for r in new),
                        edges_written=sum(len(r["edges"]) for r in new))
 

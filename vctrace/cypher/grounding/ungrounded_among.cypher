@@ -1,0 +1,6 @@
+// Which of the mentions $keys are not linked to any entity yet (after an ingest: the mentions
+// of the claims it stored).
+UNWIND $keys AS key
+MATCH (m:Mention {key: key})
+WHERE NOT (m)-[:REFERS_TO]->()
+RETURN m.key AS key
