@@ -1,0 +1,404 @@
+"""The Claude face of generation: the report generator and the explanation constructor over
+the official ``anthropic`` SDK (2.x, whose HTTP layer is ``httpx2``).
+
+Requests (``client.messages.create``):
+
+- ``system``: one text block, the stage's static prefix (instructions; for the constructor
+  also the primitive definitions and the trace schema), with
+  ``cache_control={"type": "ephemeral"}``. It is built from constants and the registry only,
+  so it is byte-identical across pairs and every request after the first reads it from the
+  prompt cache. Its sha256 is recorded as the prompt template hash.
+- ``messages``: the per-pair user message (perturbation, question, evidence, report), and on a
+  re-ask the model's previous reply and a user turn quoting what was wrong.
+- ``output_config={"format": {"type": "json_schema", "schema": <trace schema>}}`` for the
+  constructor (structured output; the schema is generated from the primitive registry).
+- ``model`` and ``max_tokens``; no sampling parameters (no ``temperature``/``top_p``/
+  ``top_k``: current models reject non-default values) and no ``thinking`` setting (the
+  model's default applies; thinking blocks in the reply are skipped).
+
+Replies: content blocks are found by ``type`` (``text``), never by position (a reply may open
+with ``thinking`` blocks). ``stop_reason``: ``"refusal"`` raises :class:`Refused` (never
+retried); ``"max_tokens"`` is retried once with twice the budget (capped at
+``MAX_TOKENS_CAP``), then raises :class:`OutputTruncated`; a reply without a text block raises
+:class:`NoReply`.
+
+The constructor reads the structured reply with the project's own parser and validator
+(through :mod:`vctrace.app.llm_traces`); on error findings it re-asks **once**, quoting them,
+then gives up with :class:`TraceRejected` carrying the findings. The report generator checks
+that the report cites only the ``[E#]`` ids it was given; unknown ids get **one** re-ask naming
+them, then :class:`ReportRejected`.
+
+Retries of transport failures, 408/409/429 and 5xx are the SDK's (``max_retries``; it honours
+``retry-after-ms`` and ``retry-after``). Every call is recorded (:class:`CallRecord`): model id,
+prompt version and template hash, the raw request and response bodies, token usage (input,
+output, cache creation, cache read) and cost (:mod:`vctrace.agents.pricing`).
+
+The API key: given to the constructor or read from ``ANTHROPIC_API_KEY`` by
+:meth:`ClaudeClient.from_env` only. It is handed to the SDK and nothing else: it is not an
+attribute of the client, not in a record, a log line, or an error message (SDK errors are
+re-raised as :class:`ClaudeApiError` without their cause, whose request carries the key
+header).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from typing import Any, Iterable, Mapping
+
+import anthropic
+import httpx2
+from pydantic import BaseModel, Field
+
+from ..app import VctraceError
+from ..app.llm_traces import (CheckedTrace, Trace, check_structured_trace, cited_ids,
+                               unknown_citations)
+from . import prompts
+from .pricing import call_cost
+
+__all__ = ["DEFAULT_MODEL", "MAX_TOKENS_CAP", "CallRecord", "ClaudeApiError", "ClaudeClient",
+           "ClaudeError", "ExplanationResult", "MissingApiKey", "NoReply", "OutputTruncated",
+           "Refused", "ReportRejected", "ReportResult", "TokenUsage", "TraceRejected"]
+
+log = logging.getLogger(__name__)
+
+#: The newest Claude Sonnet id among the SDK's model literals (anthropic 2.14, ``ModelParam``).
+DEFAULT_MODEL = "claude-sonnet-5-5"
+API_KEY_ENV = "ANTHROPIC_API_KEY"
+MAX_TOKENS_REPORT = 8_000
+MAX_TOKENS_TRACE = 8_000
+MAX_TOKENS_CAP = 32_000
+
+
+class ClaudeError(VctraceError):
+    """A Claude call that did not give what was asked for."""
+
+    kind = "unusable"
+
+    def __init__(self, message: str, *, calls: list["CallRecord"] | None = None):
+        super().__init__(message)
+        self.calls = list(calls or [])
+
+
+class MissingApiKey(ClaudeError):
+    """No API key: set ANTHROPIC_API_KEY (or use the knowledge-graph-only constructor)."""
+
+
+class ClaudeApiError(ClaudeError):
+    """The API answered with an error after the SDK's retries, or could not be reached."""
+
+    def __init__(self, message: str, *, status: int | None = None,
+                 request_id: str | None = None, calls: list["CallRecord"] | None = None):
+        super().__init__(message, calls=calls)
+        self.status = status
+        self.request_id = request_id
+
+
+class Refused(ClaudeError):
+    """The model declined (``stop_reason`` ``refusal``); no trace or report."""
+
+    kind = "invalid"
+
+
+class OutputTruncated(ClaudeError):
+    """The reply hit ``max_tokens`` even with the larger budget of the one retry."""
+
+
+class NoReply(ClaudeError):
+    """The reply holds no text block (nothing to read)."""
+
+
+class TraceRejected(ClaudeError):
+    """The trace still had error findings after the one re-ask."""
+
+    kind = "invalid"
+
+    def __init__(self, message: str, *, errors: list[str], checked: CheckedTrace | None,
+                 calls: list["CallRecord"]):
+        super().__init__(message, calls=calls)
+        self.errors = errors
+        self.checked = checked
+
+
+class ReportRejected(ClaudeError):
+    """The report still cited unknown evidence ids after the one re-ask."""
+
+    kind = "invalid"
+
+    def __init__(self, message: str, *, unknown: list[str], report: str,
+                 calls: list["CallRecord"]):
+        super().__init__(message, calls=calls)
+        self.unknown = unknown
+        self.report = report
+
+
+class TokenUsage(BaseModel):
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_creation_input_tokens: int = 0
+    cache_read_input_tokens: int = 0
+
+    def __add__(self, other: "TokenUsage") -> "TokenUsage":
+        return TokenUsage(**{k: getattr(self, k) + getattr(other, k)
+                             for k in TokenUsage.model_fields})
+
+
+class CallRecord(BaseModel):
+    """One Messages API call as made and answered (what generation provenance stores)."""
+
+    stage: str
+    attempt: int
+    model: str
+    response_model: str | None = None
+    prompt_version: str = prompts.PROMPT_VERSION
+    prompt_template_hash: str
+    message_id: str | None = None
+    request_id: str | None = None
+    stop_reason: str | None = None
+    usage: TokenUsage = Field(default_factory=TokenUsage)
+    cost_usd: float = 0.0
+    seconds: float = 0.0
+    request: dict[str, Any]
+    response: dict[str, Any]
+
+
+class ReportResult(BaseModel):
+    report: str
+    cited: list[str]
+    reasked: bool
+    calls: list[CallRecord]
+    usage: TokenUsage
+    cost_usd: float
+
+
+class ExplanationResult(BaseModel):
+    trace: Trace
+    explain: str
+    dag: str
+    warnings: list[str]
+    reasked: bool
+    calls: list[CallRecord]
+    usage: TokenUsage
+    cost_usd: float
+
+
+def _totals(calls: list[CallRecord]) -> tuple[TokenUsage, float]:
+    usage = TokenUsage()
+    for call in calls:
+        usage = usage + call.usage
+    return usage, round(sum(c.cost_usd for c in calls), 8)
+
+
+class _Reply(BaseModel):
+    text: str
+    record: CallRecord
+
+
+class ClaudeClient:
+    """The report generator and explanation constructor on one SDK client.
+
+    Args:
+        api_key: the Anthropic API key (see :meth:`from_env`); required, never stored here.
+        model: the model id (default :data:`DEFAULT_MODEL`).
+        max_retries: the SDK's retries of connection errors, 408, 409, 429 and 5xx.
+        http_client: an ``httpx2.Client`` to send through (tests pass one with an
+            ``httpx2.MockTransport``); default the SDK's own.
+        base_url: the API's base URL (default the SDK's: api.anthropic.com).
+        timeout: seconds per request.
+    """
+
+    def __init__(self, api_key: str, *, model: str = DEFAULT_MODEL, max_retries: int = 4,
+                 http_client: httpx2.Client | None = None, base_url: str | None = None,
+                 timeout: float = 600.0, max_tokens_report: int = MAX_TOKENS_REPORT,
+                 max_tokens_trace: int = MAX_TOKENS_TRACE):
+        if not api_key or not str(api_key).strip():
+            raise MissingApiKey(f"no Anthropic API key: set {API_KEY_ENV}, or generate with "
+                                "the knowledge-graph-only constructor (--constructor kg)")
+        self.model = model
+        self.max_tokens_report = max_tokens_report
+        self.max_tokens_trace = max_tokens_trace
+        options: dict[str, Any] = {"max_retries": max_retries, "timeout": timeout}
+        if http_client is not None:
+            options["http_client"] = http_client
+        if base_url is not None:
+            options["base_url"] = base_url
+        self._sdk = anthropic.Anthropic(api_key=api_key, **options)
+
+    @classmethod
+    def from_env(cls, **options: Any) -> "ClaudeClient":
+        """A client with the key from ``ANTHROPIC_API_KEY`` (the only place a key is read)."""
+        return cls(os.environ.get(API_KEY_ENV, ""), **options)
+
+    def __repr__(self) -> str:
+        return f"ClaudeClient(model={self.model!r})"
+
+    def close(self) -> None:
+        self._sdk.close()
+
+    def __enter__(self) -> "ClaudeClient":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    # ------------------------------------------------------------ one call
+
+    def _request(self, prefix: str, messages: list[dict[str, Any]], max_tokens: int,
+                 schema: dict[str, Any] | None) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "model": self.model,
+            "max_tokens": max_tokens,
+            "system": [{"type": "text", "text": prefix,
+                        "cache_control": {"type": "ephemeral"}}],
+            "messages": messages,
+        }
+        if schema is not None:
+            body["output_config"] = {"format": {"type": "json_schema", "schema": schema}}
+        return body
+
+    def _send(self, stage: str, attempt: int, body: dict[str, Any],
+              template_hash: str, calls: list[CallRecord]) -> tuple[Any, CallRecord]:
+        started = time.perf_counter()
+        try:
+            message = self._sdk.messages.create(**body)
+        except anthropic.APIStatusError as exc:
+            raise ClaudeApiError(
+                f"Claude API error {exc.status_code} at the {stage} stage: "
+                f"{_error_text(exc)}", status=exc.status_code,
+                request_id=exc.request_id, calls=calls) from None
+        except anthropic.APIConnectionError as exc:
+            raise ClaudeApiError(f"Claude API not reachable at the {stage} stage "
+                                 f"({type(exc).__name__})", calls=calls) from None
+        usage = TokenUsage(
+            input_tokens=message.usage.input_tokens or 0,
+            output_tokens=message.usage.output_tokens or 0,
+            cache_creation_input_tokens=message.usage.cache_creation_input_tokens or 0,
+            cache_read_input_tokens=message.usage.cache_read_input_tokens or 0)
+        record = CallRecord(
+            stage=stage, attempt=attempt, model=self.model, response_model=message.model,
+            prompt_template_hash=template_hash, message_id=message.id,
+            request_id=getattr(message, "_request_id", None), stop_reason=message.stop_reason,
+            usage=usage, cost_usd=call_cost(self.model, **usage.model_dump()),
+            seconds=round(time.perf_counter() - started, 3),
+            request=json.loads(json.dumps(body, ensure_ascii=False)),
+            response=message.model_dump(mode="json", exclude_none=True))
+        calls.append(record)
+        log.info("claude %s attempt %d: model %s, stop %s, tokens in %d out %d cache "
+                 "write %d read %d, $%.5f", stage, attempt, self.model, message.stop_reason,
+                 usage.input_tokens, usage.output_tokens, usage.cache_creation_input_tokens,
+                 usage.cache_read_input_tokens, record.cost_usd)
+        return message, record
+
+    def _reply(self, stage: str, prefix: str, messages: list[dict[str, Any]],
+               max_tokens: int, schema: dict[str, Any] | None,
+               calls: list[CallRecord]) -> _Reply:
+        """One answered request: the text of its text blocks, with ``stop_reason`` checked
+        (a max_tokens cut-off is retried once with twice the budget)."""
+        template_hash = prompts.template_hash(prefix)
+        budget = max_tokens
+        for attempt in (1, 2):
+            body = self._request(prefix, messages, budget, schema)
+            message, record = self._send(stage, len(calls) + 1, body, template_hash, calls)
+            if message.stop_reason == "refusal":
+                raise Refused(f"the model declined to answer at the {stage} stage "
+                              "(stop_reason refusal); nothing was generated", calls=calls)
+            if message.stop_reason in ("max_tokens", "model_context_window_exceeded"):
+                bigger = min(budget * 2, MAX_TOKENS_CAP)
+                if attempt == 1 and bigger > budget and message.stop_reason == "max_tokens":
+                    log.warning("claude %s: reply cut at max_tokens=%d; retrying once with "
+                                "%d", stage, budget, bigger)
+                    budget = bigger
+                    continue
+                raise OutputTruncated(
+                    f"the {stage} reply was cut off (stop_reason {message.stop_reason}) at "
+                    f"max_tokens={budget}", calls=calls)
+            texts = [block.text for block in message.content
+                     if getattr(block, "type", None) == "text"]
+            if not texts:
+                kinds = ", ".join(getattr(b, "type", "?") for b in message.content) or "none"
+                raise NoReply(f"the {stage} reply has no text block (blocks: {kinds}; "
+                              f"stop_reason {message.stop_reason})", calls=calls)
+            return _Reply(text="".join(texts), record=record)
+        raise AssertionError("unreachable")
+
+    # ------------------------------------------------------------ stages
+
+    def write_report(self, perturbation: Mapping[str, Any], question: str,
+                     evidence: Iterable[Any]) -> ReportResult:
+        """The markdown report of one pair from its numbered evidence items. A report citing
+        an id it was not given is re-asked once (naming the ids), then rejected."""
+        items = prompts.evidence_items(evidence)
+        known = [e["id"] for e in items]
+        prefix = prompts.report_prefix()
+        messages: list[dict[str, Any]] = [
+            {"role": "user", "content": prompts.report_user_message(perturbation, question,
+                                                                    items)}]
+        calls: list[CallRecord] = []
+        reply = self._reply("report", prefix, messages, self.max_tokens_report, None, calls)
+        unknown = unknown_citations(reply.text, known)
+        reasked = False
+        if unknown:
+            log.warning("claude report cites unknown evidence ids %s; re-asking once",
+                        ", ".join(unknown))
+            reasked = True
+            messages += [{"role": "assistant", "content": reply.text},
+                         {"role": "user", "content": prompts.report_reask(unknown, known)}]
+            reply = self._reply("report", prefix, messages, self.max_tokens_report, None,
+                                calls)
+            unknown = unknown_citations(reply.text, known)
+            if unknown:
+                raise ReportRejected(
+                    "the report still cites evidence ids it was not given after one re-ask: "
+                    + ", ".join(unknown), unknown=unknown, report=reply.text, calls=calls)
+        usage, cost = _totals(calls)
+        return ReportResult(report=reply.text, cited=cited_ids(reply.text), reasked=reasked,
+                            calls=calls, usage=usage, cost_usd=cost)
+
+    def construct_explanation(self, perturbation: Mapping[str, Any], question: str,
+                              report: str, evidence: Iterable[Any], *,
+                              trace_id: str | None = None) -> ExplanationResult:
+        """The trace of one pair from its report, as structured output, read and validated
+        by the project's parser and validator; one re-ask quoting the error findings, then
+        :class:`TraceRejected`."""
+        items = prompts.evidence_items(evidence)
+        prefix = prompts.explanation_prefix()
+        schema = prompts.trace_schema()
+        messages: list[dict[str, Any]] = [
+            {"role": "user", "content": prompts.explanation_user_message(
+                perturbation, question, report, items)}]
+        calls: list[CallRecord] = []
+        fields = {"perturbation": dict(perturbation), "question": question,
+                  "report_text": report, "trace_id": trace_id}
+        checked: CheckedTrace | None = None
+        for attempt in (1, 2):
+            reply = self._reply("explanation", prefix, messages, self.max_tokens_trace, schema,
+                                calls)
+            checked = check_structured_trace(reply.text, **fields)
+            if checked.valid:
+                usage, cost = _totals(calls)
+                return ExplanationResult(
+                    trace=checked.trace, explain=checked.explain, dag=checked.dag,
+                    warnings=checked.warnings, reasked=attempt > 1, calls=calls, usage=usage,
+                    cost_usd=cost)
+            if attempt == 1:
+                log.warning("claude trace invalid (%d error(s)); re-asking once",
+                            len(checked.errors))
+                messages += [{"role": "assistant", "content": reply.text},
+                             {"role": "user", "content": prompts.trace_reask(checked.errors)}]
+        assert checked is not None
+        raise TraceRejected(
+            f"the trace is still invalid after one re-ask ({len(checked.errors)} error(s)); "
+            f"first: {checked.errors[0] if checked.errors else '?'}",
+            errors=checked.errors, checked=checked, calls=calls)
+
+
+def _error_text(exc: anthropic.APIStatusError) -> str:
+    """The API's error type and message from its documented error body, else the status."""
+    body = exc.body if isinstance(exc.body, Mapping) else {}
+    error = body.get("error") if isinstance(body.get("error"), Mapping) else {}
+    kind, message = error.get("type"), error.get("message")
+    if kind or message:
+        return f"{kind or 'error'}: {message or ''}".strip()
+    return f"HTTP {exc.status_code}"
