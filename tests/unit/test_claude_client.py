@@ -17,8 +17,9 @@ import pytest
 
 from vctrace.agents import prompts
 from vctrace.agents.claude import (DEFAULT_MODEL, ClaudeApiError, ClaudeClient, MissingApiKey,
-                                   OutputTruncated, Refused, ReportRejected, TraceRejected)
-from vctrace.agents.pricing import PRICES, call_cost, estimate
+                                   OutputTruncated, Refused, ReportRejected, TraceRejected,
+                                   estimate_run)
+from vctrace.agents.pricing import MIN_CACHEABLE_TOKENS, PRICES, approx_tokens, call_cost, estimate
 from vctrace.app.llm_traces import trace_json_schema
 
 KEY = "sk-ant-test-Zq7SECRETxK2-never-show-me"
@@ -130,7 +131,9 @@ def test_request_shape_structured_output_caching_no_sampling():
     assert "Trametinib" in second["messages"][0]["content"]
     assert "Trametinib" not in json.dumps(second["system"])
     assert first["messages"][0]["role"] == "user"
-    assert "[E2] pubmed, PMID:1: MEK inhibition" in first["messages"][0]["content"]
+    assert "[E2] pubmed, PMID:1, MEK inhibition" in first["messages"][0]["content"]
+    # the bodies a batch would send are the same as those sent interactively
+    assert client.explanation_params(PERTURBATION, QUESTION, REPORT, EVIDENCE) == first
     headers = api.requests[0].headers
     # the key goes to the API (SDK 2.x: a bearer token), and only there
     assert headers["authorization"] == f"Bearer {KEY}"
@@ -242,6 +245,7 @@ def test_report_citing_unknown_ids_is_reasked_once_naming_them():
     assert "output_config" not in body
     assert body["system"][0]["text"] == prompts.report_prefix()
     assert body["system"][0]["cache_control"] == {"type": "ephemeral"}
+    assert api.client().report_params(PERTURBATION, QUESTION, EVIDENCE) == api.body(0)
     reask = body["messages"][2]["content"]
     assert "[E9], [E14]" in reask and "E1, E2" in reask
 
@@ -327,7 +331,7 @@ def test_evidence_as_models_and_without_ids():
     result = api.client().write_report(PERTURBATION, QUESTION,
                                        [Item(id="E5", source="wikipedia", text="MEK")])
     assert result.cited == ["E5"]
-    assert "[E5] wikipedia: MEK" in api.body(0)["messages"][0]["content"]
+    assert "[E5] wikipedia, MEK" in api.body(0)["messages"][0]["content"]
     with pytest.raises(ValueError, match="no string id"):
         api.client().write_report(PERTURBATION, QUESTION, [{"text": "no id"}])
 
@@ -336,9 +340,8 @@ def test_evidence_as_models_and_without_ids():
 
 
 def test_dry_run_estimate_interactive_and_batch():
-    est = estimate(18_950, model=DEFAULT_MODEL,
-                   report_prefix_chars=len(prompts.report_prefix()),
-                   explain_prefix_chars=len(prompts.explanation_prefix()))
+    est = estimate_run(18_950)
+    assert est.model == DEFAULT_MODEL and est.pairs == 18_950
     assert est.requests == 2 * (18_950 + 1_895)
     assert est.batch_usd == pytest.approx(est.interactive_usd / 2, rel=1e-6)
     assert est.stages[1].cache_write_tokens == est.stages[1].static_prefix_tokens
@@ -351,3 +354,16 @@ def test_dry_run_estimate_interactive_and_batch():
     assert 0 < est.interactive_usd < 10_000
     assert estimate(0, model=DEFAULT_MODEL, report_prefix_chars=10,
                     explain_prefix_chars=10).requests == 0
+
+
+def test_a_prefix_under_the_cacheable_minimum_is_plain_input():
+    short = MIN_CACHEABLE_TOKENS * 4 - 40
+    est = estimate(10, model=DEFAULT_MODEL, report_prefix_chars=short,
+                   explain_prefix_chars=short * 4, reask_share=0)
+    report, explanation = est.stages
+    assert report.cache_write_tokens == report.cache_read_tokens == 0
+    assert report.input_tokens == 10 * (approx_tokens(short) + approx_tokens(900)
+                                        + approx_tokens(6_000))
+    assert explanation.cache_write_tokens == approx_tokens(short * 4)
+    assert explanation.cache_read_tokens == 9 * approx_tokens(short * 4)
+    assert approx_tokens(prompts.explanation_prefix()) >= MIN_CACHEABLE_TOKENS

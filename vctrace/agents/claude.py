@@ -56,11 +56,12 @@ from ..app import VctraceError
 from ..app.llm_traces import (CheckedTrace, Trace, check_structured_trace, cited_ids,
                                unknown_citations)
 from . import prompts
-from .pricing import call_cost
+from .pricing import CostEstimate, call_cost, estimate
 
 __all__ = ["DEFAULT_MODEL", "MAX_TOKENS_CAP", "CallRecord", "ClaudeApiError", "ClaudeClient",
            "ClaudeError", "ExplanationResult", "MissingApiKey", "NoReply", "OutputTruncated",
-           "Refused", "ReportRejected", "ReportResult", "TokenUsage", "TraceRejected"]
+           "Refused", "ReportRejected", "ReportResult", "TokenUsage", "TraceRejected",
+           "estimate_run"]
 
 log = logging.getLogger(__name__)
 
@@ -325,6 +326,25 @@ class ClaudeClient:
 
     # ------------------------------------------------------------ stages
 
+    def report_params(self, perturbation: Mapping[str, Any], question: str,
+                      evidence: Iterable[Any]) -> dict[str, Any]:
+        """The first report request's body (``messages.create`` keyword arguments; also the
+        ``params`` of a Message Batches request)."""
+        items = prompts.evidence_items(evidence)
+        return self._request(prompts.report_prefix(), [
+            {"role": "user", "content": prompts.report_user_message(perturbation, question,
+                                                                    items)}],
+            self.max_tokens_report, None)
+
+    def explanation_params(self, perturbation: Mapping[str, Any], question: str, report: str,
+                           evidence: Iterable[Any]) -> dict[str, Any]:
+        """The first explanation request's body (as :meth:`report_params`)."""
+        items = prompts.evidence_items(evidence)
+        return self._request(prompts.explanation_prefix(), [
+            {"role": "user", "content": prompts.explanation_user_message(
+                perturbation, question, report, items)}],
+            self.max_tokens_trace, prompts.trace_schema())
+
     def write_report(self, perturbation: Mapping[str, Any], question: str,
                      evidence: Iterable[Any]) -> ReportResult:
         """The markdown report of one pair from its numbered evidence items. A report citing
@@ -332,9 +352,8 @@ class ClaudeClient:
         items = prompts.evidence_items(evidence)
         known = [e["id"] for e in items]
         prefix = prompts.report_prefix()
-        messages: list[dict[str, Any]] = [
-            {"role": "user", "content": prompts.report_user_message(perturbation, question,
-                                                                    items)}]
+        messages: list[dict[str, Any]] = self.report_params(perturbation, question,
+                                                            items)["messages"]
         calls: list[CallRecord] = []
         reply = self._reply("report", prefix, messages, self.max_tokens_report, None, calls)
         unknown = unknown_citations(reply.text, known)
@@ -362,12 +381,10 @@ class ClaudeClient:
         """The trace of one pair from its report, as structured output, read and validated
         by the project's parser and validator; one re-ask quoting the error findings, then
         :class:`TraceRejected`."""
-        items = prompts.evidence_items(evidence)
         prefix = prompts.explanation_prefix()
         schema = prompts.trace_schema()
-        messages: list[dict[str, Any]] = [
-            {"role": "user", "content": prompts.explanation_user_message(
-                perturbation, question, report, items)}]
+        messages: list[dict[str, Any]] = self.explanation_params(
+            perturbation, question, report, evidence)["messages"]
         calls: list[CallRecord] = []
         fields = {"perturbation": dict(perturbation), "question": question,
                   "report_text": report, "trace_id": trace_id}
@@ -392,6 +409,15 @@ class ClaudeClient:
             f"the trace is still invalid after one re-ask ({len(checked.errors)} error(s)); "
             f"first: {checked.errors[0] if checked.errors else '?'}",
             errors=checked.errors, checked=checked, calls=calls)
+
+
+def estimate_run(pairs: int, *, model: str = DEFAULT_MODEL, **assumptions: Any) -> CostEstimate:
+    """The dry run: requests, approximate tokens and cost of ``pairs`` pairs (report and
+    explanation stages) with this module's real static prefixes, interactive and with Message
+    Batches. ``assumptions`` go to :func:`vctrace.agents.pricing.estimate` (typical sizes,
+    re-ask share). Needs no key and sends nothing."""
+    return estimate(pairs, model=model, report_prefix_chars=len(prompts.report_prefix()),
+                    explain_prefix_chars=len(prompts.explanation_prefix()), **assumptions)
 
 
 def _error_text(exc: anthropic.APIStatusError) -> str:

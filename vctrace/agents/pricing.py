@@ -18,13 +18,17 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-__all__ = ["BATCH_DISCOUNT", "CHARS_PER_TOKEN", "PRICES", "PRICES_AS_OF", "CostEstimate",
+__all__ = ["BATCH_DISCOUNT", "CHARS_PER_TOKEN", "MIN_CACHEABLE_TOKENS", "PRICES", "PRICES_AS_OF",
+           "CostEstimate",
            "ModelPrice", "StageEstimate", "UnknownPrice", "approx_tokens", "call_cost",
-           "estimate"]
+           "estimate", "price_of"]
 
 PRICES_AS_OF = "2026-11-30"
 BATCH_DISCOUNT = 0.5
 CHARS_PER_TOKEN = 4.0
+#: The shortest prefix the API caches (Sonnet-class models; assumed, as documented on
+#: ``PRICES_AS_OF``). A shorter prefix marked for caching is simply not cached.
+MIN_CACHEABLE_TOKENS = 1024
 
 
 @dataclass(frozen=True)
@@ -116,7 +120,8 @@ def estimate(pairs: int, *, model: str, report_prefix_chars: int, explain_prefix
              perturbation_chars: int = 900, evidence_chars: int = 6_000,
              report_chars: int = 7_200, trace_json_chars: int = 5_000,
              reask_share: float = 0.1, stages: tuple[str, ...] = ("report", "explanation"),
-             cache_lifetime_requests: int = 0) -> CostEstimate:
+             cache_lifetime_requests: int = 0,
+             min_cacheable_tokens: int = MIN_CACHEABLE_TOKENS) -> CostEstimate:
     """Requests, tokens and cost of generating ``pairs`` traces.
 
     Per pair: a report call (static report prefix + perturbation + evidence in; the report
@@ -127,8 +132,9 @@ def estimate(pairs: int, *, model: str, report_prefix_chars: int, explain_prefix
 
     Caching: the static prefix is written once per stage and read by every later request
     (``cache_lifetime_requests`` > 0 writes it again every that many requests, for runs slower
-    than the cache lifetime). Batches are assumed to hit the cache as often as interactive runs
-    (batch caching is best effort; fewer hits cost more), at half price.
+    than the cache lifetime). A prefix shorter than ``min_cacheable_tokens`` is not cached
+    and counts as plain input on every request. Batches are assumed to hit the cache as often
+    as interactive runs (batch caching is best effort; fewer hits cost more), at half price.
     """
     if pairs < 0:
         raise ValueError("pairs must be >= 0")
@@ -144,15 +150,18 @@ def estimate(pairs: int, *, model: str, report_prefix_chars: int, explain_prefix
         prefix, variable, output = plan[stage]
         reasks = math.ceil(pairs * reask_share)
         requests = pairs + reasks
-        if requests == 0:
+        cached = prefix >= min_cacheable_tokens
+        if requests == 0 or not cached:
             writes = 0
         elif cache_lifetime_requests > 0:
             writes = math.ceil(requests / cache_lifetime_requests)
         else:
             writes = 1
-        reads = requests - writes
+        reads = requests - writes if cached else 0
         # a re-ask repeats the first reply and adds the findings (about 100 tokens)
         variable_in = requests * variable + reasks * (output + 100)
+        if not cached:
+            variable_in += requests * prefix
         out.append(StageEstimate(
             stage=stage, requests=requests, static_prefix_tokens=prefix,
             cache_write_tokens=writes * prefix, cache_read_tokens=reads * prefix,
@@ -171,7 +180,8 @@ def estimate(pairs: int, *, model: str, report_prefix_chars: int, explain_prefix
             f"tokens ~ characters / {CHARS_PER_TOKEN:g}",
             f"list prices of {model} as of {PRICES_AS_OF} (assumed; USD per million tokens)",
             f"re-asked share {reask_share:g} per stage",
-            "static prefix written to the cache once per stage, read by every other request",
+            "static prefix written to the cache once per stage, read by every other request "
+            f"(not cached when under {min_cacheable_tokens} tokens)",
             f"Message Batches at {BATCH_DISCOUNT:.0%} of every token price, same cache hits",
             "thinking tokens, if the model thinks, are output tokens and not included",
         ])

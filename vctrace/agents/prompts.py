@@ -114,13 +114,13 @@ def evidence_items(evidence: Iterable[Any]) -> list[dict[str, Any]]:
 
 
 def evidence_line(item: Mapping[str, Any]) -> str:
-    """``[E12] source, source id: text`` — or the item's other fields as JSON when it has no
-    ``text``."""
+    """``[E12] source, source_id, text`` (the form ``vctrace.app.evidence`` renders), or the
+    item's other fields as canonical JSON in place of ``text`` when it has none."""
     rest = {k: v for k, v in item.items() if k != "id"}
-    head = ", ".join(str(rest.pop(k)) for k in ("source", "source_id") if rest.get(k))
+    parts = [str(rest.pop(k)) for k in ("source", "source_id") if rest.get(k)]
     text = rest.pop("text", None)
-    body = str(text) if text else _canonical_json(rest)
-    return f"[{item['id']}] {head + ': ' if head else ''}{body}"
+    parts.append(str(text) if text else _canonical_json(rest))
+    return f"[{item['id']}] " + ", ".join(parts)
 
 
 def _perturbation_block(perturbation: Mapping[str, Any], question: str) -> str:
