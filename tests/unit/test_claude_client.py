@@ -367,3 +367,35 @@ def test_a_prefix_under_the_cacheable_minimum_is_plain_input():
     assert explanation.cache_write_tokens == approx_tokens(short * 4)
     assert explanation.cache_read_tokens == 9 * approx_tokens(short * 4)
     assert approx_tokens(prompts.explanation_prefix()) >= MIN_CACHEABLE_TOKENS
+
+
+def test_generated_row_reads_back_valid_with_its_provenance(tmp_path):
+    from vctrace.agents.claude import generated_row
+    from vctrace.app.traces import validate
+
+    api = Api(ok(message([text(REPORT)])),
+              ok(message([thinking(), text(json.dumps(CYCLIC_TRACE))], number=2)),
+              ok(message([text(json.dumps(GOOD_TRACE))], number=3)))
+    client = api.client()
+    report = client.write_report(PERTURBATION, QUESTION, EVIDENCE)
+    explanation = client.construct_explanation(PERTURBATION, QUESTION, report.report,
+                                               EVIDENCE, trace_id="claude:binimetinib|c32")
+    row = generated_row(explanation, evidence=EVIDENCE, report=report)
+    prov = row["provenance"]
+    assert prov["constructor"] == "claude" and prov["model"] == DEFAULT_MODEL
+    assert [c["stage"] for c in prov["calls"]] == ["report", "explanation", "explanation"]
+    assert prov["evidence"] == EVIDENCE and prov["reasked"] == {"report": False,
+                                                               "explanation": True}
+    assert prov["prompt_template_hashes"]["explanation"] == prompts.template_hash(
+        prompts.explanation_prefix())
+    stored = prov["calls"][1]["request"]
+    assert stored["system"][0]["text"].startswith("sha256:")
+    assert stored["output_config"]["format"]["schema"].startswith("sha256:")
+    assert stored["messages"] == api.body(1)["messages"]
+    assert prov["calls"][1]["response"]["content"][0]["type"] == "thinking"
+    assert prov["cost_usd"] == pytest.approx(report.cost_usd + explanation.cost_usd)
+    path = tmp_path / "generated.jsonl"
+    path.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    assert KEY not in path.read_text(encoding="utf-8")
+    result = validate([path])
+    assert result.valid and result.files[0].valid == 1

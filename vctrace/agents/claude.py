@@ -54,14 +54,14 @@ from pydantic import BaseModel, Field
 
 from ..app import VctraceError
 from ..app.llm_traces import (CheckedTrace, Trace, check_structured_trace, cited_ids,
-                               unknown_citations)
+                               schema_sha256, unknown_citations)
 from . import prompts
 from .pricing import CostEstimate, call_cost, estimate
 
 __all__ = ["DEFAULT_MODEL", "MAX_TOKENS_CAP", "CallRecord", "ClaudeApiError", "ClaudeClient",
            "ClaudeError", "ExplanationResult", "MissingApiKey", "NoReply", "OutputTruncated",
            "Refused", "ReportRejected", "ReportResult", "TokenUsage", "TraceRejected",
-           "estimate_run"]
+           "compact_request", "estimate_run", "generated_row"]
 
 log = logging.getLogger(__name__)
 
@@ -409,6 +409,52 @@ class ClaudeClient:
             f"the trace is still invalid after one re-ask ({len(checked.errors)} error(s)); "
             f"first: {checked.errors[0] if checked.errors else '?'}",
             errors=checked.errors, checked=checked, calls=calls)
+
+
+CONSTRUCTOR = "claude"
+
+
+def compact_request(body: Mapping[str, Any]) -> dict[str, Any]:
+    """A request body for storage: each system block's text and the output schema replaced
+    by their sha256 (they are the static prefix, identical in every request and rebuilt from
+    the prompt version); the per-pair messages, model and ``max_tokens`` kept as sent."""
+    out = json.loads(json.dumps(dict(body), ensure_ascii=False))
+    for block in out.get("system") or []:
+        if isinstance(block, dict) and isinstance(block.get("text"), str):
+            block["text"] = "sha256:" + prompts.template_hash(block.pop("text"))
+    fmt = (out.get("output_config") or {}).get("format")
+    if isinstance(fmt, dict) and isinstance(fmt.get("schema"), dict):
+        fmt["schema"] = "sha256:" + schema_sha256(fmt["schema"])
+    return out
+
+
+def generated_row(explanation: ExplanationResult, *, evidence: Iterable[Any],
+                  report: ReportResult | None = None) -> dict[str, Any]:
+    """The JSONL row ``vctrace ingest`` reads for a generated trace: the VC-TRACES columns
+    (``perturbation``, ``question``, ``report_text``, ``explain``, ``dag``), ``trace_id`` and
+    ``provenance``: constructor, model, prompt version and template hashes, the evidence items
+    with their source ids, every call (compacted request, raw response, usage, cost), total
+    usage and cost."""
+    trace = explanation.trace
+    calls = (report.calls if report else []) + explanation.calls
+    usage, cost = _totals(calls)
+    provenance = {
+        "constructor": CONSTRUCTOR, "constructor_version": prompts.PROMPT_VERSION,
+        "model": calls[-1].model if calls else None,
+        "prompt_version": prompts.PROMPT_VERSION,
+        "prompt_template_hashes": {c.stage: c.prompt_template_hash for c in calls},
+        "schema_sha256": schema_sha256(prompts.trace_schema()),
+        "evidence": prompts.evidence_items(evidence),
+        "calls": [c.model_dump(mode="json", exclude={"request"})
+                  | {"request": compact_request(c.request)} for c in calls],
+        "usage": usage.model_dump(), "cost_usd": cost,
+        "reasked": {"report": bool(report and report.reasked),
+                    "explanation": explanation.reasked},
+    }
+    return {"trace_id": trace.trace_id,
+            "perturbation": trace.perturbation.raw if trace.perturbation else None,
+            "question": trace.question, "report_text": trace.report_text,
+            "explain": explanation.explain, "dag": explanation.dag, "provenance": provenance}
 
 
 def estimate_run(pairs: int, *, model: str = DEFAULT_MODEL, **assumptions: Any) -> CostEstimate:
