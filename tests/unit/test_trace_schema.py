@@ -80,10 +80,14 @@ def _instance_with_every_primitive() -> dict[str, Any]:
     middle = [s for s in specs if s.takes_id and s.name != "induces_phenotype"]
     actions = []
     for spec in context:
-        actions.append({"primitive": spec.name,
-                        "args": {spec.required_any[0]: "C32", "disease": "melanoma"}})
+        args = {name: "" for name in spec.arguments}
+        args.update({spec.required_any[0]: "C32", "disease": "melanoma"})
+        actions.append({"primitive": spec.name, "args": args})
     for number, spec in enumerate(middle + last, 1):
-        args = {name: _value(spec, name) for name in spec.required}
+        args = {name: _value(spec, name) if name in spec.required else ""
+                for name in spec.arguments}
+        if "via" in args:
+            args["via"] = "a stated route"
         actions.append({"id": f"n{number}", "primitive": spec.name, "args": args})
     ids = [a["id"] for a in actions if "id" in a]
     edges = [{"source": a, "target": b, "relation": "causal"} for a, b in zip(ids, ids[1:])]
@@ -98,7 +102,7 @@ def test_every_registered_primitive_is_a_variant_with_its_arguments():
         variant = variants[name]
         args = variant["properties"]["args"]
         assert list(args["properties"]) == list(spec.arguments)
-        assert args["required"] == list(spec.required)
+        assert args["required"] == list(spec.arguments)  # none optional: "" = not given
         assert args["additionalProperties"] is False
         assert ("id" in variant["properties"]) is spec.takes_id
         assert ("id" in variant["required"]) is spec.takes_id
@@ -116,9 +120,46 @@ def test_a_new_primitive_is_picked_up_without_edits():
                          optional=("via",), up_means="more methylation")
     registry = dict(primitives.REGISTRY, methylates_dna=spec)
     variant = _variants(trace_json_schema(registry))["methylates_dna"]
-    assert variant["properties"]["args"]["required"] == ["locus", "direction"]
+    assert variant["properties"]["args"]["required"] == ["locus", "direction", "via"]
     assert "methylates_dna" in primitive_definitions(registry)
     assert "methylates_dna" not in _variants(trace_json_schema())
+
+
+def _count(schema: Any) -> tuple[int, int]:
+    """(optional object properties, union-typed places) in a schema."""
+    optional = unions = 0
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if node.get("type") == "object":
+                optional += len(set(node["properties"]) - set(node.get("required", [])))
+            unions += "anyOf" in node or isinstance(node.get("type"), list)
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return optional, unions
+
+
+def test_schema_stays_within_the_structured_output_grammar_limits():
+    # the API refuses more than 24 optional properties and more than 16 union-typed
+    # parameters across a request's strict schemas
+    optional, unions = _count(trace_json_schema())
+    assert optional == 0 and unions <= 16
+
+
+def test_empty_optional_arguments_are_dropped_and_empty_required_ones_reported():
+    instance = _instance_with_every_primitive()
+    checked = check_structured_trace(instance)
+    binds = next(a for a in checked.trace.actions if a.primitive == "binds_to")
+    assert binds.args == {"actor": "actor value", "target": "target value",
+                          "via": "a stated route"}
+    context = checked.trace.actions[0]
+    assert context.args == {"cell_type": "C32", "disease": "melanoma"}
+    binds_item = next(a for a in instance["actions"] if a["primitive"] == "binds_to")
+    binds_item["args"]["target"] = ""
+    errors = check_structured_trace(instance).errors
+    assert any(e.startswith("empty_argument") and "'target'" in e for e in errors)
 
 
 def test_schema_is_deterministic_and_hashable():

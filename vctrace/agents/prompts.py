@@ -52,7 +52,9 @@ and whose edges say which action leads to which.
 Rules:
 - The first action is set_context (cell type, genotype, disease of the context); it has no id.
 - Every other action has a unique id "n1", "n2", ... and exactly the argument names of its
-  primitive; direction is "up" or "down" as defined per primitive.
+  primitive; direction is "up" or "down" as defined per primitive. Every argument of the
+  schema must be present: give "" (an empty string) for an optional argument you leave out,
+  never for a required one.
 - Use gene symbols (HGNC) for genes and proteins, and the drug's name as given.
 - Edges go from cause to consequence: relation "causal" for a direct mechanistic consequence,
   "correlative" for a statistical or inferred association (the report's CAUSAL / CORRELATIVE

@@ -8,10 +8,16 @@ format of the Claude Messages API) gets this schema::
 
 ``actions.items`` is one variant per registered primitive (``anyOf``), each fixing
 ``primitive`` with a ``const`` and listing exactly that primitive's canonical argument names:
-required arguments are required, optional ones optional, list arguments arrays of strings,
-``direction`` the enum ``up``/``down``, everything else a string. ``set_context`` has no ``id``
-and its ``required_any`` arguments are all optional (the validator checks that one is there).
-Adding a primitive to :mod:`vctrace.traces.primitives` adds its variant here with no edit.
+list arguments are arrays of strings, ``direction`` the enum ``up``/``down``, everything else a
+string. ``set_context`` has no ``id``. Adding a primitive to :mod:`vctrace.traces.primitives`
+adds its variant here with no edit.
+
+**Every argument is required; an empty string means "not given"** for the optional ones (and
+for ``set_context``'s at-least-one-of arguments). Structured outputs compile the schema into a
+grammar and refuse a schema with more than 24 optional properties in all ("Schemas contains too
+many optional parameters … (limit: 24)"); the registry has about 60, so none is optional here.
+:func:`record_from_structured` drops the empty optional values again; an empty *required*
+value is kept, and the validator reports it (``empty_argument``).
 
 The schema keeps to the subset structured outputs accept: every object closes with
 ``additionalProperties: false``; no string or number constraints. A schema-valid reply is not
@@ -52,7 +58,7 @@ def _action_schema(spec: PrimitiveSpec) -> dict[str, Any]:
     args = {
         "type": "object",
         "properties": {name: _argument_schema(spec, name) for name in spec.arguments},
-        "required": list(spec.required),
+        "required": list(spec.arguments),
         "additionalProperties": False,
     }
     properties: dict[str, Any] = {}
@@ -64,6 +70,9 @@ def _action_schema(spec: PrimitiveSpec) -> dict[str, Any]:
     properties["args"] = args
     required += ["primitive", "args"]
     description = f"{spec.name} ({spec.family.value})"
+    optional = [n for n in spec.arguments if n not in spec.required]
+    if optional:
+        description += f"; \"\" (empty) when not given: {', '.join(optional)}"
     if spec.up_means:
         description += f"; direction up means {spec.up_means}"
     return {"type": "object", "description": description, "properties": properties,
@@ -124,19 +133,21 @@ def primitive_definitions(registry: Mapping[str, PrimitiveSpec] | None = None) -
 def record_from_structured(data: Mapping[str, Any], **fields: Any) -> dict[str, Any]:
     """The JSON-form record (``shared/spec/trace-format.md`` §5) of a structured reply, with
     ``fields`` (``perturbation``, ``question``, ``report_text``, ``trace_id``, ``provenance``…)
-    added. ``null`` argument values are dropped (an absent optional argument); nothing else is
-    changed, so every deviation is left for the parser and validator to report."""
+    added. Optional arguments given as ``""`` or ``null`` (not given) are dropped; nothing
+    else is changed, so every deviation is left for the parser and validator to report."""
     actions = []
     for item in data.get("actions") or []:
-        if isinstance(item, Mapping):
-            args = item.get("args")
-            if isinstance(args, Mapping):
-                args = {k: v for k, v in args.items() if v is not None}
-            action = {"id": item.get("id"), "primitive": item.get("primitive"), "args": args}
-            if action["args"] is None:
-                action["args"] = {}
-            actions.append(action)
-        else:
+        if not isinstance(item, Mapping):
             actions.append(item)
+            continue
+        args = item.get("args")
+        if isinstance(args, Mapping):
+            spec = primitives.get(item.get("primitive")) \
+                if isinstance(item.get("primitive"), str) else None
+            required = spec.required if spec is not None else ()
+            args = {k: v for k, v in args.items()
+                    if v is not None and not (v == "" and k not in required)}
+        actions.append({"id": item.get("id"), "primitive": item.get("primitive"),
+                        "args": {} if args is None else args})
     edges = list(data.get("edges") or [])
     return {**fields, "actions": actions, "edges": edges}
