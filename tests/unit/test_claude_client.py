@@ -399,3 +399,13 @@ def test_generated_row_reads_back_valid_with_its_provenance(tmp_path):
     assert KEY not in path.read_text(encoding="utf-8")
     result = validate([path])
     assert result.valid and result.files[0].valid == 1
+
+
+def test_unreachable_api_is_a_clear_error():
+    def refuse(request: httpx2.Request) -> httpx2.Response:
+        raise httpx2.ConnectError("connection refused", request=request)
+
+    api = Api(refuse)
+    with pytest.raises(ClaudeApiError, match="not reachable at the report stage") as caught:
+        api.client(max_retries=0).write_report(PERTURBATION, QUESTION, EVIDENCE)
+    assert caught.value.status is None and KEY not in str(caught.value)
