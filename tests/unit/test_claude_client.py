@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import time
 from typing import Any, Callable
 
@@ -16,6 +17,7 @@ import httpx2
 import pytest
 
 from vctrace.agents import prompts
+from vctrace.agents.batches import BatchRun, custom_id
 from vctrace.agents.claude import (DEFAULT_MODEL, ClaudeApiError, ClaudeClient, MissingApiKey,
                                    OutputTruncated, Refused, ReportRejected, TraceRejected,
                                    estimate_run)
@@ -409,3 +411,126 @@ def test_unreachable_api_is_a_clear_error():
     with pytest.raises(ClaudeApiError, match="not reachable at the report stage") as caught:
         api.client(max_retries=0).write_report(PERTURBATION, QUESTION, EVIDENCE)
     assert caught.value.status is None and KEY not in str(caught.value)
+
+
+# ---------------------------------------------------------------- Message Batches
+# create (split under the limits), poll, results as JSONL out of order with errored and
+# expired items, resume after a kill from the state file, re-sending only what failed
+
+
+def _batch(bid: str, status: str, counts: dict[str, int] | None = None) -> dict[str, Any]:
+    ended = status == "ended"
+    return {"id": bid, "type": "message_batch", "processing_status": status,
+            "request_counts": {"processing": 0 if ended else 1, "succeeded": 0, "errored": 0,
+                               "canceled": 0, "expired": 0, **(counts or {})},
+            "created_at": "2026-11-30T12:00:00Z", "expires_at": "2026-12-01T12:00:00Z",
+            "ended_at": "2026-11-30T12:30:00Z" if ended else None,
+            "cancel_initiated_at": None, "archived_at": None,
+            "results_url": f"{BASE}/v1/messages/batches/{bid}/results" if ended else None}
+
+
+def _message(cid: str) -> dict[str, Any]:
+    return {"id": f"msg_{cid[:8]}", "type": "message", "role": "assistant",
+            "model": DEFAULT_MODEL, "content": [{"type": "text", "text": f"report {cid}"}],
+            "stop_reason": "end_turn", "stop_sequence": None,
+            "usage": {"input_tokens": 10, "output_tokens": 5,
+                      "cache_creation_input_tokens": 0, "cache_read_input_tokens": 90}}
+
+
+class FakeBatches:
+    """The Message Batches endpoints; ``outcome`` says how each custom id ends."""
+
+    def __init__(self, outcome: dict[str, str]):
+        self.outcome = outcome
+        self.created: dict[str, list[dict[str, Any]]] = {}
+        self.polls: dict[str, int] = {}
+
+    def __call__(self, request: httpx2.Request) -> httpx2.Response:
+        path = request.url.path
+        if request.method == "POST" and path == "/v1/messages/batches":
+            bid = f"msgbatch_{len(self.created) + 1:03d}"
+            self.created[bid] = json.loads(request.content)["requests"]
+            return httpx2.Response(200, json=_batch(bid, "in_progress"))
+        if path.endswith("/results"):
+            bid = path.split("/")[-2]
+            lines = []
+            for item in reversed(self.created[bid]):  # out of order
+                cid, kind = item["custom_id"], self.outcome.get(item["custom_id"], "succeeded")
+                result: dict[str, Any] = {"type": kind}
+                if kind == "succeeded":
+                    result["message"] = _message(cid)
+                elif kind == "errored":
+                    result["error"] = {"type": "error", "error": {
+                        "type": "overloaded_error", "message": "Overloaded"}}
+                lines.append(json.dumps({"custom_id": cid, "result": result}))
+            return httpx2.Response(200, content="\n".join(lines).encode() + b"\n",
+                                   headers={"content-type": "application/binary"})
+        bid = path.split("/")[-1]
+        self.polls[bid] = self.polls.get(bid, 0) + 1
+        status = "ended" if self.polls[bid] >= 2 else "in_progress"
+        return httpx2.Response(200, json=_batch(bid, status))
+
+
+def _batch_client(fake: FakeBatches) -> ClaudeClient:
+    return ClaudeClient(KEY, http_client=httpx2.Client(transport=httpx2.MockTransport(fake)),
+                        base_url=BASE, max_retries=0)
+
+
+def _requests(n: int) -> dict[str, dict[str, Any]]:
+    return {custom_id("report", f"drug{i}|cell{i}", "v1"): {
+        "model": DEFAULT_MODEL, "max_tokens": 100,
+        "system": [{"type": "text", "text": "static", "cache_control": {"type": "ephemeral"}}],
+        "messages": [{"role": "user", "content": f"pair {i}"}]} for i in range(n)}
+
+
+def test_custom_ids_are_short_safe_and_distinct():
+    ids = {custom_id(stage, f"d{i}|c", v) for stage in ("report", "explanation")
+           for i in range(50) for v in ("v1", "v2")}
+    assert len(ids) == 200
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{1,64}", i) for i in ids)
+    assert custom_id("report", "a|b", "v1", 2).endswith("-2")
+
+
+def test_batches_split_poll_collect_resume_and_resend_only_failures(tmp_path):
+    requests = _requests(5)
+    ids = list(requests)
+    fake = FakeBatches({ids[1]: "errored", ids[3]: "expired"})
+    state = tmp_path / "batches.json"
+
+    run = BatchRun(_batch_client(fake), state, max_requests=2)
+    created = run.submit(requests)
+    assert created == ["msgbatch_001", "msgbatch_002", "msgbatch_003"]
+    assert [len(fake.created[b]) for b in created] == [2, 2, 1]
+    assert fake.created["msgbatch_001"][0]["params"] == requests[ids[0]]
+    del run  # killed after submitting
+
+    run = BatchRun(_batch_client(fake), state, max_requests=2)
+    assert run.submit(requests) == []  # nothing is sent twice
+    sleeps: list[float] = []
+    assert run.poll(interval=7, sleep=sleeps.append)
+    assert sleeps == [7]
+    assert run.collect() == {"succeeded": 3, "errored": 1, "expired": 1}
+    assert run.collect() == {}  # collected once
+    assert set(run.succeeded()) == {ids[0], ids[2], ids[4]}
+    assert run.succeeded()[ids[2]]["content"][0]["text"] == f"report {ids[2]}"
+    assert run.failed() == {ids[1]: "errored", ids[3]: "expired"}
+
+    fake.outcome = {}
+    resent = BatchRun(_batch_client(fake), state, max_requests=2).submit(requests)
+    assert resent == ["msgbatch_004"]
+    assert [i["custom_id"] for i in fake.created["msgbatch_004"]] == [ids[1], ids[3]]
+    run = BatchRun(_batch_client(fake), state)
+    assert run.poll(interval=0, sleep=lambda s: None)
+    assert run.collect() == {"succeeded": 2}
+    assert set(run.succeeded()) == set(ids) and run.failed() == {}
+    assert KEY not in state.read_text()
+
+
+def test_split_by_bytes_and_poll_timeout(tmp_path):
+    requests = _requests(3)
+    size = len(json.dumps({"custom_id": next(iter(requests)),
+                           "params": next(iter(requests.values()))}).encode())
+    fake = FakeBatches({})
+    run = BatchRun(_batch_client(fake), tmp_path / "s.json", max_bytes=size * 2 + 1)
+    assert len(run.submit(requests)) == 2
+    assert run.poll(interval=0, timeout=0, sleep=lambda s: None) is False
