@@ -66,8 +66,11 @@ def test_evidence_for_a_pair_is_numbered_from_the_graph(demo):
     names = {(e.label, e.key) for e in result.entities}
     assert {("Drug", "trametinib"), ("Gene", "map2k1"), ("Gene", "map2k2"), ("Gene", "braf"),
             ("Gene", "pten"), ("CellLine", "c32")} <= names
+    smiles = json.dumps(result.perturbation["perturbations"][0]["smiles"])[1:-1]
+    start = result.question.index(smiles)
     for entity in result.entities:
         assert result.question[entity.start:entity.end] == entity.text
+        assert entity.end <= start or entity.start >= start + len(smiles)
     # citations of a report are checked against the items
     report = "MEK is inhibited [E2]; BRAF V600E drives it [^E9], [E3, E99]."
     assert evidence.unknown_citations(report, result.items) == ["E99"]

@@ -6,7 +6,8 @@ A fixed pipeline, not an open tool loop:
 
 1. the pair's VC-TRACES perturbation record and question (:func:`vctrace.app.generation.pairs`);
 2. entity recognition over that text with the graph's alias index
-   (:func:`entity_recognizer`, :mod:`vctrace.traces.entity_recognition`);
+   (:func:`entity_recognizer`, :mod:`vctrace.traces.entity_recognition`; the SMILES is
+   left out: atom runs like ``CCC`` are not names);
 3. graph evidence (statements ``generation/evidence_*``, ``generation/drugs`` and
    ``generation/cell_lines``): the drug's Tahoe-100M record (mechanism of action, listed
    targets), its curated targets (Tahoe-100M TARGETS, PrimeKG ``target`` edges), each
@@ -31,6 +32,7 @@ evidence is identical after deleting the DE data.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any, Iterable, Literal
 
@@ -295,12 +297,14 @@ def _graph_evidence(graph: Graph, items: _Items, pair: generation.PerturbationPa
 def _literature(client: LiteratureClient, items: _Items, pair: generation.PerturbationPair,
                 targets: list[dict[str, Any]], entities: list[RecognisedEntity],
                 request: EvidenceRequest) -> None:
-    drug = f'"{pair.drug}"[Title/Abstract]'
+    def phrase(name: str) -> str:
+        return '"' + name.replace('"', " ").strip() + '"[Title/Abstract]'
+    drug = phrase(pair.drug)
     queries = []
     if targets:
         queries.append(f"{drug} AND (" + " OR ".join(
-            f'"{t["symbol"]}"[Title/Abstract]' for t in targets) + ")")
-    queries.append(f'{drug} AND "{pair.cell_line}"[Title/Abstract]')
+            phrase(t["symbol"]) for t in targets) + ")")
+    queries.append(f"{drug} AND {phrase(pair.cell_line)}")
     if request.pubmed_per_query:
         for query in queries:
             pmids = client.pubmed_search(query, retmax=request.pubmed_per_query)
@@ -317,6 +321,18 @@ def _literature(client: LiteratureClient, items: _Items, pair: generation.Pertur
         summary = client.wikipedia_summary(title)
         if summary is not None and summary.extract:
             items.add("wikipedia", summary.url or summary.title, summary.extract)
+
+
+def _recognition_text(pair: generation.PerturbationPair) -> str:
+    """The question text with its SMILES blanked out (same length, so offsets still point
+    into the question): runs of atom symbols such as ``CCC`` or ``NNC`` are not names."""
+    text = pair.question
+    for entry in pair.perturbation.get("perturbations") or ():
+        smiles = entry.get("smiles") if isinstance(entry, dict) else None
+        if smiles:
+            written = json.dumps(smiles)[1:-1]
+            text = text.replace(written, " " * len(written))
+    return text
 
 
 def gather(settings: Settings, request: EvidenceRequest, *,
@@ -336,10 +352,9 @@ def gather(settings: Settings, request: EvidenceRequest, *,
     with open_graph(settings) as graph:
         recognizer = recognizer or _recognizer(graph, RECOGNISED_LABELS)
         targets = _graph_evidence(graph, items, pair, request)
-    text = pair.question
     entities = [RecognisedEntity(text=m.text, start=m.start, end=m.end, form=m.form,
                                  label=e.label, key=e.key, name=e.name)
-                for m in recognizer.find(text) for e in m.entities]
+                for m in recognizer.find(_recognition_text(pair)) for e in m.entities]
     requests = 0
     if request.literature:
         client = literature_client or LiteratureClient(settings)
