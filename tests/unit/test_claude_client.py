@@ -534,3 +534,33 @@ def test_split_by_bytes_and_poll_timeout(tmp_path):
     run = BatchRun(_batch_client(fake), tmp_path / "s.json", max_bytes=size * 2 + 1)
     assert len(run.submit(requests)) == 2
     assert run.poll(interval=0, timeout=0, sleep=lambda s: None) is False
+
+
+def test_batch_results_are_read_like_interactive_replies_at_the_batch_price():
+    client = Api().client()
+    body = client.explanation_params(PERTURBATION, QUESTION, REPORT, EVIDENCE)
+    reply = json.dumps(CYCLIC_TRACE)
+    checked, record, text_ = client.explanation_from_batch(
+        body, message([thinking(), text(reply)]), perturbation=PERTURBATION,
+        question=QUESTION, report=REPORT, trace_id="claude:x")
+    assert text_ == reply and not checked.valid
+    assert any(e.startswith("cycle") for e in checked.errors)
+    price = PRICES[DEFAULT_MODEL]
+    assert record.cost_usd == pytest.approx(
+        (812 * price.input + 640 * price.output + 3100 * price.cache_read) / 2e6)
+    assert record.prompt_template_hash == prompts.template_hash(prompts.explanation_prefix())
+    reask = client.reask_params(body, text_, errors=checked.errors)
+    assert [m["role"] for m in reask["messages"]] == ["user", "assistant", "user"]
+    assert checked.errors[0] in reask["messages"][2]["content"]
+    assert reask["system"] == body["system"] and body["messages"] != reask["messages"]
+    good, _, _ = client.explanation_from_batch(
+        reask, message([text(json.dumps(GOOD_TRACE))]), perturbation=PERTURBATION,
+        question=QUESTION, report=REPORT, attempt=2)
+    assert good.valid
+    report_body = client.report_params(PERTURBATION, QUESTION, EVIDENCE)
+    named = client.reask_params(report_body, "[E9]", unknown=["E9"], known=["E1", "E2"])
+    assert "[E9]" in named["messages"][2]["content"]
+    with pytest.raises(Refused):
+        client.batch_reply("report", report_body, message([], stop="refusal"))
+    with pytest.raises(OutputTruncated):
+        client.batch_reply("report", report_body, message([text("cut")], stop="max_tokens"))

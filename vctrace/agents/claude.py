@@ -272,6 +272,13 @@ class ClaudeClient:
         except anthropic.APIConnectionError as exc:
             raise ClaudeApiError(f"Claude API not reachable at the {stage} stage "
                                  f"({type(exc).__name__})", calls=calls) from None
+        record = self._record(stage, attempt, body, message, template_hash,
+                              seconds=time.perf_counter() - started)
+        calls.append(record)
+        return message, record
+
+    def _record(self, stage: str, attempt: int, body: Mapping[str, Any], message: Any,
+                template_hash: str, *, seconds: float = 0.0, batch: bool = False) -> CallRecord:
         usage = TokenUsage(
             input_tokens=message.usage.input_tokens or 0,
             output_tokens=message.usage.output_tokens or 0,
@@ -281,16 +288,33 @@ class ClaudeClient:
             stage=stage, attempt=attempt, model=self.model, response_model=message.model,
             prompt_template_hash=template_hash, message_id=message.id,
             request_id=getattr(message, "_request_id", None), stop_reason=message.stop_reason,
-            usage=usage, cost_usd=call_cost(self.model, **usage.model_dump()),
-            seconds=round(time.perf_counter() - started, 3),
-            request=json.loads(json.dumps(body, ensure_ascii=False)),
+            usage=usage, cost_usd=call_cost(self.model, **usage.model_dump(), batch=batch),
+            seconds=round(seconds, 3),
+            request=json.loads(json.dumps(dict(body), ensure_ascii=False)),
             response=message.model_dump(mode="json", exclude_none=True))
-        calls.append(record)
-        log.info("claude %s attempt %d: model %s, stop %s, tokens in %d out %d cache "
-                 "write %d read %d, $%.5f", stage, attempt, self.model, message.stop_reason,
-                 usage.input_tokens, usage.output_tokens, usage.cache_creation_input_tokens,
-                 usage.cache_read_input_tokens, record.cost_usd)
-        return message, record
+        log.info("claude %s attempt %d%s: model %s, stop %s, tokens in %d out %d cache "
+                 "write %d read %d, $%.5f", stage, attempt, " (batch)" if batch else "",
+                 self.model, message.stop_reason, usage.input_tokens, usage.output_tokens,
+                 usage.cache_creation_input_tokens, usage.cache_read_input_tokens,
+                 record.cost_usd)
+        return record
+
+    @staticmethod
+    def _text(stage: str, message: Any, calls: list[CallRecord]) -> str:
+        """The text of a reply's text blocks (found by type), ``stop_reason`` checked."""
+        if message.stop_reason == "refusal":
+            raise Refused(f"the model declined to answer at the {stage} stage "
+                          "(stop_reason refusal); nothing was generated", calls=calls)
+        if message.stop_reason in ("max_tokens", "model_context_window_exceeded"):
+            raise OutputTruncated(f"the {stage} reply was cut off (stop_reason "
+                                  f"{message.stop_reason})", calls=calls)
+        texts = [block.text for block in message.content
+                 if getattr(block, "type", None) == "text"]
+        if not texts:
+            kinds = ", ".join(getattr(b, "type", "?") for b in message.content) or "none"
+            raise NoReply(f"the {stage} reply has no text block (blocks: {kinds}; "
+                          f"stop_reason {message.stop_reason})", calls=calls)
+        return "".join(texts)
 
     def _reply(self, stage: str, prefix: str, messages: list[dict[str, Any]],
                max_tokens: int, schema: dict[str, Any] | None,
@@ -302,27 +326,55 @@ class ClaudeClient:
         for attempt in (1, 2):
             body = self._request(prefix, messages, budget, schema)
             message, record = self._send(stage, len(calls) + 1, body, template_hash, calls)
-            if message.stop_reason == "refusal":
-                raise Refused(f"the model declined to answer at the {stage} stage "
-                              "(stop_reason refusal); nothing was generated", calls=calls)
-            if message.stop_reason in ("max_tokens", "model_context_window_exceeded"):
+            if message.stop_reason == "max_tokens" and attempt == 1 \
+                    and min(budget * 2, MAX_TOKENS_CAP) > budget:
                 bigger = min(budget * 2, MAX_TOKENS_CAP)
-                if attempt == 1 and bigger > budget and message.stop_reason == "max_tokens":
-                    log.warning("claude %s: reply cut at max_tokens=%d; retrying once with "
-                                "%d", stage, budget, bigger)
-                    budget = bigger
-                    continue
-                raise OutputTruncated(
-                    f"the {stage} reply was cut off (stop_reason {message.stop_reason}) at "
-                    f"max_tokens={budget}", calls=calls)
-            texts = [block.text for block in message.content
-                     if getattr(block, "type", None) == "text"]
-            if not texts:
-                kinds = ", ".join(getattr(b, "type", "?") for b in message.content) or "none"
-                raise NoReply(f"the {stage} reply has no text block (blocks: {kinds}; "
-                              f"stop_reason {message.stop_reason})", calls=calls)
-            return _Reply(text="".join(texts), record=record)
+                log.warning("claude %s: reply cut at max_tokens=%d; retrying once with %d",
+                            stage, budget, bigger)
+                budget = bigger
+                continue
+            try:
+                return _Reply(text=self._text(stage, message, calls), record=record)
+            except OutputTruncated as exc:
+                raise OutputTruncated(f"{exc} at max_tokens={budget}", calls=calls) from None
         raise AssertionError("unreachable")
+
+    # ------------------------------------------------------------ batch results
+
+    def batch_reply(self, stage: str, body: Mapping[str, Any], message: Mapping[str, Any],
+                    *, attempt: int = 1) -> tuple[str, CallRecord]:
+        """The text of a succeeded Message Batches result (``message`` in the Messages API
+        shape) for the request ``body``, checked as an interactive reply is (refusal,
+        max_tokens and a missing text block raise, carrying the record in ``calls``), and its
+        record, costed at the batch price."""
+        parsed = anthropic.types.Message.model_validate(dict(message))
+        prefix = body["system"][0]["text"]
+        record = self._record(stage, attempt, body, parsed, prompts.template_hash(prefix),
+                              batch=True)
+        return self._text(stage, parsed, [record]), record
+
+    def explanation_from_batch(self, body: Mapping[str, Any], message: Mapping[str, Any], *,
+                               perturbation: Mapping[str, Any], question: str, report: str,
+                               trace_id: str | None = None, attempt: int = 1
+                               ) -> tuple[CheckedTrace, CallRecord, str]:
+        """A batch explanation result read and validated: (checked trace, record, reply
+        text). An invalid trace's re-ask is :meth:`reask_params` in the next batch."""
+        text, record = self.batch_reply("explanation", body, message, attempt=attempt)
+        checked = check_structured_trace(text, perturbation=dict(perturbation),
+                                         question=question, report_text=report,
+                                         trace_id=trace_id)
+        return checked, record, text
+
+    @staticmethod
+    def reask_params(body: Mapping[str, Any], reply: str, *, errors: list[str] | None = None,
+                     unknown: list[str] | None = None, known: list[str] | None = None
+                     ) -> dict[str, Any]:
+        """The one re-ask of ``body`` after ``reply``: quoting a trace's error findings
+        (``errors``) or naming a report's unknown evidence ids (``unknown``, ``known``)."""
+        ask = prompts.trace_reask(errors) if errors is not None \
+            else prompts.report_reask(unknown or [], known or [])
+        return {**dict(body), "messages": list(body["messages"]) + [
+            {"role": "assistant", "content": reply}, {"role": "user", "content": ask}]}
 
     # ------------------------------------------------------------ stages
 
