@@ -33,6 +33,12 @@ Retries of transport failures, 408/409/429 and 5xx are the SDK's (``max_retries`
 prompt version and template hash, the raw request and response bodies, token usage (input,
 output, cache creation, cache read) and cost (:mod:`vctrace.agents.pricing`).
 
+Message Batches (:mod:`vctrace.agents.batches` moves them): :meth:`ClaudeClient.report_params`
+and :meth:`~ClaudeClient.explanation_params` are the same bodies a batch request carries,
+:meth:`~ClaudeClient.batch_reply` / :meth:`~ClaudeClient.explanation_from_batch` read a
+succeeded result with the same checks (cost at the batch price), and
+:meth:`~ClaudeClient.reask_params` is the one re-ask for the next batch round.
+
 The API key: given to the constructor or read from ``ANTHROPIC_API_KEY`` by
 :meth:`ClaudeClient.from_env` only. It is handed to the SDK and nothing else: it is not an
 attribute of the client, not in a record, a log line, or an error message (SDK errors are
