@@ -36,9 +36,8 @@ def _load_demo(server) -> None:
 
 @pytest.fixture
 def demo(neo4j_server):
-    """The server holding the demo knowledge set (DE included)."""
-    if neo4j_server.loaded is None or neo4j_server.loaded[0] != "demo-knowledge":
-        ensure_loaded(neo4j_server, "demo-knowledge", lambda graph: _load_demo(neo4j_server))
+    """The server holding exactly the demo knowledge set (DE included)."""
+    ensure_loaded(neo4j_server, "demo-knowledge", lambda graph: _load_demo(neo4j_server))
     return neo4j_server
 
 

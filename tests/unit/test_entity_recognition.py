@@ -76,3 +76,16 @@ def test_perturbation_description():
     text = ("The source organ of cell line C32 is Skin. The key driver mutations of this cell "
             "line are listed as follow. Oncogene on gene BRAF which causes GoF")
     assert _recognizer().entities(text) == [SKIN, BRAF]
+
+
+def test_a_given_mixed_case_spelling_licenses_a_guarded_alias():
+    akt = EntityRef("Gene", "akt1", "Akt")
+    recognizer = Recognizer([("akt", akt), ("Akt", akt)])
+    assert [m.text for m in recognizer.find("Akt and AKT, not akt")] == ["Akt", "AKT"]
+
+
+def test_compact_form_of_a_multi_word_alias_matches_one_token():
+    citrate = EntityRef("Drug", "ixazomib citrate", "Ixazomib citrate")
+    recognizer = Recognizer([("Ixazomib citrate", citrate)])
+    assert [(m.text, m.form) for m in recognizer.find("Ixazomib citrate; Ixazomib-citrate.")] \
+        == [("Ixazomib citrate", "normalised"), ("Ixazomib-citrate", "compact")]

@@ -77,6 +77,7 @@ AMBIGUOUS_WORDS = frozenset({
     "ph", "rna", "dna",
 })
 _NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 def compact(text: str) -> str:
@@ -92,8 +93,7 @@ def is_guarded(alias: str) -> bool:
 
 
 def _skipped(key: str) -> bool:
-    return (len(key) < MIN_LENGTH or not any(c.isalpha() for c in key)
-            or key in NEVER_MATCH)
+    return len(key) < MIN_LENGTH or key in NEVER_MATCH or not _LETTER.search(key)
 
 
 @dataclass(frozen=True, order=True)
@@ -162,19 +162,20 @@ class Recognizer:
                 forms.append(("compact", squeezed))
             for form in forms:
                 entities.setdefault(form, {})[entity] = None
-                if any(c.isupper() for c in alias):
+                if alias != alias.lower():  # a spelling with an upper-case letter
                     spellings.setdefault(form, set()).add(" ".join(alias.split()))
         self._entities = {form: tuple(found) for form, found in entities.items()}
         self._spellings = spellings
-        self._automata: dict[str, ahocorasick.Automaton] = {}
-        for kind in ("normalised", "compact"):
-            automaton = ahocorasick.Automaton()
-            for form, key in self._entities:
-                if form == kind:
-                    automaton.add_word(key, key)
-            if len(automaton):
-                automaton.make_automaton()
-                self._automata[kind] = automaton
+        # normalised forms are searched anywhere (Aho-Corasick); compact forms only as whole
+        # tokens, so a dictionary lookup per token is enough for them
+        self._automaton: ahocorasick.Automaton | None = None
+        automaton = ahocorasick.Automaton()
+        for form, key in self._entities:
+            if form == "normalised":
+                automaton.add_word(key, key)
+        if len(automaton):
+            automaton.make_automaton()
+            self._automaton = automaton
         self.aliases = len(self._entities)
 
     def _allowed(self, form: tuple[str, str], written: str) -> bool:
@@ -188,9 +189,8 @@ class Recognizer:
     def _candidates(self, text: str) -> list[Mention]:
         found: list[Mention] = []
         folded, where = _fold(text, squeeze=True)
-        automaton = self._automata.get("normalised")
-        if automaton is not None:
-            for last, key in automaton.iter(folded):
+        if self._automaton is not None:
+            for last, key in self._automaton.iter(folded):
                 first = last - len(key) + 1
                 if (first > 0 and _word_char(folded[first - 1])) or \
                         (last + 1 < len(folded) and _word_char(folded[last + 1])):
@@ -199,19 +199,17 @@ class Recognizer:
                 if self._allowed(("normalised", key), text[start:end]):
                     found.append(Mention(start, end, text[start:end], key, "normalised",
                                          self._entities[("normalised", key)]))
-        automaton = self._automata.get("compact")
-        if automaton is not None:
-            for token in re.finditer(r"\S+", text):
-                squeezed = compact(token.group())
-                if not squeezed or squeezed not in automaton:
-                    continue
-                # the token's span without its leading / trailing punctuation
-                inner = re.search(r"[^\W_].*[^\W_]|[^\W_]", token.group())
-                start = token.start() + (inner.start() if inner else 0)
-                end = token.start() + (inner.end() if inner else len(token.group()))
-                if self._allowed(("compact", squeezed), text[start:end]):
-                    found.append(Mention(start, end, text[start:end], squeezed, "compact",
-                                         self._entities[("compact", squeezed)]))
+        for token in re.finditer(r"\S+", text):
+            squeezed = compact(token.group())
+            if not squeezed or ("compact", squeezed) not in self._entities:
+                continue
+            # the token's span without its leading / trailing punctuation
+            inner = re.search(r"[^\W_].*[^\W_]|[^\W_]", token.group())
+            start = token.start() + (inner.start() if inner else 0)
+            end = token.start() + (inner.end() if inner else len(token.group()))
+            if self._allowed(("compact", squeezed), text[start:end]):
+                found.append(Mention(start, end, text[start:end], squeezed, "compact",
+                                     self._entities[("compact", squeezed)]))
         return found
 
     def find(self, text: str) -> list[Mention]:
