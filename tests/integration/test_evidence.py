@@ -13,7 +13,7 @@ import re
 import httpx2
 import pytest
 
-from vctrace.app import evidence, knowledge
+from vctrace.app import evidence, generation, knowledge
 from vctrace.app.demo import DEMO_KNOWLEDGE, DEMO_VERSION
 from vctrace.app.literature import LiteratureClient
 from vctrace.errors import NotFound
@@ -84,6 +84,13 @@ def test_evidence_bounds(demo):
     assert [i.source_id for i in one.items if i.source != "cell_line"] == [
         "drug_metadata:trametinib", "DRUG_PROTEIN:trametinib->map2k1",
         "TARGETS:trametinib->map2k1"]
+    # many pairs through one connection and one recogniser: the same as one at a time
+    pairs = generation.pairs(settings, drugs=["Trametinib"]).pairs
+    recognizer = evidence.entity_recognizer(settings)
+    many = evidence.gather_pairs(settings, pairs, recognizer=recognizer)
+    assert [(r.drug, r.cell_line) for r in many] == [(p.drug, p.cell_line) for p in pairs]
+    assert many[1] == evidence.gather(settings, evidence.EvidenceRequest(
+        drug="Trametinib", cell_line=pairs[1].cell_line), recognizer=recognizer)
     with pytest.raises(NotFound):
         evidence.gather(settings, evidence.EvidenceRequest(drug="trametinib",
                                                            cell_line="nowhere"))

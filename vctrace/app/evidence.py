@@ -47,9 +47,10 @@ from . import generation
 from .graph_session import open_graph
 from .literature import LiteratureClient
 
-__all__ = ["EVIDENCE_STATEMENTS", "RECOGNISED_LABELS", "EvidenceItem", "EvidenceRequest",
-           "EvidenceResult", "RecognisedEntity", "cited_ids", "entity_recognizer", "gather",
-           "render_evidence", "unknown_citations"]
+__all__ = ["EVIDENCE_STATEMENTS", "RECOGNISED_LABELS", "EvidenceItem", "EvidenceOptions",
+           "EvidenceRequest", "EvidenceResult", "RecognisedEntity", "cited_ids",
+           "entity_recognizer", "gather", "gather_pairs", "render_evidence",
+           "unknown_citations"]
 
 #: every graph statement the evidence use case runs (none reads differential expression)
 EVIDENCE_STATEMENTS = ("generation/pairs", "generation/drugs", "generation/cell_lines",
@@ -129,12 +130,10 @@ class RecognisedEntity(BaseModel):
     name: str
 
 
-class EvidenceRequest(BaseModel):
-    """The pair and the bounds of each kind of evidence; ``literature`` (off by default)
-    asks PubMed and Wikipedia."""
+class EvidenceOptions(BaseModel):
+    """The bounds of each kind of evidence; ``literature`` (off by default) asks PubMed and
+    Wikipedia."""
 
-    drug: str
-    cell_line: str
     max_targets: int = Field(5, ge=1, le=50)
     max_terms: int = Field(5, ge=0, le=50, description="pathways / GO processes per target")
     max_interactors: int = Field(5, ge=0, le=50, description="protein interactions per "
@@ -144,6 +143,13 @@ class EvidenceRequest(BaseModel):
     literature: bool = False
     pubmed_per_query: int = Field(3, ge=0, le=20)
     max_wikipedia: int = Field(4, ge=0, le=20)
+
+
+class EvidenceRequest(EvidenceOptions):
+    """One pair (drug and cell line: names, base names or keys) and the bounds."""
+
+    drug: str
+    cell_line: str
 
 
 class EvidenceResult(BaseModel):
@@ -230,7 +236,7 @@ def _rank_targets(rows: list[dict[str, Any]], limit: int) -> list[dict[str, Any]
 
 
 def _graph_evidence(graph: Graph, items: _Items, pair: generation.PerturbationPair,
-                    request: EvidenceRequest) -> list[dict[str, Any]]:
+                    request: EvidenceOptions) -> list[dict[str, Any]]:
     drug, = _read(graph, "generation/drugs", keys=[pair.drug_key])
     cell, = _read(graph, "generation/cell_lines", keys=[pair.cell_line_key])
     drivers = sorted((d for d in cell["drivers"] if d and d.get("symbol")),
@@ -296,7 +302,7 @@ def _graph_evidence(graph: Graph, items: _Items, pair: generation.PerturbationPa
 
 def _literature(client: LiteratureClient, items: _Items, pair: generation.PerturbationPair,
                 targets: list[dict[str, Any]], entities: list[RecognisedEntity],
-                request: EvidenceRequest) -> None:
+                request: EvidenceOptions) -> None:
     def phrase(name: str) -> str:
         return '"' + name.replace('"', " ").strip() + '"[Title/Abstract]'
     drug = phrase(pair.drug)
@@ -335,6 +341,45 @@ def _recognition_text(pair: generation.PerturbationPair) -> str:
     return text
 
 
+def _gather(graph: Graph, pair: generation.PerturbationPair, options: EvidenceOptions,
+            recognizer: Recognizer, client: LiteratureClient | None) -> EvidenceResult:
+    items = _Items()
+    targets = _graph_evidence(graph, items, pair, options)
+    entities = [RecognisedEntity(text=m.text, start=m.start, end=m.end, form=m.form,
+                                 label=e.label, key=e.key, name=e.name)
+                for m in recognizer.find(_recognition_text(pair)) for e in m.entities]
+    requests = 0
+    if options.literature and client is not None:
+        before = client.requests
+        _literature(client, items, pair, targets, entities, options)
+        requests = client.requests - before
+    return EvidenceResult(drug=pair.drug, cell_line=pair.cell_line, drug_key=pair.drug_key,
+                          cell_line_key=pair.cell_line_key, perturbation=pair.perturbation,
+                          question=pair.question, entities=entities, items=items.items,
+                          literature=options.literature, literature_requests=requests)
+
+
+def gather_pairs(settings: Settings, pairs: Iterable[generation.PerturbationPair],
+                 options: EvidenceOptions | None = None, *,
+                 recognizer: Recognizer | None = None,
+                 literature_client: LiteratureClient | None = None) -> list[EvidenceResult]:
+    """The evidence of each pair (from :func:`vctrace.app.generation.pairs`), in order,
+    through one graph connection, one entity recogniser (``recognizer``, else built here
+    once) and, when ``options.literature``, one literature client (``literature_client``,
+    else one made from ``settings`` and closed afterwards)."""
+    options = options or EvidenceOptions()
+    client = literature_client
+    if options.literature and client is None:
+        client = LiteratureClient(settings)
+    try:
+        with open_graph(settings) as graph:
+            recognizer = recognizer or _recognizer(graph, RECOGNISED_LABELS)
+            return [_gather(graph, pair, options, recognizer, client) for pair in pairs]
+    finally:
+        if client is not None and literature_client is None:
+            client.close()
+
+
 def gather(settings: Settings, request: EvidenceRequest, *,
            recognizer: Recognizer | None = None,
            literature_client: LiteratureClient | None = None) -> EvidenceResult:
@@ -347,24 +392,6 @@ def gather(settings: Settings, request: EvidenceRequest, *,
     if not found.pairs:
         raise NotFound(f"no loaded Tahoe-100M pair of drug {request.drug!r} and cell line "
                        f"{request.cell_line!r}")
-    pair = found.pairs[0]
-    items = _Items()
-    with open_graph(settings) as graph:
-        recognizer = recognizer or _recognizer(graph, RECOGNISED_LABELS)
-        targets = _graph_evidence(graph, items, pair, request)
-    entities = [RecognisedEntity(text=m.text, start=m.start, end=m.end, form=m.form,
-                                 label=e.label, key=e.key, name=e.name)
-                for m in recognizer.find(_recognition_text(pair)) for e in m.entities]
-    requests = 0
-    if request.literature:
-        client = literature_client or LiteratureClient(settings)
-        try:
-            _literature(client, items, pair, targets, entities, request)
-            requests = client.requests
-        finally:
-            if literature_client is None:
-                client.close()
-    return EvidenceResult(drug=pair.drug, cell_line=pair.cell_line, drug_key=pair.drug_key,
-                          cell_line_key=pair.cell_line_key, perturbation=pair.perturbation,
-                          question=pair.question, entities=entities, items=items.items,
-                          literature=request.literature, literature_requests=requests)
+    result, = gather_pairs(settings, found.pairs[:1], request, recognizer=recognizer,
+                           literature_client=literature_client)
+    return result
