@@ -184,7 +184,27 @@ def test_rate_limited_and_server_errors_are_clear_and_not_cached(make, status, w
         assert "retry after 2 s" in str(caught.value)
     with pytest.raises(LiteratureError):
         client.pubmed_search("trametinib")
-    assert len(seen) == 2  # errors are not cached
+    # 429 with Retry-After is tried once more after the wait; errors are never cached
+    assert len(seen) == (4 if status == 429 else 2)
+
+
+def test_retry_after_is_respected_once_then_success(make):
+    clock = FakeClock()
+    seen: list[httpx2.Request] = []
+    answers = iter([httpx2.Response(429, headers={"retry-after": "5"}),
+                    httpx2.Response(200, json=ESEARCH)])
+    client = make(seen, clock=clock,
+                  overrides={"/entrez/eutils/esearch.fcgi": lambda r: next(answers)})
+    assert client.pubmed_search("trametinib") == ["28465351", "22663011"]
+    assert len(seen) == 2 and clock.sleeps == [5.0]
+    assert client.requests == 2
+    # a wait longer than 30 s is not waited for
+    far = make([], clock=FakeClock(), overrides={"/entrez/eutils/esearch.fcgi": lambda r:
+                                                 httpx2.Response(429, headers={
+                                                     "retry-after": "3600"})})
+    with pytest.raises(LiteratureError, match="retry after 3600 s"):
+        far.pubmed_search("x")
+    assert far.requests == 1
 
 
 def test_transport_failure_is_a_literature_error(make):

@@ -18,6 +18,8 @@ their own.
 - Rate limits: a minimum interval between requests per host, measured with an injectable
   clock: PubMed 1/3 s without an API key (NCBI's 3 requests/s), 1/10 s with one; Wikipedia
   1/5 s (well under Wikimedia's limits). Cache hits do not wait.
+- Retries: a 429 or 503 with a ``Retry-After`` of at most 30 s is retried once after that
+  wait (``retries``); then, or without one, it is an error.
 - Errors: HTTP 429 and 5xx, transport failures, and malformed JSON or XML raise
   :class:`LiteratureError` with the host, status and what to do; Wikipedia's 404 (no such
   page) is ``None``, not an error.
@@ -57,6 +59,7 @@ TOOL = "vctrace"
 PUBMED_INTERVAL = 1 / 3  # NCBI: at most 3 requests/s without an API key
 PUBMED_INTERVAL_WITH_KEY = 1 / 10
 WIKIPEDIA_INTERVAL = 1 / 5
+MAX_RETRY_AFTER_S = 30.0
 
 
 class LiteratureError(VctraceError):
@@ -164,16 +167,29 @@ def parse_efetch(body: bytes) -> list[Article]:
     return articles
 
 
+def _retry_after(response: httpx2.Response) -> float | None:
+    """Seconds a 429 or 503 response asks to wait (``Retry-After`` in seconds), or None."""
+    if response.status_code not in (429, 503):
+        return None
+    try:
+        return max(0.0, float(response.headers.get("retry-after", "")))
+    except ValueError:
+        return None
+
+
 class LiteratureClient:
     """PubMed and Wikipedia through one ``httpx2.Client`` (see the module docstring).
-    ``api_key``: an NCBI key (10 requests/s); ``email``: sent to NCBI as they ask."""
+    ``api_key``: an NCBI key (10 requests/s); ``email``: sent to NCBI as they ask;
+    ``retries``: how often a 429/503 with ``Retry-After`` is tried again. Rate limits hold
+    per client: share one client between threads rather than making one per thread."""
 
     def __init__(self, settings: Settings, *, transport: httpx2.BaseTransport | None = None,
                  clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep, api_key: str | None = None,
                  email: str | None = None, cache_dir: Path | None = None,
-                 timeout_s: float = 30.0) -> None:
+                 timeout_s: float = 30.0, retries: int = 1) -> None:
         self.api_key, self.email = api_key, email
+        self.retries, self._sleep = retries, sleep
         self.cache = _Cache(cache_dir or settings.home / "cache" / "literature")
         self.client = httpx2.Client(transport=transport, timeout=timeout_s,
                                     follow_redirects=True,
@@ -204,14 +220,20 @@ class LiteratureClient:
         sent = dict(params or {})
         if service == "pubmed" and self.api_key:
             sent["api_key"] = self.api_key  # never part of the cache key
-        self.limits[service].wait()
-        self.requests += 1
         host = httpx2.URL(url).host
-        try:
-            response = self.client.get(url, params=sent or None)
-        except httpx2.HTTPError as exc:
-            raise LiteratureError(f"{host}: request failed ({type(exc).__name__}: {exc}); "
-                                  "check the network or run with literature off") from None
+        for attempt in range(self.retries + 1):
+            self.limits[service].wait()
+            self.requests += 1
+            try:
+                response = self.client.get(url, params=sent or None)
+            except httpx2.HTTPError as exc:
+                raise LiteratureError(f"{host}: request failed ({type(exc).__name__}: "
+                                      f"{exc}); check the network or run with literature off"
+                                      ) from None
+            delay = _retry_after(response)
+            if delay is None or delay > MAX_RETRY_AFTER_S or attempt == self.retries:
+                break
+            self._sleep(delay)  # the service said when to come back: once, then give up
         status = response.status_code
         if status == 404 and missing_ok:
             self.cache.put(service, cache_url + "#404", b"")
