@@ -18,11 +18,10 @@ from vctrace.app.demo import DEMO_KNOWLEDGE, DEMO_VERSION
 from vctrace.app.literature import LiteratureClient
 from vctrace.errors import NotFound
 
+from support.de_free import assert_never_reads_de
 from support.neo4j import ensure_loaded
 from support.paths import EXAMPLES
 
-DE_LABELS = ("DEExperiment", "GeneUniverse")
-DE_TYPES = ("DE", "OF_DRUG")
 TRAMETINIB_C32 = evidence.EvidenceRequest(drug="trametinib", cell_line="C32")
 
 
@@ -156,29 +155,13 @@ def test_literature_through_the_transport_cached_on_the_second_run(demo, tmp_pat
 # ---------------------------------------------------------------- DE is never evidence
 
 
-def _plan_text(plan) -> str:
-    parts = [plan["operatorType"], json.dumps(plan.get("args", {}), default=str),
-             " ".join(plan.get("identifiers", []))]
-    return " ".join(parts + [_plan_text(child) for child in plan.get("children", [])])
-
-
 def test_evidence_statements_never_name_differential_expression(neo4j_server):
     """Each statement the evidence use case runs: its text and its EXPLAIN plan (every
     operator, its details) name no DE label or relationship type."""
-    de_names = re.compile(r"\b(" + "|".join(DE_LABELS + DE_TYPES) + r")\b")
     assert {"generation/evidence_aliases", "generation/evidence_targets",
             "generation/evidence_harmonizome"} <= set(evidence.EVIDENCE_STATEMENTS)
     for name in evidence.EVIDENCE_STATEMENTS:
-        text = evidence.statement_text(name)
-        code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("//"))
-        used = set(re.findall(r":\s*([A-Z][A-Za-z_|]*)", code))
-        used = {part for names in used for part in names.split("|")}
-        assert not used & set(DE_LABELS + DE_TYPES), (name, used)
-        assert "IN_CELL_LINE" not in used, name
-        with neo4j_server.driver.session() as session:
-            plan = session.run("EXPLAIN " + text).consume().plan
-        rendered = _plan_text(plan)
-        assert rendered and not de_names.search(rendered), (name, de_names.search(rendered))
+        assert_never_reads_de(neo4j_server.driver, name, evidence.statement_text(name))
 
 
 def test_evidence_reads_harmonizome_and_not_the_de_calls(demo, tmp_path):

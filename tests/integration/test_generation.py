@@ -17,14 +17,13 @@ from vctrace.cli import main
 from vctrace.loaders.tahoe_metadata import TahoeMetadataLoader
 from vctrace.traces.perturbation import QUESTION_LINE
 
+from support.de_free import assert_never_reads_de
 from support.neo4j import ensure_loaded
 from support.paths import EXAMPLES, SAMPLES, TAHOE
 
 # what the Tahoe DE loader writes that no other loader does: the labels and relationship
 # types generation must never read (IN_CELL_LINE is shared with traces; it is DE's only
 # from a DEExperiment)
-DE_LABELS = ("DEExperiment", "GeneUniverse")
-DE_TYPES = ("DE", "OF_DRUG")
 DEMO_DRUGS, DEMO_CELL_LINES = 20, 5
 
 
@@ -230,27 +229,11 @@ def test_kg_constructor_on_the_demo_set_valid_grounded_and_verified(demo_traces,
 # ---------------------------------------------------------------- DE is never evidence
 
 
-def _plan_text(plan) -> str:
-    parts = [plan["operatorType"], json.dumps(plan.get("args", {}), default=str),
-             " ".join(plan.get("identifiers", []))]
-    return " ".join(parts + [_plan_text(child) for child in plan.get("children", [])])
-
-
 def test_generation_statements_never_name_differential_expression(neo4j_server):
     """Each generation statement's text and its EXPLAIN plan (every operator, its details)
     name no DE label or relationship type."""
-    de_names = re.compile(r"\b(" + "|".join(DE_LABELS + DE_TYPES) + r")\b")
     for name in generation.GENERATION_STATEMENTS:
-        text = generation.statement_text(name)
-        code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("//"))
-        used = set(re.findall(r":\s*([A-Z][A-Za-z_|]*)", code))
-        used = {part for names in used for part in names.split("|")}
-        assert not used & set(DE_LABELS + DE_TYPES), (name, used)
-        assert "IN_CELL_LINE" not in used, name
-        with neo4j_server.driver.session() as session:
-            plan = session.run("EXPLAIN " + text).consume().plan
-        rendered = _plan_text(plan)
-        assert rendered and not de_names.search(rendered), (name, de_names.search(rendered))
+        assert_never_reads_de(neo4j_server.driver, name, generation.statement_text(name))
 
 
 def test_generation_output_does_not_depend_on_the_de_calls(demo_traces, tmp_path):

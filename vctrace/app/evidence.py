@@ -42,6 +42,7 @@ from .. import cypher
 from ..errors import NotFound
 from ..kg.graph import Graph
 from ..settings import Settings
+from ..traces import citations
 from ..traces.entity_recognition import EntityRef, Recognizer
 from . import generation
 from .graph_session import open_graph
@@ -62,7 +63,6 @@ RECOGNISED_LABELS = ("Gene", "Drug", "CellLine", "Disease", "Pathway", "Biologic
 Source = Literal["primekg", "tahoe", "harmonizome", "pubmed", "wikipedia", "cell_line"]
 _SOURCES = {"primekg": "primekg", "tahoe-100m": "tahoe", "tahoe-metadata": "tahoe",
             "harmonizome": "harmonizome"}
-_CITATION = re.compile(r"\[\^?\s*(E\d+(?:\s*[,;]\s*\^?E\d+)*)\s*\]")
 ABSTRACT_CHARS = 1200
 
 
@@ -101,21 +101,14 @@ def render_evidence(items: Iterable[EvidenceItem]) -> str:
     return "\n".join(item.render() for item in items)
 
 
-def cited_ids(report: str) -> list[str]:
-    """The evidence ids a report cites (``[E3]``, ``[^E3]``, ``[E3, E5]``), in order of
-    first citation."""
-    seen: dict[str, None] = {}
-    for group in _CITATION.findall(report):
-        for part in re.split(r"[,;]", group):
-            seen.setdefault(part.strip().lstrip("^").strip(), None)
-    return list(seen)
+cited_ids = citations.cited_ids  # the one citation reader (vctrace.traces.citations)
 
 
 def unknown_citations(report: str, items: Iterable[EvidenceItem | str]) -> list[str]:
     """The ids ``report`` cites that are not among ``items`` (evidence items or their ids):
     empty when every citation can be checked; otherwise the report is rejected (re-asked)."""
-    known = {item if isinstance(item, str) else item.id for item in items}
-    return [i for i in cited_ids(report) if i not in known]
+    return citations.unknown_citations(
+        report, (item if isinstance(item, str) else item.id for item in items))
 
 
 class RecognisedEntity(BaseModel):
@@ -152,15 +145,10 @@ class EvidenceRequest(EvidenceOptions):
     cell_line: str
 
 
-class EvidenceResult(BaseModel):
-    """The pair, the entities its text names, and the numbered evidence items."""
+class EvidenceResult(generation.PerturbationPair):
+    """The pair (names, keys, perturbation record, question), the entities its text names,
+    and the numbered evidence items."""
 
-    drug: str
-    cell_line: str
-    drug_key: str
-    cell_line_key: str
-    perturbation: dict[str, Any]
-    question: str
     entities: list[RecognisedEntity]
     items: list[EvidenceItem]
     literature: bool
