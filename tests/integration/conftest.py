@@ -23,7 +23,7 @@ from vctrace.kg.server import LocalNeo4j, ServerError, free_port
 from vctrace.settings import Settings
 
 from support.api import api_client
-from support.knowledge import load_knowledge_and_traces
+from support.knowledge import load_demo_knowledge, load_knowledge_and_traces
 from support.neo4j import Neo4jServer, ensure_loaded
 
 
@@ -87,6 +87,15 @@ def kb(neo4j_server, knowledge_folder) -> Neo4jServer:
 
 
 @pytest.fixture
+def demo(neo4j_server) -> Neo4jServer:
+    """The server holding exactly the bundled demo knowledge set (DE included) and no
+    traces: loaded once, and again only when a test changed the graph."""
+    ensure_loaded(neo4j_server, "demo-knowledge",
+                  lambda graph: load_demo_knowledge(neo4j_server))
+    return neo4j_server
+
+
+@pytest.fixture
 def api(neo4j, tmp_path):
     """The HTTP service over the session's server (empty graph): ``api.get/post`` send a read
     or write token; ``api.client`` sends what the test gives it."""
@@ -103,6 +112,6 @@ def kb_api(kb, tmp_path):
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if {"neo4j", "neo4j_server", "kb", "graph", "api", "kb_api"} & set(
+        if {"neo4j", "neo4j_server", "kb", "graph", "api", "kb_api", "demo"} & set(
                 getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.neo4j)

@@ -14,30 +14,12 @@ import httpx2
 import pytest
 
 from vctrace.app import evidence, generation, knowledge
-from vctrace.app.demo import DEMO_KNOWLEDGE, DEMO_VERSION
 from vctrace.app.literature import LiteratureClient
 from vctrace.errors import NotFound
 
 from support.de_free import assert_never_reads_de
-from support.neo4j import ensure_loaded
-from support.paths import EXAMPLES
 
 TRAMETINIB_C32 = evidence.EvidenceRequest(drug="trametinib", cell_line="C32")
-
-
-def _load_demo(server) -> None:
-    settings = server.settings()
-    folder = EXAMPLES / "knowledge"
-    for source, names in DEMO_KNOWLEDGE:
-        knowledge.load(settings, source, [folder / name for name in names],
-                       {"source_version": DEMO_VERSION})
-
-
-@pytest.fixture
-def demo(neo4j_server):
-    """The server holding exactly the demo knowledge set (DE included)."""
-    ensure_loaded(neo4j_server, "demo-knowledge", lambda graph: _load_demo(neo4j_server))
-    return neo4j_server
 
 
 def test_evidence_for_a_pair_is_numbered_from_the_graph(demo):

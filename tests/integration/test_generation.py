@@ -10,36 +10,18 @@ import re
 
 import pytest
 
-from vctrace.app import generation, knowledge
-from vctrace.app.demo import DEMO_KNOWLEDGE, DEMO_VERSION
+from vctrace.app import generation
 from vctrace.app.verification import VerifyRequest, report_summary, verify
 from vctrace.cli import main
 from vctrace.loaders.tahoe_metadata import TahoeMetadataLoader
 from vctrace.traces.perturbation import QUESTION_LINE
 
 from support.de_free import assert_never_reads_de
+from support.knowledge import load_demo_knowledge
 from support.neo4j import ensure_loaded
-from support.paths import EXAMPLES, SAMPLES, TAHOE
+from support.paths import SAMPLES, TAHOE
 
-# what the Tahoe DE loader writes that no other loader does: the labels and relationship
-# types generation must never read (IN_CELL_LINE is shared with traces; it is DE's only
-# from a DEExperiment)
 DEMO_DRUGS, DEMO_CELL_LINES = 20, 5
-
-
-def _load_demo(server) -> None:
-    settings = server.settings()
-    folder = EXAMPLES / "knowledge"
-    for source, names in DEMO_KNOWLEDGE:
-        knowledge.load(settings, source, [folder / name for name in names],
-                       {"source_version": DEMO_VERSION})
-
-
-@pytest.fixture
-def demo(neo4j_server):
-    """The server holding the demo knowledge set (DE included) and no traces."""
-    ensure_loaded(neo4j_server, "demo-knowledge", lambda graph: _load_demo(neo4j_server))
-    return neo4j_server
 
 
 @pytest.fixture
@@ -47,7 +29,7 @@ def demo_traces(neo4j_server):
     """The server holding the demo knowledge set, and whatever traces earlier tests of this
     module generated (they only add traces: no reload needed)."""
     if neo4j_server.loaded is None or neo4j_server.loaded[0] != "demo-knowledge":
-        ensure_loaded(neo4j_server, "demo-knowledge", lambda graph: _load_demo(neo4j_server))
+        ensure_loaded(neo4j_server, "demo-knowledge", lambda graph: load_demo_knowledge(neo4j_server))
     return neo4j_server
 
 

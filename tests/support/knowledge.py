@@ -148,3 +148,15 @@ def load_knowledge_and_traces(graph: Graph, folder: Path) -> None:
     traces = list(read_traces(write_trace_file(folder / "traces.jsonl")))
     list(write_traces(graph, traces))
     ground(graph, rebuild=True)
+
+
+def load_demo_knowledge(server) -> None:
+    """Load the bundled demo knowledge set (vctrace/examples/knowledge) as the demo does."""
+    from vctrace.app import knowledge
+    from vctrace.app.demo import DEMO_KNOWLEDGE, DEMO_VERSION
+
+    settings = server.settings()
+    folder = EXAMPLES / "knowledge"
+    for source, names in DEMO_KNOWLEDGE:
+        knowledge.load(settings, source, [folder / name for name in names],
+                       {"source_version": DEMO_VERSION})
