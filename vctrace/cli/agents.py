@@ -10,6 +10,9 @@ from pathlib import Path
 
 import click
 
+from ..agents import run as claude_run
+from ..agents.claude import DEFAULT_MODEL, ClaudeClient, MissingApiKey
+from ..agents.pricing import UnknownPrice, price_of
 from ..app import generation as use_cases
 from ..settings import Settings
 from .render import (EXIT_INVALID, EXIT_OK, EXIT_UNUSABLE, error, json_text, no_progress_option,
@@ -76,8 +79,10 @@ def pairs(settings: Settings, drugs: tuple[str, ...], cell_lines: tuple[str, ...
 
 
 @click.command()
-@click.option("--constructor", type=click.Choice(use_cases.CONSTRUCTORS), default="kg",
-              show_default=True, help="kg: from knowledge-graph paths (no language model)")
+@click.option("--constructor", type=click.Choice([*use_cases.CONSTRUCTORS, "claude"]),
+              default="kg", show_default=True,
+              help="kg: from knowledge-graph paths (no language model); claude: evidence -> "
+              "report -> trace by Claude (key from ANTHROPIC_API_KEY)")
 @click.option("--pairs", "pairs_file", type=click.Path(dir_okay=False, path_type=Path),
               help="JSONL of pairs (what `vctrace pairs` writes; or VC-TRACES rows)")
 @DRUG
@@ -85,29 +90,53 @@ def pairs(settings: Settings, drugs: tuple[str, ...], cell_lines: tuple[str, ...
 @LIMIT
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="JSONL of the generated VC-TRACES rows (default "
-              "$VCTRACE_HOME/generated/kg-TIME.jsonl)")
+              "$VCTRACE_HOME/generated/CONSTRUCTOR-TIME.jsonl)")
 @click.option("--no-ingest", is_flag=True, help="write the rows, do not store them")
 @click.option("--max-targets", type=click.IntRange(1, 20), default=3, show_default=True,
               help="targets per trace")
 @click.option("--max-terms", type=click.IntRange(0, 20), default=2, show_default=True,
-              help="pathways / GO processes per target")
+              help="pathways / GO processes per target (kg)")
+@click.option("--dry-run", is_flag=True, help="claude: print the pairs, requests, estimated "
+              "tokens and cost (interactive and batch), send nothing (no key needed)")
+@click.option("--literature", is_flag=True,
+              help="claude: add PubMed abstracts and Wikipedia summaries to the evidence")
+@click.option("--model", default=DEFAULT_MODEL, show_default=True, metavar="ID",
+              help="claude: the model id")
+@click.option("--concurrency", type=click.IntRange(1, 64), default=4, show_default=True,
+              help="claude: pairs whose calls run at once")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
 @no_progress_option
 @click.pass_obj
 def generate(settings: Settings, constructor: str, pairs_file: Path | None,
              drugs: tuple[str, ...], cell_lines: tuple[str, ...], limit: int | None,
-             output: Path | None, no_ingest: bool, max_targets: int, max_terms: int, fmt: str,
+             output: Path | None, no_ingest: bool, max_targets: int, max_terms: int,
+             dry_run: bool, literature: bool, model: str, concurrency: int, fmt: str,
              no_progress: bool) -> int:
     """Write a trace for each (drug, cell line) pair with a constructor (kg: the drug's
     curated targets -> their activity -> their pathways / GO processes -> a phenotype, from
     the knowledge graph; never the Tahoe DE calls), validate each with the project's
     validator, write them as VC-TRACES rows (with provenance) and ingest that file.
 
+    With --constructor claude: per pair, the numbered evidence (never the DE calls), a
+    report by Claude citing it, a trace by Claude as structured output (validated; one
+    re-ask), the row with provenance (model, prompt hashes, evidence, calls, usage, cost);
+    --dry-run prints the estimate first and sends nothing. The key is read only from
+    ANTHROPIC_API_KEY.
+
     Exit status: 0 every pair gave a valid trace, 1 some were skipped, invalid or not
-    stored (or a name matched nothing), 2 a file or the database cannot be used."""
+    stored (or a name matched nothing), 2 a file, the database or the API key cannot be
+    used."""
     if pairs_file is not None and (drugs or cell_lines):
         raise click.UsageError("--pairs FILE names the pairs: leave out --drug/--cell-line")
+    if constructor == "claude":
+        return _generate_claude(settings, pairs_file=pairs_file, drugs=list(drugs),
+                                cell_lines=list(cell_lines), limit=limit, output=output,
+                                ingest=not no_ingest, dry_run=dry_run, literature=literature,
+                                model=model, concurrency=concurrency, fmt=fmt,
+                                no_progress=no_progress)
+    if dry_run or literature:
+        raise click.UsageError("--dry-run and --literature are for --constructor claude")
     request = use_cases.GenerateRequest(
         constructor=constructor, drugs=list(drugs), cell_lines=list(cell_lines), limit=limit,
         pairs_file=pairs_file, output=output, ingest=not no_ingest, max_targets=max_targets,
@@ -133,6 +162,78 @@ def generate(settings: Settings, constructor: str, pairs_file: Path | None,
     status = EXIT_OK
     if result.invalid or result.skipped or result.unmatched_drugs \
             or result.unmatched_cell_lines:
+        status = EXIT_INVALID
+    if result.ingest is not None and result.ingest.total.failed:
+        status = EXIT_INVALID
+    sys.stdout.flush()
+    return status
+
+
+def _render_estimate(pairs_count: int, estimate) -> None:
+    cached = estimate.cache_read_tokens
+    total_in = estimate.input_tokens + estimate.cache_write_tokens + cached
+    share = cached / total_in if total_in else 0.0
+    say(f"dry run, {estimate.model}: {pairs_count} pairs, {estimate.requests} requests")
+    say(f"estimated tokens: input {total_in:,} (uncached {estimate.input_tokens:,}, cache "
+        f"write {estimate.cache_write_tokens:,}, cache read {cached:,}; cached share "
+        f"{share:.1%}), output {estimate.output_tokens:,}")
+    say(f"estimated cost: ${estimate.interactive_usd:,.2f} interactive, "
+        f"${estimate.batch_usd:,.2f} with Message Batches (list prices as of "
+        f"{estimate.prices_as_of}, assumed)")
+    for line in estimate.assumptions:
+        note(f"  assumed: {line}")
+
+
+def _generate_claude(settings: Settings, *, pairs_file: Path | None, drugs: list[str],
+                     cell_lines: list[str], limit: int | None, output: Path | None,
+                     ingest: bool, dry_run: bool, literature: bool, model: str,
+                     concurrency: int, fmt: str, no_progress: bool) -> int:
+    try:
+        price_of(model)
+    except UnknownPrice as exc:
+        error(str(exc.args[0]))
+        return EXIT_UNUSABLE
+    if dry_run:
+        selection, estimate = claude_run.dry_run(settings, model=model, pairs_file=pairs_file,
+                                                 drugs=drugs, cell_lines=cell_lines,
+                                                 limit=limit)
+        if selection is not None:
+            _unmatched(selection.unmatched_drugs, selection.unmatched_cell_lines)
+        if fmt == "json":
+            say(json_text(estimate.model_dump(mode="json")))
+        else:
+            _render_estimate(estimate.pairs, estimate)
+        return EXIT_OK
+    try:
+        client = ClaudeClient.from_env(model=model)
+    except MissingApiKey as exc:
+        error(str(exc))
+        return EXIT_UNUSABLE
+    try:
+        selection = claude_run.select_pairs(settings, pairs_file=pairs_file, drugs=drugs,
+                                            cell_lines=cell_lines, limit=limit)
+        _unmatched(selection.unmatched_drugs, selection.unmatched_cell_lines)
+        result = claude_run.generate_with_claude(
+            settings, selection, client, concurrency=concurrency, literature=literature,
+            output=output, ingest=ingest, progress=progress_bars(not no_progress))
+    finally:
+        client.close()
+    if fmt == "json":
+        say(json_text(result.model_dump(mode="json")))
+    else:
+        for skip in result.skipped:
+            say(f"{skip.drug} in {skip.cell_line}: skipped: {skip.reason}")
+        usage = result.usage
+        say(f"claude {result.model}: {result.pairs} pairs, {len(result.traces)} traces "
+            f"written, {len(result.skipped)} skipped, in {result.seconds:.2f} s; rows in "
+            f"{result.output}")
+        say(f"{result.requests} requests; tokens: input {usage.input_tokens:,}, output "
+            f"{usage.output_tokens:,}, cache read {usage.cache_read_input_tokens:,}, cache "
+            f"write {usage.cache_creation_input_tokens:,}; cost ${result.cost_usd:,.4f}")
+        if result.ingest is not None:
+            render_ingest(result.ingest)
+    status = EXIT_OK
+    if result.skipped or result.unmatched_drugs or result.unmatched_cell_lines:
         status = EXIT_INVALID
     if result.ingest is not None and result.ingest.total.failed:
         status = EXIT_INVALID
