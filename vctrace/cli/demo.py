@@ -59,7 +59,9 @@ def demo(settings: Settings, no_progress: bool) -> int:
     say("next, try:\n  vctrace show demo-trametinib-c32\n  vctrace audit demo-trametinib-c32\n"
         "  vctrace query claims_refuted_by_verifier --param verifier=de\n"
         f"  vctrace export {run.run} verified.jsonl\n"
-        f"  vctrace validate {result.trace_files[1]}\n  vctrace db stop")
+        f"  vctrace validate {result.trace_files[1]}\n"
+        "  vctrace token create --role read && vctrace serve   # then open "
+        "http://127.0.0.1:8000/viewer\n  vctrace db stop")
     return EXIT_OK
 
 
