@@ -14,7 +14,6 @@ including those of skipped pairs.
 
 from __future__ import annotations
 
-import json
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timezone
@@ -23,7 +22,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from ..app import VctraceError, generation
+from ..app import generation
 from ..app import traces as trace_cases
 from ..app.evidence import EvidenceOptions, EvidenceResult, entity_recognizer, gather_pairs
 from ..app.generation import PerturbationPair, SkippedPair
@@ -35,12 +34,8 @@ from .claude import (CONSTRUCTOR, CallRecord, ClaudeClient, ClaudeError, TokenUs
 from . import prompts
 from .pricing import CostEstimate
 
-__all__ = ["ClaudeRunError", "ClaudeRunResult", "ClaudeTrace", "PairSelection",
+__all__ = ["ClaudeRunResult", "ClaudeTrace", "PairSelection",
            "default_output", "dry_run", "generate_with_claude", "select_pairs", "trace_id"]
-
-
-class ClaudeRunError(VctraceError):
-    """An output that cannot be written."""
 
 
 class PairSelection(BaseModel):
@@ -171,16 +166,6 @@ def _one(client: ClaudeClient, evidence: EvidenceResult) -> _Outcome:
         cost_usd=provenance["cost_usd"]))
 
 
-def _write(output: Path, rows: list[dict[str, Any]]) -> None:
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        with output.open("w", encoding="utf-8") as handle:
-            for row in rows:
-                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-    except OSError as exc:
-        raise ClaudeRunError(f"cannot write {output}: {exc.strerror}") from None
-
-
 def generate_with_claude(settings: Settings, selection: PairSelection, client: ClaudeClient,
                          *, concurrency: int = 4, literature: bool = False,
                          output: Path | None = None, ingest: bool = True,
@@ -224,7 +209,7 @@ def generate_with_claude(settings: Settings, selection: PairSelection, client: C
     usage = TokenUsage()
     for call in calls:
         usage = usage + call.usage
-    _write(output, rows)
+    generation.write_rows(output, rows)
     ingested = trace_cases.ingest(settings, [output], progress=progress) \
         if ingest and rows else None
     return ClaudeRunResult(

@@ -43,7 +43,7 @@ from .graph_session import open_graph
 
 __all__ = ["CONSTRUCTORS", "GENERATION_STATEMENTS", "GenerateRequest", "GenerateResult",
            "GeneratedTrace", "PairsResult", "PerturbationPair", "SkippedPair", "generate",
-           "pairs", "read_pairs_file", "statement_text"]
+           "pairs", "read_pairs_file", "statement_text", "write_rows"]
 
 #: The statement files of vctrace/cypher/generation: every graph read of generation.
 GENERATION_STATEMENTS = ("pairs", "drugs", "cell_lines", "drug_evidence")
@@ -55,6 +55,18 @@ _MAX_TERMS_READ = 500  # terms per target read from the graph (ranked in Python)
 
 class GenerationError(VctraceError):
     """A pairs file that cannot be read, an output that cannot be written."""
+
+
+def write_rows(output: Path, rows: list[dict[str, Any]]) -> None:
+    """Write generated VC-TRACES rows as JSONL (the file ingest then reads);
+    :class:`GenerationError` when it cannot be written."""
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        with output.open("w", encoding="utf-8") as handle:
+            for row in rows:
+                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    except OSError as exc:
+        raise GenerationError(f"cannot write {output}: {exc.strerror}") from None
 
 
 def statement_text(name: str) -> str:
@@ -348,13 +360,7 @@ def generate(settings: Settings, request: GenerateRequest | None = None, *,
         finally:
             bar.close()
     construct_seconds = time.monotonic() - started
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        with output.open("w", encoding="utf-8") as handle:
-            for row in rows:
-                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-    except OSError as exc:
-        raise GenerationError(f"cannot write {output}: {exc.strerror}") from None
+    write_rows(output, rows)
     ingested = None
     if request.ingest and rows:
         ingested = trace_cases.ingest(settings, [output], progress=progress)
