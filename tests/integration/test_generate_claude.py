@@ -127,6 +127,17 @@ def test_generate_with_claude_writes_ingests_and_records_provenance(demo, cli, m
     assert re.search(r"cost \$0\.\d{4}", out_text)
     for text in (captured.out, captured.err, out.read_text(encoding="utf-8")):
         assert KEY not in text and "SECRET" not in text
+    # the run's cost is stored in the graph, linked from the traces it wrote
+    run_key = re.search(r"generation run (g-\S+) stored", out_text).group(1)
+    assert {r["provenance"]["generation_run"] for r in rows} == {run_key}
+    assert main([*cli, "generation-runs", run_key, "--format", "json"]) == 0
+    stored, = json.loads(capsys.readouterr().out)
+    assert stored["constructor"] == "claude" and stored["model"] == DEFAULT_MODEL
+    assert (stored["pairs"], stored["traces"], stored["stored"], stored["requests"]) == \
+        (2, 2, 2, 4)
+    assert stored["cache_read_input_tokens"] == 4 * USAGE["cache_read_input_tokens"]
+    assert stored["cost_usd"] == pytest.approx(sum(r["provenance"]["cost_usd"] for r in rows))
+    assert stored["cached_share"] == pytest.approx(12_400 / (3_248 + 12_400))
 
 
 def test_a_refused_pair_is_skipped_with_its_reason(demo, cli, monkeypatch, tmp_path, capsys):

@@ -39,6 +39,15 @@ def cli(demo, monkeypatch):
     return ["--neo4j-uri", demo.uri, "--neo4j-user", demo.user]
 
 
+def _rows(path) -> list[dict]:
+    """The generated rows of ``path`` without the run key (the one thing that differs
+    between two runs)."""
+    rows = [json.loads(line) for line in path.read_text().splitlines()]
+    for row in rows:
+        assert row["provenance"].pop("generation_run").startswith("g-")
+    return rows
+
+
 # ---------------------------------------------------------------- pairs
 
 
@@ -123,9 +132,19 @@ def test_generate_command_end_to_end(cli, tmp_path, capsys):
     text = capsys.readouterr().out
     assert re.search(r"kg 1: 1 pairs, 1 traces \(1 valid, 0 invalid\), 0 skipped", text)
     assert "total: 1 traces written" in text
+    run_key = re.search(r"generation run (g-\S+) stored", text).group(1)
+    assert main([*cli, "generation-runs"]) == 0
+    listed = capsys.readouterr().out
+    assert run_key in listed and "kg 1" in listed
+    assert main([*cli, "generation-runs", run_key, "--format", "json"]) == 0
+    stored, = json.loads(capsys.readouterr().out)
+    assert (stored["constructor"], stored["pairs"], stored["traces"], stored["stored"],
+            stored["requests"], stored["cost_usd"]) == ("kg", 1, 1, 1, 0, 0.0)
+    assert main([*cli, "generation-runs", "g-absent"]) == 1
     assert main([*cli, "show", "kg:venetoclax|hop62", "--format", "json"]) == 0
     shown = json.loads(capsys.readouterr().out)
     assert shown["provenance"]["extra"]["provenance"]["constructor"] == "kg"
+    assert shown["provenance"]["extra"]["provenance"]["generation_run"] == run_key
     assert [a["primitive"] for a in shown["actions"]][:3] == [
         "set_context", "binds_to", "modulates_molecule_activity"]
     assert main([*cli, "generate", "--no-progress", "--no-ingest", "--drug", "nothing",
@@ -205,7 +224,8 @@ def test_kg_constructor_on_the_demo_set_valid_grounded_and_verified(demo_traces,
     again = generation.generate(settings, generation.GenerateRequest(
         output=tmp_path / "again.jsonl", ingest=False))
     assert [t.trace_key for t in again.traces] == keys
-    assert (tmp_path / "again.jsonl").read_text() == out.read_text()
+    assert again.run != result.run  # each run has its own key; nothing else differs
+    assert _rows(tmp_path / "again.jsonl") == _rows(out)
 
 
 # ---------------------------------------------------------------- DE is never evidence
@@ -226,7 +246,7 @@ def test_generation_output_does_not_depend_on_the_de_calls(demo_traces, tmp_path
     def rows(name: str) -> list[dict]:
         out = tmp_path / name
         generation.generate(settings, generation.GenerateRequest(output=out, ingest=False))
-        return [json.loads(line) for line in out.read_text().splitlines()]
+        return _rows(out)
 
     def de_nodes() -> int:
         records, _, _ = demo.driver.execute_query(

@@ -22,7 +22,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from ..app import generation
+from ..app import generation, generation_runs
 from ..app import traces as trace_cases
 from ..app.evidence import EvidenceOptions, EvidenceResult, entity_recognizer, gather_pairs
 from ..app.generation import PerturbationPair, SkippedPair
@@ -70,6 +70,7 @@ class ClaudeRunResult(BaseModel):
 
     constructor: str = CONSTRUCTOR
     constructor_version: str = prompts.PROMPT_VERSION
+    run: str = Field(description="the generation run's key (``g-…``), stored in the graph")
     model: str
     pairs: int
     traces: list[ClaudeTrace]
@@ -176,6 +177,7 @@ def generate_with_claude(settings: Settings, selection: PairSelection, client: C
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
     started = time.monotonic()
+    run_key = generation_runs.new_run_key()
     output = output or default_output(settings)
     options = EvidenceOptions(literature=literature)
     skipped: list[SkippedPair] = list(selection.skipped)
@@ -204,20 +206,29 @@ def generate_with_claude(settings: Settings, selection: PairSelection, client: C
         if literature_client is not None:
             literature_client.close()
     rows = [r.row for r in results if r.row is not None]
+    for row in rows:
+        row["provenance"]["generation_run"] = run_key
     skipped += [r.skipped for r in results if r.skipped is not None]
     calls = [c for r in results for c in r.calls]
     usage = TokenUsage()
     for call in calls:
         usage = usage + call.usage
+    cost = round(sum(c.cost_usd for c in calls), 8)
     generation.write_rows(output, rows)
     ingested = trace_cases.ingest(settings, [output], progress=progress) \
         if ingest and rows else None
+    seconds = round(time.monotonic() - started, 3)
+    if ingest and (rows or calls):
+        generation_runs.record_run(settings, generation_runs.GenerationRun(
+            key=run_key, constructor=CONSTRUCTOR, constructor_version=prompts.PROMPT_VERSION,
+            model=client.model, pairs=selection.count, traces=len(rows),
+            skipped=len(skipped), requests=len(calls), cost_usd=cost, output=str(output),
+            seconds=seconds, **usage.model_dump()), rows)
     return ClaudeRunResult(
-        model=client.model, pairs=selection.count,
+        run=run_key, model=client.model, pairs=selection.count,
         traces=[r.trace for r in results if r.trace is not None], skipped=skipped,
         output=output, ingest=ingested, requests=len(calls), usage=usage,
-        cost_usd=round(sum(c.cost_usd for c in calls), 8),
-        seconds=round(time.monotonic() - started, 3),
+        cost_usd=cost, seconds=seconds,
         unmatched_drugs=selection.unmatched_drugs,
         unmatched_cell_lines=selection.unmatched_cell_lines)
 

@@ -38,6 +38,7 @@ from ..traces.identity import normalise_text, trace_key
 from ..traces.perturbation import pair_names, perturbation_record, question_text
 from ..traces.records import trace_from_record
 from ..traces.validation import is_valid
+from . import generation_runs
 from . import traces as trace_cases
 from .graph_session import open_graph
 
@@ -242,6 +243,7 @@ class GenerateResult(BaseModel):
 
     constructor: str
     constructor_version: str
+    run: str = Field(description="the generation run's key (``g-…``), stored in the graph")
     pairs: int
     traces: list[GeneratedTrace]
     skipped: list[SkippedPair]
@@ -320,6 +322,7 @@ def generate(settings: Settings, request: GenerateRequest | None = None, *,
     if request.constructor not in CONSTRUCTORS:
         raise InvalidRequest(f"unknown constructor {request.constructor!r}")
     started = time.monotonic()
+    run_key = generation_runs.new_run_key()
     output = request.output or _default_output(settings)
     unmatched_drugs: list[str] = []
     unmatched_cells: list[str] = []
@@ -354,6 +357,7 @@ def generate(settings: Settings, request: GenerateRequest | None = None, *,
                         skipped.append(SkippedPair(drug=built.drug, cell_line=built.cell_line,
                                                    reason=built.reason))
                     else:
+                        built.row["provenance"]["generation_run"] = run_key
                         generated.append(_checked(built, pair))
                         rows.append(built.row)
                 bar.update(len(chunk))
@@ -364,8 +368,16 @@ def generate(settings: Settings, request: GenerateRequest | None = None, *,
     ingested = None
     if request.ingest and rows:
         ingested = trace_cases.ingest(settings, [output], progress=progress)
+    seconds = time.monotonic() - started
+    if ingested is not None:
+        generation_runs.record_run(settings, generation_runs.GenerationRun(
+            key=run_key, constructor=request.constructor,
+            constructor_version=kg_constructor.VERSION, pairs=len(keys),
+            traces=len(generated), skipped=len(skipped), output=str(output),
+            seconds=round(seconds, 3)), rows)
     return GenerateResult(
         constructor=request.constructor, constructor_version=kg_constructor.VERSION,
-        pairs=len(keys), traces=generated, skipped=skipped, output=output, ingest=ingested,
-        construct_seconds=construct_seconds, seconds=time.monotonic() - started,
+        run=run_key, pairs=len(keys), traces=generated, skipped=skipped, output=output,
+        ingest=ingested,
+        construct_seconds=construct_seconds, seconds=seconds,
         unmatched_drugs=unmatched_drugs, unmatched_cell_lines=unmatched_cells)

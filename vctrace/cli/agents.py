@@ -14,6 +14,7 @@ from ..agents import run as claude_run
 from ..agents.claude import DEFAULT_MODEL, ClaudeClient, MissingApiKey
 from ..agents.pricing import UnknownPrice, price_of
 from ..app import generation as use_cases
+from ..app import generation_runs
 from ..settings import Settings
 from .render import (EXIT_INVALID, EXIT_OK, EXIT_UNUSABLE, error, json_text, no_progress_option,
                      note, progress_bars, say, table)
@@ -159,6 +160,7 @@ def generate(settings: Settings, constructor: str, pairs_file: Path | None,
             f"({result.traces_per_s:,.0f} traces/s); rows in {result.output}")
         if result.ingest is not None:
             render_ingest(result.ingest)
+            say(f"generation run {result.run} stored (vctrace generation-runs)")
     status = EXIT_OK
     if result.invalid or result.skipped or result.unmatched_drugs \
             or result.unmatched_cell_lines:
@@ -232,6 +234,7 @@ def _generate_claude(settings: Settings, *, pairs_file: Path | None, drugs: list
             f"write {usage.cache_creation_input_tokens:,}; cost ${result.cost_usd:,.4f}")
         if result.ingest is not None:
             render_ingest(result.ingest)
+            say(f"generation run {result.run} stored (vctrace generation-runs)")
     status = EXIT_OK
     if result.skipped or result.unmatched_drugs or result.unmatched_cell_lines:
         status = EXIT_INVALID
@@ -241,4 +244,38 @@ def _generate_claude(settings: Settings, *, pairs_file: Path | None, drugs: list
     return status
 
 
-COMMANDS = [pairs, generate]
+@click.command("generation-runs")
+@click.argument("run", required=False)
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True,
+              help="the newest N runs")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+@click.pass_obj
+def generation_runs_command(settings: Settings, run: str | None, limit: int,
+                            fmt: str) -> int:
+    """The stored generation runs, newest first (or RUN, a key 'g-…'): constructor, model,
+    pairs, traces written and stored, requests, tokens, cached share of input tokens and
+    cost (USD, list prices). Runs with --no-ingest are not stored.
+
+    Exit status: 0 listed, 1 RUN not found, 2 the database cannot be used."""
+    runs = [generation_runs.get_run(settings, run)] if run else \
+        generation_runs.list_runs(settings, limit=limit)
+    if fmt == "json":
+        say(json_text([dict(r.model_dump(mode="json"), cached_share=r.cached_share)
+                       for r in runs]))
+        return EXIT_OK
+    table(["run", "constructor", "model", "pairs", "traces", "stored", "skipped", "requests",
+           "input tokens", "cached", "output tokens", "cost USD", "seconds"],
+          [(r.key, f"{r.constructor} {r.constructor_version}" + (" batch" if r.batch else ""),
+            r.model or "—", r.pairs, r.traces, r.stored, r.skipped, r.requests,
+            f"{r.input_tokens + r.cache_creation_input_tokens + r.cache_read_input_tokens:,}",
+            "—" if r.cached_share is None else f"{r.cached_share:.1%}",
+            f"{r.output_tokens:,}", f"{r.cost_usd:,.4f}", f"{r.seconds:,.1f}") for r in runs],
+          numeric=("pairs", "traces", "stored", "skipped", "requests", "input tokens",
+                   "output tokens", "cost USD", "seconds"))
+    if not runs:
+        note("no generation runs stored (vctrace generate stores one per run)")
+    return EXIT_OK
+
+
+COMMANDS = [pairs, generate, generation_runs_command]

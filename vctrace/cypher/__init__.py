@@ -19,7 +19,8 @@ from importlib import resources
 from typing import Iterable
 from ..errors import VctraceError
 
-OWNERS = ("kg", "traces", "grounding", "loaders", "verifiers", "runs", "library", "generation")
+OWNERS = ("kg", "traces", "grounding", "loaders", "verifiers", "runs", "library", "generation",
+          "generation_runs")
 _PLACEHOLDER = re.compile(r"\$\$([A-Z_]+)\$\$")
 _IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 _ALLOWED: set[str] = set()

@@ -31,3 +31,5 @@ CREATE CONSTRAINT verification_run_key IF NOT EXISTS FOR (n:VerificationRun) REQ
 CREATE CONSTRAINT verdict_key IF NOT EXISTS FOR (n:Verdict) REQUIRE n.key IS UNIQUE;
 CREATE INDEX verdict_run_verifier IF NOT EXISTS FOR (n:Verdict) ON (n.run, n.verifier);
 CREATE CONSTRAINT boltz_score_key IF NOT EXISTS FOR (n:BoltzScore) REQUIRE n.key IS UNIQUE;
+CREATE CONSTRAINT generation_run_key IF NOT EXISTS FOR (n:GenerationRun) REQUIRE n.key IS UNIQUE;
+CREATE CONSTRAINT evidence_key IF NOT EXISTS FOR (n:Evidence) REQUIRE n.key IS UNIQUE;
