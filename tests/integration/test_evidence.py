@@ -102,6 +102,19 @@ def _transport(seen: list[httpx2.Request]) -> httpx2.MockTransport:
                 "type": "standard", "title": "Trametinib",
                 "extract": "Trametinib is a MEK inhibitor drug.",
                 "content_urls": {"desktop": {"page": "https://en.wikipedia.org/wiki/Trametinib"}}})
+        if path == "/Harmonizome/api/1.0/gene/MAP2K2":
+            return httpx2.Response(200, json={
+                "symbol": "MAP2K2", "name": "mitogen-activated protein kinase kinase 2",
+                "associations": [
+                    {"geneSet": {"name": "skin/GTEx Tissue Gene Expression Profiles",
+                                 "href": "/api/1.0/gene_set/skin/GTEx+Tissue+Gene+"
+                                         "Expression+Profiles"},
+                     "thresholdValue": 1.0, "standardizedValue": 1.5},
+                    {"geneSet": {"name": "melanoma/DISEASES Text-mining Gene-Disease "
+                                         "Assocation Evidence Scores",
+                                 "href": "/api/1.0/gene_set/melanoma/DISEASES+Text-mining+"
+                                         "Gene-Disease+Assocation+Evidence+Scores"},
+                     "thresholdValue": 1.0, "standardizedValue": -2.25}]})
         return httpx2.Response(404, json={"title": "Not found."})
     return httpx2.MockTransport(handle)
 
@@ -120,7 +133,17 @@ def test_literature_through_the_transport_cached_on_the_second_run(demo, tmp_pat
         f"[E{n + 1}] pubmed, PMID:22663011, Improved survival with MEK inhibition in "
         "BRAF-mutated melanoma. (2012) Trametinib inhibits MEK1 and MEK2.",
         f"[E{n + 2}] wikipedia, https://en.wikipedia.org/wiki/Trametinib, Trametinib is a MEK "
-        "inhibitor drug."]
+        "inhibitor drug.",
+        f"[E{n + 3}] harmonizome, harmonizome-api:MAP2K2:DISEASES_Text-mining_Gene-Disease_"
+        "Assocation_Evidence_Scores:melanoma, MAP2K2 is associated with melanoma (Harmonizome "
+        "API, DISEASES Text-mining Gene-Disease Assocation Evidence Scores, standardized value "
+        "-2.25)",
+        f"[E{n + 4}] harmonizome, harmonizome-api:MAP2K2:GTEx_Tissue_Gene_Expression_"
+        "Profiles:skin, MAP2K2 is associated with skin (Harmonizome API, GTEx Tissue Gene "
+        "Expression Profiles, standardized value +1.5)"]
+    harmonizome = [r.url.path for r in seen if r.url.host == "maayanlab.cloud"]
+    assert harmonizome == ["/Harmonizome/api/1.0/gene/MAP2K1",
+                           "/Harmonizome/api/1.0/gene/MAP2K2"]  # MAP2K1: a 404, no items
     searches = [r.url.params["term"] for r in seen if r.url.path.endswith("esearch.fcgi")]
     assert searches == ['"Trametinib"[Title/Abstract] AND ("MAP2K1"[Title/Abstract] OR '
                         '"MAP2K2"[Title/Abstract])',

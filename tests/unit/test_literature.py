@@ -1,6 +1,6 @@
-"""PubMed and Wikipedia clients (vctrace.app.literature) at the transport layer: httpx2's
-MockTransport answers with the documented response shapes (esearch JSON, efetch XML, the
-Wikipedia REST summary); no network."""
+"""PubMed, Wikipedia and Harmonizome clients (vctrace.app.literature) at the transport layer:
+httpx2's MockTransport answers with the documented response shapes (esearch JSON, efetch XML,
+the Wikipedia REST summary, the Harmonizome gene record); no network."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from __future__ import annotations
 import httpx2
 import pytest
 
-from vctrace.app.literature import (PUBMED_INTERVAL, LiteratureClient, LiteratureError,
-                                    RateLimiter, USER_AGENT)
+from vctrace.app.literature import (HARMONIZOME_INTERVAL, PUBMED_INTERVAL, LiteratureClient,
+                                    LiteratureError, RateLimiter, USER_AGENT)
 from vctrace.settings import Settings
 
 ESEARCH = {"header": {"type": "esearch", "version": "0.3"},
@@ -34,6 +34,29 @@ SUMMARY = {"type": "standard", "title": "Trametinib", "displaytitle": "Trametini
            "extract": "Trametinib is a cancer drug that inhibits MEK1 and MEK2.",
            "content_urls": {"desktop": {"page": "https://en.wikipedia.org/wiki/Trametinib"},
                             "mobile": {"page": "https://en.m.wikipedia.org/wiki/Trametinib"}}}
+
+MAP2K1 = {"symbol": "MAP2K1", "synonyms": ["MEK1", "MAPKK1"],
+          "name": "mitogen-activated protein kinase kinase 1",
+          "description": "The protein encoded by this gene is a member of the dual specificity "
+                         "protein kinase family.",
+          "ncbiEntrezGeneId": 5604,
+          "ncbiEntrezGeneUrl": "http://www.ncbi.nlm.nih.gov/gene/5604",
+          "proteins": [{"symbol": "MP2K1_HUMAN", "href": "/api/1.0/protein/MP2K1_HUMAN"}],
+          "hgncRootFamilies": [{"name": "Mitogen-activated protein kinase kinases",
+                                "href": "/api/1.0/gene_family/MAP2K"}],
+          "associations": [
+              {"geneSet": {"name": "melanoma/DISEASES Text-mining Gene-Disease Assocation "
+                                   "Evidence Scores",
+                           "href": "/api/1.0/gene_set/melanoma/DISEASES+Text-mining+"
+                                   "Gene-Disease+Assocation+Evidence+Scores"},
+               "thresholdValue": 1.0, "standardizedValue": 2.41},
+              {"geneSet": {"name": "MAPK signaling pathway/KEGG Pathways",
+                           "href": "/api/1.0/gene_set/MAPK+signaling+pathway/KEGG+Pathways"},
+               "thresholdValue": 1.0, "standardizedValue": None},
+              {"geneSet": {"name": "A375/CCLE Cell Line Gene Expression Profiles",
+                           "href": "/api/1.0/gene_set/A375/CCLE+Cell+Line+Gene+Expression+"
+                                   "Profiles"},
+               "thresholdValue": -1.0, "standardizedValue": -3.02}]}
 
 
 class FakeClock:
@@ -62,6 +85,8 @@ def _handler(seen: list[httpx2.Request], overrides=None):
                                    headers={"content-type": "text/xml"})
         if path == "/api/rest_v1/page/summary/Trametinib":
             return httpx2.Response(200, json=SUMMARY)
+        if path == "/Harmonizome/api/1.0/gene/MAP2K1":
+            return httpx2.Response(200, json=MAP2K1)
         return httpx2.Response(404, json={"type": "https://mediawiki.org/wiki/HyperSwitch/"
                                           "errors/not_found", "title": "Not found."})
     return handle
@@ -235,3 +260,32 @@ def test_malformed_json_is_a_clear_error(make):
         client.pubmed_search("x")
     with pytest.raises(LiteratureError, match="documented JSON"):
         client.wikipedia_summary("Trametinib")
+
+
+def test_harmonizome_gene_record_and_missing_gene(make):
+    seen: list[httpx2.Request] = []
+    client = make(seen)
+    gene = client.harmonizome_gene("MAP2K1")
+    request = seen[0]
+    assert (request.url.host, request.url.path) == ("maayanlab.cloud",
+                                                    "/Harmonizome/api/1.0/gene/MAP2K1")
+    assert dict(request.url.params) == {"showAssociations": "true"}
+    assert gene.symbol == "MAP2K1" and gene.name.startswith("mitogen-activated")
+    assert [(a.attribute, a.dataset, a.standardized_value) for a in gene.associations] == [
+        ("melanoma", "DISEASES Text-mining Gene-Disease Assocation Evidence Scores", 2.41),
+        ("MAPK signaling pathway", "KEGG Pathways", None),
+        ("A375", "CCLE Cell Line Gene Expression Profiles", -3.02)]
+    assert client.harmonizome_gene("NOTAGENE") is None
+    assert client.limits["harmonizome"].interval == HARMONIZOME_INTERVAL
+    again: list[httpx2.Request] = []
+    cached = make(again)
+    assert cached.harmonizome_gene("MAP2K1") == gene and cached.harmonizome_gene("NOTAGENE") \
+        is None
+    assert again == [] and cached.requests == 0
+
+
+def test_malformed_harmonizome_record_is_a_clear_error(make):
+    client = make([], overrides={"/Harmonizome/api/1.0/gene/MAP2K1": lambda r: httpx2.Response(
+        200, json={"associations": "none"})})
+    with pytest.raises(LiteratureError, match="Harmonizome: the gene record is not"):
+        client.harmonizome_gene("MAP2K1")

@@ -15,9 +15,10 @@ A fixed pipeline, not an open tool loop:
    interactions — bounded and ranked, the cell line's driver alterations, and the targets'
    Harmonizome attributes where a Harmonizome dataset is loaded;
 4. literature, only when asked (``literature=True``; off by default, and offline here):
-   PubMed abstracts for the drug with its targets and with the cell line, and Wikipedia
-   summaries of the drug and of recognised genes (:mod:`vctrace.app.literature`, cached and
-   rate limited).
+   PubMed abstracts for the drug with its targets and with the cell line, Wikipedia
+   summaries of the drug and of recognised genes, and the targets' strongest Harmonizome
+   associations from the Harmonizome API (for datasets not loaded into the graph;
+   :mod:`vctrace.app.literature`, cached and rate limited).
 
 Every item is numbered in that order (``E1``, ``E2``, …) and rendered
 ``[E12] source, source_id, text``; :func:`unknown_citations` returns the ids a report cites
@@ -124,8 +125,8 @@ class RecognisedEntity(BaseModel):
 
 
 class EvidenceOptions(BaseModel):
-    """The bounds of each kind of evidence; ``literature`` (off by default) asks PubMed and
-    Wikipedia."""
+    """The bounds of each kind of evidence; ``literature`` (off by default) asks PubMed,
+    Wikipedia and the Harmonizome API."""
 
     max_targets: int = Field(5, ge=1, le=50)
     max_terms: int = Field(5, ge=0, le=50, description="pathways / GO processes per target")
@@ -315,6 +316,21 @@ def _literature(client: LiteratureClient, items: _Items, pair: generation.Pertur
         summary = client.wikipedia_summary(title)
         if summary is not None and summary.extract:
             items.add("wikipedia", summary.url or summary.title, summary.extract)
+    if request.max_attributes:
+        for target in targets:
+            gene = client.harmonizome_gene(target["symbol"])
+            if gene is None:
+                continue
+            strongest = sorted(gene.associations, key=lambda a: (
+                -abs(a.standardized_value or 0.0), a.dataset, a.attribute))
+            for association in strongest[:request.max_attributes]:
+                value = association.standardized_value
+                items.add("harmonizome", f"harmonizome-api:{gene.symbol}:{association.dataset}:"
+                          f"{association.attribute}",
+                          f"{gene.symbol} is associated with {association.attribute} "
+                          f"(Harmonizome API, {association.dataset}"
+                          + (f", standardized value {value:+.3g}" if value is not None
+                             else "") + ")")
 
 
 def _recognition_text(pair: generation.PerturbationPair) -> str:

@@ -1,6 +1,6 @@
-"""Literature for the report generator: PubMed E-utilities (esearch, efetch abstracts) and
-Wikipedia REST page summaries, through a real HTTP client with an on-disk cache and polite
-rate limits.
+"""Literature for the report generator: PubMed E-utilities (esearch, efetch abstracts),
+Wikipedia REST page summaries and Harmonizome gene associations, through a real HTTP client
+with an on-disk cache and polite rate limits.
 
 Why here (``vctrace.app``) and not in ``vctrace.agents``: the evidence use case
 (:mod:`vctrace.app.evidence`) numbers literature items together with the graph's, and the
@@ -17,7 +17,8 @@ their own.
   request at all.
 - Rate limits: a minimum interval between requests per host, measured with an injectable
   clock: PubMed 1/3 s without an API key (NCBI's 3 requests/s), 1/10 s with one; Wikipedia
-  1/5 s (well under Wikimedia's limits). Cache hits do not wait.
+  1/5 s (well under Wikimedia's limits); Harmonizome 1/2 s (the Ma'ayan lab publishes no
+  limit: one request every two seconds is our choice). Cache hits do not wait.
 - Retries: a 429 or 503 with a ``Retry-After`` of at most 30 s is retried once after that
   wait (``retries``); then, or without one, it is an error.
 - Errors: HTTP 429 and 5xx, transport failures, and malformed JSON or XML raise
@@ -28,7 +29,11 @@ PubMed response shapes (documented): esearch with ``retmode=json`` returns
 ``{"esearchresult": {"count", "retmax", "idlist": [PMIDs]}}``; efetch with ``retmode=xml``
 returns ``<PubmedArticleSet><PubmedArticle><MedlineCitation><PMID>…<Article><ArticleTitle>
 <Abstract><AbstractText Label=…>…``. Wikipedia's ``/api/rest_v1/page/summary/{title}``
-returns JSON with ``title``, ``extract`` and ``content_urls.desktop.page``.
+returns JSON with ``title``, ``extract`` and ``content_urls.desktop.page``. Harmonizome's
+``/api/1.0/gene/{symbol}?showAssociations=true`` returns JSON with ``symbol``, ``name``,
+``description`` and ``associations``: ``[{"geneSet": {"name": "<attribute>/<dataset>",
+"href": "/api/1.0/gene_set/<attribute>/<dataset>"}, "thresholdValue": …,
+"standardizedValue": …}]``; an unknown symbol is a 404 (``None`` here).
 """
 
 from __future__ import annotations
@@ -41,7 +46,7 @@ import time
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 from typing import Any, Callable, Mapping
-from urllib.parse import quote
+from urllib.parse import quote, unquote_plus
 
 import httpx2
 from pydantic import BaseModel
@@ -49,16 +54,19 @@ from pydantic import BaseModel
 from ..errors import VctraceError
 from ..settings import Settings
 
-__all__ = ["EUTILS", "WIKIPEDIA", "Article", "LiteratureClient", "LiteratureError",
-           "RateLimiter", "WikiSummary", "USER_AGENT"]
+__all__ = ["EUTILS", "HARMONIZOME", "WIKIPEDIA", "Article", "HarmonizomeAssociation",
+           "HarmonizomeGene", "LiteratureClient", "LiteratureError", "RateLimiter",
+           "WikiSummary", "USER_AGENT"]
 
 EUTILS = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils"
 WIKIPEDIA = "https://en.wikipedia.org/api/rest_v1/page/summary"
+HARMONIZOME = "https://maayanlab.cloud/Harmonizome/api/1.0"
 USER_AGENT = "vctrace/0.1 (mechanistic trace verification; https://github.com/vctrace)"
 TOOL = "vctrace"
 PUBMED_INTERVAL = 1 / 3  # NCBI: at most 3 requests/s without an API key
 PUBMED_INTERVAL_WITH_KEY = 1 / 10
 WIKIPEDIA_INTERVAL = 1 / 5
+HARMONIZOME_INTERVAL = 1 / 2
 MAX_RETRY_AFTER_S = 30.0
 
 
@@ -84,6 +92,57 @@ class WikiSummary(BaseModel):
     title: str
     extract: str
     url: str | None = None
+
+
+class HarmonizomeAssociation(BaseModel):
+    """A gene's association with an attribute of a Harmonizome dataset: the attribute, the
+    dataset, and the standardized and threshold values as the API gives them."""
+
+    attribute: str
+    dataset: str
+    standardized_value: float | None = None
+    threshold_value: float | None = None
+
+
+class HarmonizomeGene(BaseModel):
+    """A Harmonizome gene record: symbol, name, description and its associations."""
+
+    symbol: str
+    name: str | None = None
+    description: str | None = None
+    associations: list[HarmonizomeAssociation] = []
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) \
+        else None
+
+
+def parse_harmonizome_gene(body: bytes) -> HarmonizomeGene:
+    """The gene record of a Harmonizome ``gene/{symbol}?showAssociations=true`` response."""
+    try:
+        data = json.loads(body)
+        symbol = data["symbol"]
+        associations = []
+        for entry in data.get("associations") or []:
+            gene_set = entry.get("geneSet") or {}
+            href = str(gene_set.get("href") or "")
+            if "/gene_set/" in href:
+                attribute, _, dataset = href.split("/gene_set/", 1)[1].partition("/")
+                attribute, dataset = unquote_plus(attribute), unquote_plus(dataset)
+            else:
+                attribute, _, dataset = str(gene_set.get("name") or "").rpartition("/")
+            if attribute and dataset:
+                associations.append(HarmonizomeAssociation(
+                    attribute=attribute, dataset=dataset,
+                    standardized_value=_number(entry.get("standardizedValue")),
+                    threshold_value=_number(entry.get("thresholdValue"))))
+        return HarmonizomeGene(symbol=str(symbol), name=data.get("name"),
+                               description=data.get("description"),
+                               associations=associations)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise LiteratureError("Harmonizome: the gene record is not the documented JSON "
+                              "(symbol, associations)") from None
 
 
 class RateLimiter:
@@ -178,7 +237,8 @@ def _retry_after(response: httpx2.Response) -> float | None:
 
 
 class LiteratureClient:
-    """PubMed and Wikipedia through one ``httpx2.Client`` (see the module docstring).
+    """PubMed, Wikipedia and Harmonizome through one ``httpx2.Client`` (see the module
+    docstring).
     ``api_key``: an NCBI key (10 requests/s); ``email``: sent to NCBI as they ask;
     ``retries``: how often a 429/503 with ``Retry-After`` is tried again. Rate limits hold
     per client: share one client between threads rather than making one per thread."""
@@ -197,7 +257,8 @@ class LiteratureClient:
         self.limits = {
             "pubmed": RateLimiter(PUBMED_INTERVAL_WITH_KEY if api_key else PUBMED_INTERVAL,
                                   clock=clock, sleep=sleep),
-            "wikipedia": RateLimiter(WIKIPEDIA_INTERVAL, clock=clock, sleep=sleep)}
+            "wikipedia": RateLimiter(WIKIPEDIA_INTERVAL, clock=clock, sleep=sleep),
+            "harmonizome": RateLimiter(HARMONIZOME_INTERVAL, clock=clock, sleep=sleep)}
         self.requests = 0  # requests sent (cache hits not counted)
 
     def close(self) -> None:
@@ -298,3 +359,10 @@ class LiteratureClient:
         if data.get("type") == "disambiguation":
             return None
         return summary
+
+    def harmonizome_gene(self, symbol: str) -> HarmonizomeGene | None:
+        """The Harmonizome record of gene ``symbol`` with its associations, or ``None`` when
+        Harmonizome has no such gene."""
+        url = f"{HARMONIZOME}/gene/{quote(symbol, safe='')}"
+        body = self._get("harmonizome", url, {"showAssociations": "true"}, missing_ok=True)
+        return None if body is None else parse_harmonizome_gene(body)
