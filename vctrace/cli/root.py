@@ -42,9 +42,16 @@ pass_settings = click.make_pass_decorator(Settings)
 
 
 def _register() -> None:
-    from . import agents, db, demo, knowledge, queries, service, traces, verification
-    for module in (traces, db, knowledge, queries, verification, service, demo, agents):
-        for command in module.COMMANDS:
+    """Add the commands of every module of this package that lists them in ``COMMANDS``
+    (a new command group is a new module; nothing to edit here)."""
+    import importlib
+    import pkgutil
+    from . import __path__ as package_path
+    for info in sorted(pkgutil.iter_modules(package_path), key=lambda m: m.name):
+        if info.name.startswith("_"):  # __main__ runs the command line when imported
+            continue
+        module = importlib.import_module(f"{__package__}.{info.name}")
+        for command in getattr(module, "COMMANDS", ()):
             cli.add_command(command)
 
 
