@@ -20,7 +20,7 @@ from typing import Iterable
 from ..errors import VctraceError
 
 OWNERS = ("kg", "traces", "grounding", "loaders", "verifiers", "runs", "library", "generation",
-          "generation_runs")
+          "generation_runs", "tahoeqa")
 _PLACEHOLDER = re.compile(r"\$\$([A-Z_]+)\$\$")
 _IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 _ALLOWED: set[str] = set()
