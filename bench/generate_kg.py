@@ -17,15 +17,16 @@ pairs, 5,000 by default) for a larger timing run. Not a test: it asserts nothing
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
-from vctrace.app import database, generation, knowledge
+from vctrace.app import database, generation, generation_runs, knowledge
 from vctrace.app.demo import DEMO_KNOWLEDGE, DEMO_VERSION
-from vctrace.app.verification import VerifyRequest, report_summary, verify
+from vctrace.app.verification import VerifyRequest, report, report_summary, verify
 from vctrace.kg.server import free_port
 from vctrace.runs.metrics import PAPER
 from vctrace.settings import Settings
@@ -39,6 +40,22 @@ def local_settings(home: Path, args: argparse.Namespace) -> Settings:
     home.mkdir(parents=True)
     (home / jars.name).symlink_to(jars)
     return Settings(home=home, bolt_port=free_port(), heap=args.heap, pagecache=args.pagecache)
+
+
+def load_demo(settings: Settings) -> float:
+    """Load the demo knowledge set (as ``vctrace demo`` does); the seconds it took."""
+    t0 = time.perf_counter()
+    for source, names in DEMO_KNOWLEDGE:
+        knowledge.load(settings, source, [EXAMPLES / name for name in names],
+                       {"source_version": DEMO_VERSION})
+    return time.perf_counter() - t0
+
+
+def server_arguments(parser: argparse.ArgumentParser) -> None:
+    """The local server's options (``--heap``, ``--pagecache``) that :func:`local_settings`
+    reads."""
+    parser.add_argument("--heap", default="1g")
+    parser.add_argument("--pagecache", default="512m")
 
 
 def timed(settings: Settings, work: Path, per_query: int, repeat: int,
@@ -57,8 +74,7 @@ def timed(settings: Settings, work: Path, per_query: int, repeat: int,
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--heap", default="1g")
-    parser.add_argument("--pagecache", default="512m")
+    server_arguments(parser)
     parser.add_argument("--tahoe", type=Path, help="folder of the real Tahoe-100M metadata")
     parser.add_argument("--tahoe-limit", type=int, default=5000,
                         help="pairs of the real metadata to generate")
@@ -68,11 +84,7 @@ def main() -> None:
     settings = local_settings(work / "home", args)
     try:
         database.start(settings)
-        t0 = time.perf_counter()
-        for source, names in DEMO_KNOWLEDGE:
-            knowledge.load(settings, source, [EXAMPLES / name for name in names],
-                           {"source_version": DEMO_VERSION})
-        print(f"demo knowledge set loaded in {time.perf_counter() - t0:.1f} s")
+        print(f"demo knowledge set loaded in {load_demo(settings):.1f} s")
         generation.generate(settings, generation.GenerateRequest(  # warm the server's caches
             output=work / "warm.jsonl", ingest=False))
 
@@ -87,7 +99,15 @@ def main() -> None:
             output=work / "generated.jsonl"))
         print(f"generate + ingest: {len(result.traces)} traces ({result.valid} valid, "
               f"{len(result.skipped)} skipped) in {result.seconds:.2f} s "
-              f"(ingest {result.ingest.seconds:.2f} s)")
+              f"(ingest {result.ingest.seconds:.2f} s): "
+              f"{len(result.traces) / result.seconds:,.0f} traces/s end to end")
+        stored = generation_runs.get_run(settings, result.run)
+        rows = [json.loads(line) for line in
+                result.output.read_text(encoding="utf-8").splitlines() if line.strip()]
+        named = sum(r["provenance"].get("generation_run") == result.run for r in rows)
+        print(f"generation run {stored.key} recorded: {stored.pairs} pairs, {stored.traces} "
+              f"traces, {stored.stored} stored traces linked; {named}/{len(rows)} rows name "
+              "it in provenance.generation_run")
         keys = [t.trace_key for t in result.traces if t.trace_key]
         t0 = time.perf_counter()
         run = verify(settings, VerifyRequest(traces=["trace=" + ",".join(keys)],
@@ -99,6 +119,16 @@ def main() -> None:
             value = metrics.get(key)
             shown = "n/a" if value is None else f"{value:.3f}"
             print(f"  {key:14} {shown:>6}   (paper {PAPER[key]:.3f})")
+        coverage = json.loads(report(settings, run.run, work / "report").json_path.read_text(
+            encoding="utf-8"))["primitive_coverage"]
+        judged = ", ".join(f"{c['primitive']} {c['judged_actions']}/{c['actions']}"
+                           for c in coverage)
+        print(f"  actions judged by a truth verifier, per primitive: {judged}")
+        unjudged = [c["primitive"] for c in coverage
+                    if not c["judged_actions"] and c["primitive"] != "set_context"]
+        print("  verifiability is the per-trace share of distinct claims (set_context "
+              "excluded) that a truth verifier judged (supported or refuted)"
+              + (f"; no truth verifier judged {', '.join(unjudged)}" if unjudged else ""))
         print("  DTI is 1.000 by construction (targets come from the curated edges dti-kg "
               "checks); DE is n/a: the constructor writes no regulates_expression "
               "(DE calls are never evidence)")
