@@ -67,7 +67,7 @@ from .pricing import CostEstimate, call_cost, estimate
 __all__ = ["DEFAULT_MODEL", "MAX_TOKENS_CAP", "CallRecord", "ClaudeApiError", "ClaudeClient",
            "ClaudeError", "ExplanationResult", "MissingApiKey", "NoReply", "OutputTruncated",
            "Refused", "ReportRejected", "ReportResult", "TokenUsage", "TraceRejected",
-           "compact_request", "estimate_run", "generated_row"]
+           "call_totals", "compact_request", "estimate_run", "generated_row"]
 
 log = logging.getLogger(__name__)
 
@@ -191,7 +191,9 @@ class ExplanationResult(BaseModel):
     cost_usd: float
 
 
-def _totals(calls: list[CallRecord]) -> tuple[TokenUsage, float]:
+def call_totals(calls: Iterable[CallRecord]) -> tuple[TokenUsage, float]:
+    """The summed token usage and cost (rounded to 1e-8 USD) of ``calls``."""
+    calls = list(calls)
     usage = TokenUsage()
     for call in calls:
         usage = usage + call.usage
@@ -429,7 +431,7 @@ class ClaudeClient:
                 raise ReportRejected(
                     "the report still cites evidence ids it was not given after one re-ask: "
                     + ", ".join(unknown), unknown=unknown, report=reply.text, calls=calls)
-        usage, cost = _totals(calls)
+        usage, cost = call_totals(calls)
         return ReportResult(report=reply.text, cited=cited_ids(reply.text), reasked=reasked,
                             calls=calls, usage=usage, cost_usd=cost)
 
@@ -452,7 +454,7 @@ class ClaudeClient:
                                 calls)
             checked = check_structured_trace(reply.text, **fields)
             if checked.valid:
-                usage, cost = _totals(calls)
+                usage, cost = call_totals(calls)
                 return ExplanationResult(
                     trace=checked.trace, explain=checked.explain, dag=checked.dag,
                     warnings=checked.warnings, reasked=attempt > 1, calls=calls, usage=usage,
@@ -495,7 +497,7 @@ def generated_row(explanation: ExplanationResult, *, evidence: Iterable[Any],
     usage and cost."""
     trace = explanation.trace
     calls = (report.calls if report else []) + explanation.calls
-    usage, cost = _totals(calls)
+    usage, cost = call_totals(calls)
     provenance = {
         "constructor": CONSTRUCTOR, "constructor_version": prompts.PROMPT_VERSION,
         "model": calls[-1].model if calls else None,

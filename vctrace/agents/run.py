@@ -10,15 +10,20 @@ client (the SDK client is thread-safe). A pair whose evidence or calls fail (a r
 rejected report or trace, an API error after the SDK's retries, a literature error) is skipped
 with its reason; the others go on. Requests, token usage and cost count every call made,
 including those of skipped pairs.
+
+The same run through Message Batches is :mod:`vctrace.agents.batch_generate`; both end in
+:func:`finish_run` (rows written, ingested, the run recorded) and give a
+:class:`ClaudeRunResult`.
 """
 
 from __future__ import annotations
 
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterable, Iterator
 
 from pydantic import BaseModel, Field
 
@@ -29,13 +34,15 @@ from ..app.generation import PerturbationPair, SkippedPair
 from ..app.literature import LiteratureClient, LiteratureError
 from ..progress import Progress, no_progress
 from ..settings import Settings
-from .claude import (CONSTRUCTOR, CallRecord, ClaudeClient, ClaudeError, TokenUsage,
-                     generated_row)
+from .claude import (CONSTRUCTOR, CallRecord, ClaudeClient, ClaudeError, ExplanationResult,
+                     ReportResult, TokenUsage, call_totals, generated_row)
 from . import prompts
 from .pricing import CostEstimate
 
-__all__ = ["ClaudeRunResult", "ClaudeTrace", "PairSelection",
-           "default_output", "dry_run", "generate_with_claude", "select_pairs", "trace_id"]
+__all__ = ["ClaudeRunResult", "ClaudeTrace", "PairOutcome", "PairSelection",
+           "default_output", "dry_run", "evidence_source", "finish_run",
+           "generate_with_claude", "pair_outcome", "select_pairs", "skipped_outcome",
+           "trace_id"]
 
 
 class PairSelection(BaseModel):
@@ -83,6 +90,11 @@ class ClaudeRunResult(BaseModel):
     seconds: float
     unmatched_drugs: list[str] = Field(default_factory=list)
     unmatched_cell_lines: list[str] = Field(default_factory=list)
+    batch: bool = Field(False, description="generated through the Message Batches API")
+    batches: list[str] = Field(default_factory=list, description="batch: the batch ids")
+    batch_requests: int = Field(0, description="batch: requests sent, re-sends included")
+    resent: int = Field(0, description="batch: errored / expired requests sent again")
+    state: Path | None = Field(None, description="batch: the state folder a rerun resumes")
 
 
 def trace_id(pair: PerturbationPair) -> str:
@@ -138,14 +150,36 @@ def dry_run(settings: Settings, *, model: str, pairs_file: Path | None = None,
     return selection, estimate_run(len(selection.pairs), model=model)
 
 
-class _Outcome(BaseModel):
+class PairOutcome(BaseModel):
+    """What one pair gave: its row and trace, or why it was skipped; and the calls made."""
+
     row: dict[str, Any] | None = None
     trace: ClaudeTrace | None = None
     skipped: SkippedPair | None = None
     calls: list[CallRecord] = Field(default_factory=list)
 
 
-def _one(client: ClaudeClient, evidence: EvidenceResult) -> _Outcome:
+def skipped_outcome(pair: PerturbationPair, reason: str,
+                    calls: Iterable[CallRecord] = ()) -> PairOutcome:
+    """A pair skipped with ``reason`` (the calls it made still count)."""
+    return PairOutcome(skipped=SkippedPair(drug=pair.drug, cell_line=pair.cell_line,
+                                           reason=reason), calls=list(calls))
+
+
+def pair_outcome(evidence: EvidenceResult, report: ReportResult,
+                 explanation: ExplanationResult) -> PairOutcome:
+    """The row (:func:`generated_row`) and trace summary of a pair that got both replies
+    (interactive or from Message Batches)."""
+    row = generated_row(explanation, evidence=evidence.items, report=report)
+    calls = report.calls + explanation.calls
+    return PairOutcome(row=row, calls=calls, trace=ClaudeTrace(
+        drug=evidence.drug, cell_line=evidence.cell_line, trace_id=row["trace_id"],
+        evidence_items=len(evidence.items), reasked_report=report.reasked,
+        reasked_explanation=explanation.reasked, requests=len(calls),
+        cost_usd=row["provenance"]["cost_usd"]))
+
+
+def _one(client: ClaudeClient, evidence: EvidenceResult) -> PairOutcome:
     calls: list[CallRecord] = []
     try:
         report = client.write_report(evidence.perturbation, evidence.question, evidence.items)
@@ -153,18 +187,68 @@ def _one(client: ClaudeClient, evidence: EvidenceResult) -> _Outcome:
         explanation = client.construct_explanation(
             evidence.perturbation, evidence.question, report.report, evidence.items,
             trace_id=trace_id(evidence))
-        calls += explanation.calls
     except ClaudeError as exc:
-        return _Outcome(skipped=SkippedPair(drug=evidence.drug, cell_line=evidence.cell_line,
-                                            reason=str(exc)),
-                        calls=calls + list(exc.calls))
-    row = generated_row(explanation, evidence=evidence.items, report=report)
-    provenance = row["provenance"]
-    return _Outcome(row=row, calls=calls, trace=ClaudeTrace(
-        drug=evidence.drug, cell_line=evidence.cell_line, trace_id=row["trace_id"],
-        evidence_items=len(evidence.items), reasked_report=report.reasked,
-        reasked_explanation=explanation.reasked, requests=len(calls),
-        cost_usd=provenance["cost_usd"]))
+        return skipped_outcome(evidence, str(exc), calls + list(exc.calls))
+    return pair_outcome(evidence, report, explanation)
+
+
+@contextmanager
+def evidence_source(settings: Settings, pairs: list[PerturbationPair], *,
+                    literature: bool = False
+                    ) -> Iterator[Callable[[PerturbationPair], EvidenceResult | str]]:
+    """A function giving one pair's evidence (:func:`vctrace.app.evidence.gather_pairs`),
+    or the reason it has none (a literature error), through one entity recogniser and one
+    literature client, closed on leaving."""
+    options = EvidenceOptions(literature=literature)
+    recognizer = entity_recognizer(settings) if pairs else None
+    literature_client = LiteratureClient(settings) if literature and pairs else None
+
+    def evidence_of(pair: PerturbationPair) -> EvidenceResult | str:
+        try:
+            evidence, = gather_pairs(settings, [pair], options, recognizer=recognizer,
+                                     literature_client=literature_client)
+        except LiteratureError as exc:
+            return f"evidence: {exc}"
+        return evidence
+
+    try:
+        yield evidence_of
+    finally:
+        if literature_client is not None:
+            literature_client.close()
+
+
+def finish_run(settings: Settings, selection: PairSelection, outcomes: Iterable[PairOutcome],
+               *, model: str, run_key: str, output: Path, ingest: bool,
+               elapsed: Callable[[], float], progress: Progress = no_progress,
+               batch: bool = False, **fields: Any) -> ClaudeRunResult:
+    """The tail both paths share: the run key into each row's provenance, the rows written
+    to ``output``, ingested and the run recorded (:func:`generation_runs.record_run`) unless
+    ``ingest`` is false, and the result (``fields``: the batch figures)."""
+    outcomes = list(outcomes)
+    rows = [o.row for o in outcomes if o.row is not None]
+    for row in rows:
+        row["provenance"]["generation_run"] = run_key
+    skipped = list(selection.skipped) + [o.skipped for o in outcomes if o.skipped is not None]
+    calls = [c for o in outcomes for c in o.calls]
+    usage, cost = call_totals(calls)
+    generation.write_rows(output, rows)
+    ingested = trace_cases.ingest(settings, [output], progress=progress) \
+        if ingest and rows else None
+    seconds = round(elapsed(), 3)
+    if ingest and (rows or calls):
+        generation_runs.record_run(settings, generation_runs.GenerationRun(
+            key=run_key, constructor=CONSTRUCTOR, constructor_version=prompts.PROMPT_VERSION,
+            model=model, batch=batch, pairs=selection.count, traces=len(rows),
+            skipped=len(skipped), requests=len(calls), cost_usd=cost, output=str(output),
+            seconds=seconds, **usage.model_dump()), rows)
+    return ClaudeRunResult(
+        run=run_key, model=model, pairs=selection.count,
+        traces=[o.trace for o in outcomes if o.trace is not None], skipped=skipped,
+        output=output, ingest=ingested, requests=len(calls), usage=usage,
+        cost_usd=cost, seconds=seconds, batch=batch,
+        unmatched_drugs=selection.unmatched_drugs,
+        unmatched_cell_lines=selection.unmatched_cell_lines, **fields)
 
 
 def generate_with_claude(settings: Settings, selection: PairSelection, client: ClaudeClient,
@@ -179,56 +263,26 @@ def generate_with_claude(settings: Settings, selection: PairSelection, client: C
     started = time.monotonic()
     run_key = generation_runs.new_run_key()
     output = output or default_output(settings)
-    options = EvidenceOptions(literature=literature)
-    skipped: list[SkippedPair] = list(selection.skipped)
-    outcomes: list[Future[_Outcome]] = []
-    recognizer = entity_recognizer(settings) if selection.pairs else None
-    literature_client = LiteratureClient(settings) if literature and selection.pairs else None
+    futures: list[Future[PairOutcome]] = []
     bar = progress("generating with Claude", len(selection.pairs), "pairs")
     try:
-        with ThreadPoolExecutor(max_workers=concurrency,
-                                thread_name_prefix="vctrace-claude") as pool:
+        with evidence_source(settings, selection.pairs, literature=literature) as evidence_of, \
+                ThreadPoolExecutor(max_workers=concurrency,
+                                   thread_name_prefix="vctrace-claude") as pool:
             for pair in selection.pairs:
-                try:
-                    evidence, = gather_pairs(settings, [pair], options, recognizer=recognizer,
-                                             literature_client=literature_client)
-                except LiteratureError as exc:
-                    skipped.append(SkippedPair(drug=pair.drug, cell_line=pair.cell_line,
-                                               reason=f"evidence: {exc}"))
+                evidence = evidence_of(pair)
+                if isinstance(evidence, str):
+                    done: Future[PairOutcome] = Future()
+                    done.set_result(skipped_outcome(pair, evidence))
+                    futures.append(done)
                     bar.update(1)
                     continue
                 future = pool.submit(_one, client, evidence)
                 future.add_done_callback(lambda _: bar.update(1))
-                outcomes.append(future)
-        results = [f.result() for f in outcomes]
+                futures.append(future)
+        outcomes = [f.result() for f in futures]
     finally:
         bar.close()
-        if literature_client is not None:
-            literature_client.close()
-    rows = [r.row for r in results if r.row is not None]
-    for row in rows:
-        row["provenance"]["generation_run"] = run_key
-    skipped += [r.skipped for r in results if r.skipped is not None]
-    calls = [c for r in results for c in r.calls]
-    usage = TokenUsage()
-    for call in calls:
-        usage = usage + call.usage
-    cost = round(sum(c.cost_usd for c in calls), 8)
-    generation.write_rows(output, rows)
-    ingested = trace_cases.ingest(settings, [output], progress=progress) \
-        if ingest and rows else None
-    seconds = round(time.monotonic() - started, 3)
-    if ingest and (rows or calls):
-        generation_runs.record_run(settings, generation_runs.GenerationRun(
-            key=run_key, constructor=CONSTRUCTOR, constructor_version=prompts.PROMPT_VERSION,
-            model=client.model, pairs=selection.count, traces=len(rows),
-            skipped=len(skipped), requests=len(calls), cost_usd=cost, output=str(output),
-            seconds=seconds, **usage.model_dump()), rows)
-    return ClaudeRunResult(
-        run=run_key, model=client.model, pairs=selection.count,
-        traces=[r.trace for r in results if r.trace is not None], skipped=skipped,
-        output=output, ingest=ingested, requests=len(calls), usage=usage,
-        cost_usd=cost, seconds=seconds,
-        unmatched_drugs=selection.unmatched_drugs,
-        unmatched_cell_lines=selection.unmatched_cell_lines)
-
+    return finish_run(settings, selection, outcomes, model=client.model, run_key=run_key,
+                      output=output, ingest=ingest,
+                      elapsed=lambda: time.monotonic() - started, progress=progress)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from ..agents import batch_generate
 from ..agents import run as claude_run
 from ..agents.claude import DEFAULT_MODEL, ClaudeClient, MissingApiKey
 from ..agents.pricing import UnknownPrice, price_of
@@ -105,6 +106,10 @@ def pairs(settings: Settings, drugs: tuple[str, ...], cell_lines: tuple[str, ...
               help="claude: the model id")
 @click.option("--concurrency", type=click.IntRange(1, 64), default=4, show_default=True,
               help="claude: pairs whose calls run at once")
+@click.option("--batch", is_flag=True, help="claude: through Message Batches at half the "
+              "price; state in OUTPUT.batch/, so the same command again resumes")
+@click.option("--poll-interval", type=click.FloatRange(min=0), default=60.0,
+              show_default=True, metavar="SECONDS", help="--batch: between status requests")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
 @no_progress_option
@@ -112,8 +117,8 @@ def pairs(settings: Settings, drugs: tuple[str, ...], cell_lines: tuple[str, ...
 def generate(settings: Settings, constructor: str, pairs_file: Path | None,
              drugs: tuple[str, ...], cell_lines: tuple[str, ...], limit: int | None,
              output: Path | None, no_ingest: bool, max_targets: int, max_terms: int,
-             dry_run: bool, literature: bool, model: str, concurrency: int, fmt: str,
-             no_progress: bool) -> int:
+             dry_run: bool, literature: bool, model: str, concurrency: int, batch: bool,
+             poll_interval: float, fmt: str, no_progress: bool) -> int:
     """Write a trace for each (drug, cell line) pair with a constructor (kg: the drug's
     curated targets -> their activity -> their pathways / GO processes -> a phenotype, from
     the knowledge graph; never the Tahoe DE calls), validate each with the project's
@@ -123,7 +128,9 @@ def generate(settings: Settings, constructor: str, pairs_file: Path | None,
     report by Claude citing it, a trace by Claude as structured output (validated; one
     re-ask), the row with provenance (model, prompt hashes, evidence, calls, usage, cost);
     --dry-run prints the estimate first and sends nothing. The key is read only from
-    ANTHROPIC_API_KEY.
+    ANTHROPIC_API_KEY. With --batch the requests go through Message Batches (each stage a
+    batch, re-asks and errored or expired requests a further one); a stopped run resumes
+    when the same command is run again with the same -o, sending nothing twice.
 
     Exit status: 0 every pair gave a valid trace, 1 some were skipped, invalid or not
     stored (or a name matched nothing), 2 a file, the database or the API key cannot be
@@ -134,10 +141,11 @@ def generate(settings: Settings, constructor: str, pairs_file: Path | None,
         return _generate_claude(settings, pairs_file=pairs_file, drugs=list(drugs),
                                 cell_lines=list(cell_lines), limit=limit, output=output,
                                 ingest=not no_ingest, dry_run=dry_run, literature=literature,
-                                model=model, concurrency=concurrency, fmt=fmt,
-                                no_progress=no_progress)
-    if dry_run or literature:
-        raise click.UsageError("--dry-run and --literature are for --constructor claude")
+                                model=model, concurrency=concurrency, batch=batch,
+                                poll_interval=poll_interval, fmt=fmt, no_progress=no_progress)
+    if dry_run or literature or batch:
+        raise click.UsageError("--dry-run, --literature and --batch are for --constructor "
+                               "claude")
     request = use_cases.GenerateRequest(
         constructor=constructor, drugs=list(drugs), cell_lines=list(cell_lines), limit=limit,
         pairs_file=pairs_file, output=output, ingest=not no_ingest, max_targets=max_targets,
@@ -186,10 +194,51 @@ def _render_estimate(pairs_count: int, estimate) -> None:
         note(f"  assumed: {line}")
 
 
+def _run_claude(settings: Settings, client: ClaudeClient, selection, *,
+                output: Path | None, ingest: bool, literature: bool, concurrency: int,
+                batch: bool, poll_interval: float, no_progress: bool):
+    progress = progress_bars(not no_progress)
+    if not batch:
+        return claude_run.generate_with_claude(
+            settings, selection, client, concurrency=concurrency, literature=literature,
+            output=output, ingest=ingest, progress=progress)
+    output = output or claude_run.default_output(settings)
+    state = batch_generate.state_dir_for(output)
+    note(f"Message Batches; state in {state} (if this run stops, the same command with "
+         f"-o {output} resumes it)")
+    return batch_generate.generate_with_batches(
+        settings, selection, client, output=output, ingest=ingest, literature=literature,
+        poll_interval=poll_interval, progress=progress)
+
+
+def _render_claude(result) -> None:
+    for skip in result.skipped:
+        say(f"{skip.drug} in {skip.cell_line}: skipped: {skip.reason}")
+    usage = result.usage
+    total_in = usage.input_tokens + usage.cache_creation_input_tokens \
+        + usage.cache_read_input_tokens
+    share = usage.cache_read_input_tokens / total_in if total_in else 0.0
+    say(f"claude {result.model}{' (Message Batches)' if result.batch else ''}: "
+        f"{result.pairs} pairs, {len(result.traces)} traces written, "
+        f"{len(result.skipped)} skipped, in {result.seconds:.2f} s; rows in {result.output}")
+    say(f"{result.requests} requests; tokens: input {usage.input_tokens:,}, output "
+        f"{usage.output_tokens:,}, cache read {usage.cache_read_input_tokens:,}, cache "
+        f"write {usage.cache_creation_input_tokens:,} (cached share {share:.1%}); cost "
+        f"${result.cost_usd:,.4f}{' at the batch price' if result.batch else ''}")
+    if result.batch:
+        say(f"{len(result.batches)} batch(es), {result.batch_requests} batch requests "
+            f"({result.resent} re-sent): {', '.join(result.batches) or '—'}; state in "
+            f"{result.state}")
+    if result.ingest is not None:
+        render_ingest(result.ingest)
+        say(f"generation run {result.run} stored (vctrace generation-runs)")
+
+
 def _generate_claude(settings: Settings, *, pairs_file: Path | None, drugs: list[str],
                      cell_lines: list[str], limit: int | None, output: Path | None,
                      ingest: bool, dry_run: bool, literature: bool, model: str,
-                     concurrency: int, fmt: str, no_progress: bool) -> int:
+                     concurrency: int, batch: bool, poll_interval: float, fmt: str,
+                     no_progress: bool) -> int:
     try:
         price_of(model)
     except UnknownPrice as exc:
@@ -215,26 +264,15 @@ def _generate_claude(settings: Settings, *, pairs_file: Path | None, drugs: list
         selection = claude_run.select_pairs(settings, pairs_file=pairs_file, drugs=drugs,
                                             cell_lines=cell_lines, limit=limit)
         _unmatched(selection.unmatched_drugs, selection.unmatched_cell_lines)
-        result = claude_run.generate_with_claude(
-            settings, selection, client, concurrency=concurrency, literature=literature,
-            output=output, ingest=ingest, progress=progress_bars(not no_progress))
+        result = _run_claude(settings, client, selection, output=output, ingest=ingest,
+                             literature=literature, concurrency=concurrency, batch=batch,
+                             poll_interval=poll_interval, no_progress=no_progress)
     finally:
         client.close()
     if fmt == "json":
         say(json_text(result.model_dump(mode="json")))
     else:
-        for skip in result.skipped:
-            say(f"{skip.drug} in {skip.cell_line}: skipped: {skip.reason}")
-        usage = result.usage
-        say(f"claude {result.model}: {result.pairs} pairs, {len(result.traces)} traces "
-            f"written, {len(result.skipped)} skipped, in {result.seconds:.2f} s; rows in "
-            f"{result.output}")
-        say(f"{result.requests} requests; tokens: input {usage.input_tokens:,}, output "
-            f"{usage.output_tokens:,}, cache read {usage.cache_read_input_tokens:,}, cache "
-            f"write {usage.cache_creation_input_tokens:,}; cost ${result.cost_usd:,.4f}")
-        if result.ingest is not None:
-            render_ingest(result.ingest)
-            say(f"generation run {result.run} stored (vctrace generation-runs)")
+        _render_claude(result)
     status = EXIT_OK
     if result.skipped or result.unmatched_drugs or result.unmatched_cell_lines:
         status = EXIT_INVALID
