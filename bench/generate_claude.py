@@ -2,7 +2,7 @@
 
     python bench/generate_claude.py [--concurrency 4] [--latency 0] [--invalid-share 0.1]
         [--report-chars 7200] [--model claude-sonnet-5-5] [--estimate-pairs 18950]
-        [--seed 0] [--heap 1g] [--pagecache 512m]
+        [--seed 0] [--limit N] [--batch] [--heap 1g] [--pagecache 512m]
 
 Starts a fresh local Neo4j and loads the demo knowledge set (the helpers of
 ``bench/generate_kg.py``), then runs :func:`vctrace.agents.run.generate_with_claude` over every
@@ -40,6 +40,11 @@ API does:
   a structured-output schema are not modelled.
 - ``--latency`` seconds per call (default 0) shows what ``--concurrency`` buys when calls
   wait on the network.
+- ``--batch`` adds a run through :func:`vctrace.agents.batch_generate.generate_with_batches`
+  against simulated Message Batches endpoints (create, retrieve, JSONL results): each batch's
+  requests are answered as interactive ones, in order, through the same prompt cache — an
+  upper bound, since the API's cache hits in batches are best effort — and the batch ends
+  after two status requests.
 
 Prints pairs, traces, requests per trace and the re-ask share, input tokens split uncached /
 cache write / cache read with the cached share, cost per trace and for the run (from the call
@@ -336,7 +341,7 @@ class MessagesApiSimulator:
     def __init__(self, *, invalid_share: float = 0.1, latency: float = 0.0,
                  report_chars: int = 7_200, seed: int = 0,
                  min_cacheable_tokens: int = MIN_CACHEABLE_TOKENS, ttl: float = CACHE_TTL_S,
-                 clock: Callable[[], float] = time.monotonic,
+                 batch_polls: int = 2, clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep):
         self.invalid_share = invalid_share
         self.latency = latency
@@ -345,6 +350,8 @@ class MessagesApiSimulator:
         self.cache = PromptCache(min_tokens=min_cacheable_tokens, ttl=ttl)
         self.clock, self.sleep = clock, sleep
         self.stages = {"report": StageCount(), "explanation": StageCount()}
+        self.batches: dict[str, dict[str, Any]] = {}
+        self.batch_polls = batch_polls
         self._lock = threading.Lock()
         self._sent = 0
 
@@ -356,13 +363,8 @@ class MessagesApiSimulator:
         return httpx2.Response(status, json={"type": "error", "error": {
             "type": kind, "message": message}, "request_id": "req_simulated_error"})
 
-    def _check(self, request: httpx2.Request, body: Any) -> str | None:
-        if request.method != "POST" or request.url.path != "/v1/messages":
-            return f"no route {request.method} {request.url.path}"
-        if not (request.headers.get("x-api-key") or request.headers.get("authorization")):
-            return "missing API key"
-        if not request.headers.get("anthropic-version"):
-            return "anthropic-version: header is required"
+    @staticmethod
+    def _check_body(body: Any) -> str | None:
         if not isinstance(body, dict) or not isinstance(body.get("model"), str):
             return "model: Field required"
         if not isinstance(body.get("max_tokens"), int) or body["max_tokens"] < 1:
@@ -375,19 +377,34 @@ class MessagesApiSimulator:
         return None
 
     def __call__(self, request: httpx2.Request) -> httpx2.Response:
+        if not (request.headers.get("x-api-key") or request.headers.get("authorization")):
+            return self._error(401, "authentication_error", "missing API key")
+        if not request.headers.get("anthropic-version"):
+            return self._error(400, "invalid_request_error",
+                               "anthropic-version: header is required")
+        path = request.url.path
+        if path.startswith("/v1/messages/batches"):
+            return self._batches(request, path)
+        if request.method != "POST" or path != "/v1/messages":
+            return self._error(404, "not_found_error", f"no route {request.method} {path}")
         try:
             body = json.loads(request.content)
         except ValueError:
             return self._error(400, "invalid_request_error", "the body is not JSON")
-        problem = self._check(request, body)
+        problem = self._check_body(body)
         if problem:
-            status = 404 if problem.startswith("no route") else \
-                401 if "API key" in problem else 400
-            kind = {404: "not_found_error", 401: "authentication_error"}.get(
-                status, "invalid_request_error")
-            return self._error(status, kind, problem)
+            return self._error(400, "invalid_request_error", problem)
+        message = self._message(body, latency=self.latency)
+        if self.latency > 0:
+            self.sleep(self.latency)
+        return httpx2.Response(200, json=message,
+                               headers={"request-id": message["id"].replace("msg_", "req_")})
+
+    def _message(self, body: Mapping[str, Any], *, latency: float = 0.0) -> dict[str, Any]:
+        """The reply to a checked ``messages.create`` body, its usage through the cache, as
+        the API's message object."""
         sent = self.clock()
-        usage = self.cache.usage(body, sent, response_begins=sent + self.latency)
+        usage = self.cache.usage(body, sent, response_begins=sent + latency)
         text, stage, wrong = self._answer(body)
         output = approx_tokens(text)
         stop = "end_turn"
@@ -408,16 +425,64 @@ class MessagesApiSimulator:
             if len(body["messages"]) == 1:
                 count.first_requests += 1
                 count.first_user_chars += chars
-        if self.latency > 0:
-            self.sleep(self.latency)
-        return httpx2.Response(200, headers={"request-id": f"req_sim{number:06d}"}, json={
-            "id": f"msg_sim{number:06d}", "type": "message", "role": "assistant",
-            "model": body["model"], "content": [{"type": "text", "text": text}],
-            "stop_reason": stop, "stop_sequence": None,
-            "usage": {**usage, "output_tokens": output, "service_tier": "standard",
-                      "cache_creation": {
-                          "ephemeral_5m_input_tokens": usage["cache_creation_input_tokens"],
-                          "ephemeral_1h_input_tokens": 0}}})
+        return {"id": f"msg_sim{number:06d}", "type": "message", "role": "assistant",
+                "model": body["model"], "content": [{"type": "text", "text": text}],
+                "stop_reason": stop, "stop_sequence": None,
+                "usage": {**usage, "output_tokens": output, "service_tier": "standard",
+                          "cache_creation": {
+                              "ephemeral_5m_input_tokens": usage["cache_creation_input_tokens"],
+                              "ephemeral_1h_input_tokens": 0}}}
+
+    # ------------------------------------------------------------ Message Batches
+
+    def _batch_object(self, batch_id: str) -> dict[str, Any]:
+        batch = self.batches[batch_id]
+        ended = batch["polls"] >= self.batch_polls
+        counts = {"processing": 0 if ended else len(batch["results"]), "succeeded": 0,
+                  "errored": 0, "canceled": 0, "expired": 0}
+        if ended:
+            for item in batch["results"]:
+                counts[item["result"]["type"]] += 1
+        return {"id": batch_id, "type": "message_batch",
+                "processing_status": "ended" if ended else "in_progress",
+                "request_counts": counts, "created_at": "2026-11-30T00:00:00Z",
+                "expires_at": "2026-12-01T00:00:00Z", "archived_at": None,
+                "cancel_initiated_at": None,
+                "ended_at": "2026-11-30T00:01:00Z" if ended else None,
+                "results_url": f"{BASE_URL}/v1/messages/batches/{batch_id}/results"
+                if ended else None}
+
+    def _batches(self, request: httpx2.Request, path: str) -> httpx2.Response:
+        """``POST /v1/messages/batches`` (each request answered as it would be
+        interactively, in order, through the same cache), ``GET …/{id}`` (ended after
+        ``batch_polls`` status requests) and ``GET …/{id}/results`` (JSONL)."""
+        parts = path.strip("/").split("/")[3:]
+        if request.method == "POST" and not parts:
+            try:
+                requests = json.loads(request.content)["requests"]
+            except (ValueError, KeyError, TypeError):
+                return self._error(400, "invalid_request_error", "requests: Field required")
+            results = []
+            for item in requests:
+                problem = self._check_body(item.get("params"))
+                result = {"type": "errored", "error": {"type": "error", "error": {
+                    "type": "invalid_request_error", "message": problem}}} if problem else {
+                    "type": "succeeded", "message": self._message(item["params"])}
+                results.append({"custom_id": item["custom_id"], "result": result})
+            with self._lock:
+                batch_id = f"msgbatch_sim{len(self.batches) + 1:04d}"
+                self.batches[batch_id] = {"results": results, "polls": 0}
+            return httpx2.Response(200, json=self._batch_object(batch_id))
+        if request.method == "GET" and parts and parts[0] in self.batches:
+            batch = self.batches[parts[0]]
+            if len(parts) == 1:
+                batch["polls"] += 1
+                return httpx2.Response(200, json=self._batch_object(parts[0]))
+            if parts[1:] == ["results"] and batch["polls"] >= self.batch_polls:
+                lines = "".join(json.dumps(r) + "\n" for r in batch["results"])
+                return httpx2.Response(200, content=lines.encode("utf-8"),
+                                       headers={"content-type": "application/binary"})
+        return self._error(404, "not_found_error", f"no route {request.method} {path}")
 
     def _answer(self, body: Mapping[str, Any]) -> tuple[str, str, bool]:
         """(reply text, stage, whether it is a deliberately wrong first answer)."""
@@ -476,6 +541,9 @@ def main() -> None:
     parser.add_argument("--model", default=DEFAULT_MODEL)
     parser.add_argument("--estimate-pairs", type=int, default=VC_TRACES_PAIRS)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--limit", type=int, help="the first LIMIT demo pairs only")
+    parser.add_argument("--batch", action="store_true",
+                        help="also run through simulated Message Batches")
     server_arguments(parser)
     args = parser.parse_args()
     # the client warns at every re-ask; the re-asks are counted below instead
@@ -486,7 +554,7 @@ def main() -> None:
     try:
         database.start(settings)
         print(f"demo knowledge set loaded in {load_demo(settings):.1f} s")
-        selection = select_pairs(settings)
+        selection = select_pairs(settings, limit=args.limit)
         print(f"simulated Messages API: model {args.model}, latency {args.latency:g} s per "
               f"call, {args.invalid_share:.0%} of first answers wrong, reports of about "
               f"{args.report_chars:,} characters, cache minimum {args.min_cacheable:,} "
@@ -539,10 +607,32 @@ def main() -> None:
               f"stored generation run {stored.key}, {stored.stored} traces linked), "
               f"{_usd(per_trace)} per trace")
 
+        if args.batch:
+            _batch_run(settings, selection, args, work)
         _print_estimates(settings, args, api, result)
     finally:
         database.stop(settings)
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _batch_run(settings, selection, args, work: Path) -> None:
+    """The same pairs through simulated Message Batches (see the module docstring)."""
+    from vctrace.agents.batch_generate import generate_with_batches
+    api = MessagesApiSimulator(invalid_share=args.invalid_share, report_chars=args.report_chars,
+                               seed=args.seed, min_cacheable_tokens=args.min_cacheable)
+    with _client(api, args.model) as client:
+        result = generate_with_batches(settings, selection, client, output=work / "batch.jsonl",
+                                       poll_interval=0.0, sleep=lambda _: None)
+    n, u = len(result.traces), result.usage
+    total = u.input_tokens + u.cache_creation_input_tokens + u.cache_read_input_tokens
+    stored = generation_runs.get_run(settings, result.run)
+    print(f"MESSAGE BATCHES: {result.pairs} pairs, {n} traces, {len(result.skipped)} skipped; "
+          f"{len(api.batches)} batches, {result.requests} requests "
+          f"({result.requests / max(n, 1):.2f} per trace); input tokens {total:,}: uncached "
+          f"{u.input_tokens:,}, cache write {u.cache_creation_input_tokens:,}, cache read "
+          f"{u.cache_read_input_tokens:,}; cached share {_share(u.cache_read_input_tokens, total)}"
+          f"; cost {_usd(result.cost_usd)} ({_usd(result.cost_usd / max(n, 1))} per trace; "
+          f"stored run {stored.key}: batch {stored.batch}, {_usd(stored.cost_usd)})")
 
 
 def _share(read: int, total: int) -> str:
@@ -553,7 +643,7 @@ def _print_estimates(settings, args, api: MessagesApiSimulator, result) -> None:
     """The dry run for the demo pairs and for ``--estimate-pairs`` (typical sizes, and the
     sizes measured in this run), per trace beside the measured cost per trace."""
     measured = result.cost_usd / max(len(result.traces), 1)
-    selection, demo = dry_run(settings, model=args.model)
+    selection, demo = dry_run(settings, model=args.model, limit=args.limit)
     print(f"dry run, {len(selection.pairs)} demo pairs: {demo.requests} requests, "
           f"{_usd(demo.interactive_usd)} interactive "
           f"({_usd(demo.interactive_usd / max(demo.pairs, 1))} per trace), "

@@ -140,3 +140,21 @@ def test_wrong_first_answers_are_reasked_then_accepted(bench):
         approx_tokens(prompts.explanation_prefix())
     assert {k: v.wrong_first_answers for k, v in api.stages.items()} == \
         {"report": 1, "explanation": 1}
+
+
+def test_message_batches_answer_like_messages_and_end_after_polls(bench):
+    api = bench.MessagesApiSimulator(invalid_share=0.0, report_chars=500, batch_polls=2)
+    with _client(api) as client:
+        sdk = client._sdk.messages.batches
+        body = client.explanation_params(PERTURBATION, QUESTION, "MEK [E2].", EVIDENCE)
+        batch = sdk.create(requests=[{"custom_id": f"explanation-{i}", "params": body}
+                                     for i in range(3)])
+        assert batch.processing_status == "in_progress" and batch.results_url is None
+        assert sdk.retrieve(batch.id).processing_status == "in_progress"
+        assert sdk.retrieve(batch.id).processing_status == "ended"
+        results = {r.custom_id: r.result for r in sdk.results(batch.id)}
+    assert sorted(results) == ["explanation-0", "explanation-1", "explanation-2"]
+    usages = [results[f"explanation-{i}"].message.usage for i in range(3)]
+    prefix = approx_tokens(prompts.explanation_prefix())
+    assert [u.cache_creation_input_tokens for u in usages] == [prefix, 0, 0]
+    assert [u.cache_read_input_tokens for u in usages] == [0, prefix, prefix]
