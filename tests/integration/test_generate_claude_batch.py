@@ -10,6 +10,7 @@ rows is checked."""
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -150,21 +151,16 @@ def cli(demo, monkeypatch):
     return ["--neo4j-uri", demo.uri, "--neo4j-user", demo.user]
 
 
-def _client(api: FakeBatches, **options: Any) -> ClaudeClient:
-    return ClaudeClient(KEY, http_client=httpx2.Client(transport=httpx2.MockTransport(api)),
+def _client(api: FakeBatches, key: str = KEY, **options: Any) -> ClaudeClient:
+    return ClaudeClient(key, http_client=httpx2.Client(transport=httpx2.MockTransport(api)),
                         base_url=BASE, max_retries=0, **options)
 
 
 def _fake(monkeypatch, api: FakeBatches) -> None:
-    real = ClaudeClient.from_env.__func__
-
-    def from_env(cls, **options):
-        options.update(http_client=httpx2.Client(transport=httpx2.MockTransport(api)),
-                       base_url=BASE, max_retries=0)
-        return real(cls, **options)
-
-    monkeypatch.setattr(ClaudeClient, "from_env", classmethod(from_env))
+    """``ClaudeClient.from_env`` sending through ``api``, with the key from the environment."""
     monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)
+    monkeypatch.setattr(ClaudeClient, "from_env", classmethod(
+        lambda cls, **options: _client(api, os.environ["ANTHROPIC_API_KEY"], **options)))
 
 
 def _pairs(demo, limit: int) -> list[generation.PerturbationPair]:
