@@ -13,7 +13,8 @@ from vctrace.app.verification import VerifyRequest, verify
 from vctrace.cli import main
 from vctrace.loaders.tahoe_de import TahoeDELoader
 
-from support.tahoeqa import HAND_MADE, TEST_FRACTION, add_targets, write_de, write_traces
+from support.tahoeqa import (CALLS, HAND_MADE, TEST_FRACTION, add_targets, write_de,
+                             write_traces)
 
 OPTIONS = BuildOptions(up=2, down=2, negatives=5, test_fraction=TEST_FRACTION, seed=3)
 CANDIDATES = {"alpha": {"G06", *(f"G{i}" for i in range(9, 21))},
@@ -70,6 +71,22 @@ def test_questions_answers_and_split(de, tmp_path):
     assert again.read_text() != out.read_text()
     build(de.settings(), again, OPTIONS.model_copy(update={"test_fraction": 0.0}))
     assert {q.split for q in read_questions(again)} == {"train"}
+
+
+def test_doses_from_separate_loads(neo4j, tmp_path):
+    """alpha's high dose loaded from its own file (another gene universe): the same
+    questions as from one load."""
+    loader = TahoeDELoader(neo4j.graph)
+    high = {("alpha", 1.0)}
+    loader.load([write_de(tmp_path / "a.parquet", set(CALLS) - high)])
+    loader.load([write_de(tmp_path / "b.parquet", high)])
+    add_targets(neo4j.driver)
+    build(neo4j.settings(), tmp_path / "two.jsonl", OPTIONS)
+    neo4j.clear()
+    TahoeDELoader(neo4j.graph).load([write_de(tmp_path / "de.parquet")])
+    add_targets(neo4j.driver)
+    build(neo4j.settings(), tmp_path / "one.jsonl", OPTIONS)
+    assert (tmp_path / "two.jsonl").read_text() == (tmp_path / "one.jsonl").read_text()
 
 
 def test_perfect_inverted_and_baselines(de, tmp_path):

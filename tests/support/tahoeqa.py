@@ -36,10 +36,13 @@ TARGETS = {"alpha": ["MAP2K1"], "beta": ["EGFR"], "gamma": ["MAP2K1", "MAP2K2"]}
 NOT_DE = (0.1, 0.9)
 
 
-def write_de(path: Path) -> Path:
-    """The table above as a Tahoe DE shard (the real 16 columns)."""
+def write_de(path: Path, only: set[tuple[str, float]] | None = None) -> Path:
+    """The table above (or the ``only`` (drug, concentration) parts of it) as a Tahoe DE
+    shard (the real 16 columns)."""
     rows = []
     for (drug, concentration), calls in CALLS.items():
+        if only is not None and (drug, concentration) not in only:
+            continue
         for gene in GENES:
             stats = calls.get(gene, NOT_DE)
             lfc, padj = stats if stats else (None, None)

@@ -22,10 +22,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import InvalidRequest, VctraceError
-from ..kg import gene_bitmap
 from ..kg.graph import Graph
 from ..progress import Progress, no_progress
 from ..runs import refine as refine_mod
@@ -83,15 +83,37 @@ def _condition_rows(graph: Graph) -> list[dict[str, Any]]:
     return graph.read("tahoeqa/conditions")
 
 
-def _experiments(graph: Graph, keys: list[str], universes: dict[str, list[str]]
-                 ) -> dict[str, tuple[list[dict[str, Any]], set[str]]]:
-    """Calls and tested genes of each experiment key."""
+class _Universe:
+    """A DE load's gene list, its order by normalised name, for the tested bitmaps."""
+
+    def __init__(self, genes: list[str]):
+        self.genes = genes
+        self.order = np.array(sorted(range(len(genes)), key=lambda i: normalise_text(genes[i])),
+                              dtype=np.int64)
+
+    def bits(self, bitmap: bytes | None) -> np.ndarray:
+        """The tested flags of the universe's genes. The bit layout is the DE loader's
+        (:mod:`vctrace.kg.gene_bitmap`: gene i is bit i % 8 of byte i // 8), unpacked with
+        numpy as a loop over 62,710 genes per experiment would take too long."""
+        flags = np.unpackbits(np.frombuffer(bitmap or b"", dtype=np.uint8), bitorder="little")
+        out = np.zeros(len(self.genes), dtype=bool)
+        size = min(len(flags), len(self.genes))
+        out[:size] = flags[:size].astype(bool)
+        return out
+
+    def names(self, flags: np.ndarray) -> list[str]:
+        """The genes whose flag is set, sorted by normalised name."""
+        return [self.genes[i] for i in self.order[flags[self.order]]]
+
+
+def _experiments(graph: Graph, keys: list[str], universes: dict[str, _Universe]
+                 ) -> dict[str, tuple[list[dict[str, Any]], str | None, np.ndarray | None]]:
+    """Calls, universe key and tested flags of each experiment key."""
     out = {}
     for record in graph.read("tahoeqa/experiment_calls", keys=keys):
-        genes = universes.get(record["universe"]) or []
-        bitmap = record["tested_bitmap"] or b""
-        tested = {g for i, g in enumerate(genes) if gene_bitmap.is_set(bitmap, i)}
-        out[record["key"]] = (record["calls"], tested)
+        universe = universes.get(record["universe"])
+        flags = universe.bits(record["tested_bitmap"]) if universe else None
+        out[record["key"]] = (record["calls"], record["universe"], flags)
     return out
 
 
@@ -110,7 +132,7 @@ def build(settings: Settings, output: Path, options: BuildOptions | None = None,
         universe_keys = sorted({e["universe"] for c in conditions for e in c["experiments"]
                                 if e.get("universe")})
         loads = graph.read("tahoeqa/universes", keys=universe_keys)
-        universes = {u["key"]: u["genes"] or [] for u in loads}
+        universes = {u["key"]: _Universe(u["genes"] or []) for u in loads}
         counts: Counter = Counter()
         drugs: dict[str, set[str]] = {"train": set(), "test": set()}
         empty = 0
@@ -123,7 +145,7 @@ def build(settings: Settings, output: Path, options: BuildOptions | None = None,
                     keys = [e["key"] for c in chunk for e in c["experiments"]]
                     found = _experiments(graph, keys, universes)
                     for row in chunk:
-                        questions = _questions(row, found, options)
+                        questions = _questions(row, found, universes, options)
                         split = qa.drug_split(row["drug"], options.test_fraction)
                         drugs[split].add(row["drug_key"])
                         empty += not questions
@@ -167,22 +189,36 @@ def build(settings: Settings, output: Path, options: BuildOptions | None = None,
     return result
 
 
-def _questions(row: dict[str, Any], found: dict[str, tuple[list[dict[str, Any]], set[str]]],
-               options: BuildOptions) -> list[Question]:
-    experiments = []
+def _questions(row: dict[str, Any],
+               found: dict[str, tuple[list[dict[str, Any]], str | None, np.ndarray | None]],
+               universes: dict[str, _Universe], options: BuildOptions) -> list[Question]:
+    experiments, flags, keys = [], None, set()
     for e in row["experiments"]:
-        calls, tested = found.get(e["key"], ([], set()))
+        calls, universe, tested = found.get(e["key"], ([], None, None))
+        keys.add(universe)
+        if tested is not None:
+            flags = tested if flags is None or flags.shape != tested.shape else flags & tested
         experiments.append(qa.Experiment(
-            key=e["key"], concentration=e.get("concentration"), tested=tested,
+            key=e["key"], concentration=e.get("concentration"), tested=set(),
             calls=[qa.DoseCall(gene=c["gene"], log2fc=c["log2fc"], padj=c.get("padj"),
                                concentration=e.get("concentration"))
                    for c in calls if c.get("log2fc") is not None]))
+    if len(keys) == 1 and None not in keys and flags is not None:
+        tested_everywhere = universes[keys.pop()].names(flags)  # type: ignore[index]
+    elif None in keys or not keys:
+        tested_everywhere = []  # an experiment without a load's gene list: no negatives
+    else:  # doses from different loads: compare names
+        for experiment in experiments:
+            _, universe, tested = found[experiment.key]
+            experiment.tested = set(universes[universe].names(tested))  # type: ignore[index,arg-type]
+        tested_everywhere = None
     perturbation = qa.perturbation_record(row["drug"], row["cell_line"],
                                           targets=row.get("targets") or (),
                                           moa=row.get("moa"), smiles=row.get("smiles"),
                                           organ=row.get("organ"))
     condition = qa.Condition(drug=row["drug"], cell_line=row["cell_line"],
-                             experiments=experiments, perturbation=perturbation)
+                             experiments=experiments, perturbation=perturbation,
+                             tested_everywhere=tested_everywhere)
     return qa.condition_questions(
         condition, split=qa.drug_split(row["drug"], options.test_fraction), up=options.up,
         down=options.down, negatives=options.negatives, seed=options.seed, padj=options.padj)

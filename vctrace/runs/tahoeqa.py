@@ -122,10 +122,15 @@ class Experiment:
 
 @dataclass
 class Condition:
+    """A (drug, cell line) condition. ``tested_everywhere``, when given, is the list of genes
+    tested at every dose, sorted by normalised name (the application layer computes it from
+    the bitmaps with numpy); otherwise it is computed from each experiment's ``tested``."""
+
     drug: str
     cell_line: str
     experiments: list[Experiment]
     perturbation: dict[str, Any] = field(default_factory=dict)
+    tested_everywhere: list[str] | None = None
 
     @property
     def drug_key(self) -> str:
@@ -172,19 +177,23 @@ def label_condition(condition: Condition, padj: float = 0.05) -> ConditionLabels
               for k, d in directions.items() if len(d) == 1]
     labels.sort(key=lambda g: (-abs(g.log2fc), g.padj if g.padj is not None else 1.0,
                                normalise_text(g.gene)))
-    tested: set[str] | None = None
-    names: dict[str, str] = {}
-    for experiment in condition.experiments:
-        keys = set()
-        for gene in experiment.tested:
-            keys.add(normalise_text(gene))
-            names.setdefault(normalise_text(gene), gene)
-        tested = keys if tested is None else tested & keys
-    candidates = sorted((tested or set()) - set(directions))
+    tested = condition.tested_everywhere
+    if tested is None:
+        tested = tested_at_every_dose(condition)
+    candidates = [g for g in tested if normalise_text(g) not in directions]
     return ConditionLabels(up=[g for g in labels if g.direction == "up"],
                            down=[g for g in labels if g.direction == "down"],
                            conflicting=conflicting,
-                           not_regulated=[names[k] for k in candidates])
+                           not_regulated=candidates)
+
+
+def tested_at_every_dose(condition: Condition) -> list[str]:
+    """The genes every experiment of the condition tested, sorted by normalised name."""
+    tested: dict[str, str] | None = None
+    for experiment in condition.experiments:
+        keys = {normalise_text(g): g for g in experiment.tested}
+        tested = keys if tested is None else {k: tested[k] for k in tested if k in keys}
+    return [tested[k] for k in sorted(tested or {})]
 
 
 def _rank_key(call: DoseCall) -> tuple[float, float]:
@@ -198,8 +207,8 @@ def sample_negatives(candidates: list[str], n: int, seed: int, drug: str,
     ordered = sorted(candidates, key=normalise_text)
     tag = f"{seed}\x1f{normalise_text(drug)}\x1f{normalise_text(cell_line)}"
     rng = random.Random(int(hashlib.sha256(tag.encode("utf-8")).hexdigest()[:16], 16))
-    chosen = rng.sample(ordered, min(n, len(ordered)))
-    return sorted(chosen, key=normalise_text)
+    chosen = rng.sample(range(len(ordered)), min(n, len(ordered)))
+    return [ordered[i] for i in sorted(chosen)]
 
 
 class QuestionCondition(BaseModel):
