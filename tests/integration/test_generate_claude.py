@@ -8,87 +8,22 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
 
-import httpx2
 import pytest
 
 from vctrace.agents import prompts
-from vctrace.agents.claude import DEFAULT_MODEL, ClaudeClient
+from vctrace.agents.claude import DEFAULT_MODEL
 from vctrace.app import generation
 from vctrace.app.traces import show
 from vctrace.cli import main
 
-KEY = "sk-test-SECRET-7f3Qv"
-BASE = "http://claude.test"
-USAGE = {"input_tokens": 812, "output_tokens": 640, "cache_creation_input_tokens": 0,
-         "cache_read_input_tokens": 3100}
-
-
-def _message(content: str, *, stop: str = "end_turn") -> dict[str, Any]:
-    return {"id": "msg_01TEST", "type": "message", "role": "assistant", "model": DEFAULT_MODEL,
-            "content": [{"type": "text", "text": content}], "stop_reason": stop,
-            "stop_sequence": None, "usage": dict(USAGE)}
-
-
-def _trace(drug: str, cell_line: str) -> dict[str, Any]:
-    return {
-        "actions": [
-            {"primitive": "set_context", "args": {"cell_type": cell_line}},
-            {"id": "n1", "primitive": "binds_to", "args": {"actor": drug.lower(),
-                                                           "target": "MAP2K1"}},
-            {"id": "n2", "primitive": "modulates_molecule_activity",
-             "args": {"target": "MAP2K1", "direction": "down"}},
-            {"id": "n3", "primitive": "induces_phenotype",
-             "args": {"source": drug.lower(), "phenotype": "G1 arrest"}}],
-        "edges": [{"source": "n1", "target": "n2", "relation": "causal"},
-                  {"source": "n2", "target": "n3", "relation": "causal"}]}
-
-
-class FakeClaude:
-    """Answers report requests with a report citing the first given [E#] ids, explanation
-    requests with a valid structured trace for the pair (or a refusal for ``refuse``)."""
-
-    def __init__(self, refuse: str | None = None):
-        self.refuse = refuse
-        self.requests: list[dict[str, Any]] = []
-
-    def __call__(self, request: httpx2.Request) -> httpx2.Response:
-        assert request.url.path == "/v1/messages"
-        assert request.headers["authorization"] == f"Bearer {KEY}"
-        body = json.loads(request.content)
-        self.requests.append(body)
-        user = body["messages"][0]["content"]
-        cell_line = re.search(r'"cell type": "([^"]+)"', user).group(1)
-        drug = re.search(r'"name": "([^"]+)"', user).group(1)
-        if "output_config" in body:
-            if cell_line == self.refuse:
-                answer = _message("", stop="refusal")
-            else:
-                answer = _message(json.dumps(_trace(drug, cell_line)))
-        else:
-            ids = re.findall(r"^\[(E\d+)\]", user, flags=re.M)[:2]
-            answer = _message(f"# Comprehensive Mechanistic Report\n{drug} inhibits MEK1 "
-                              + " ".join(f"[{i}]" for i in ids) + f" in {cell_line}.")
-        return httpx2.Response(200, json=answer, headers={"request-id": "req_01TEST"})
+from support.fake_claude import KEY, USAGE, FakeClaude, fake
 
 
 @pytest.fixture
 def cli(demo, monkeypatch):
     monkeypatch.setenv("VCTRACE_NEO4J_PASSWORD", demo.password)
     return ["--neo4j-uri", demo.uri, "--neo4j-user", demo.user]
-
-
-def _fake(monkeypatch, api: FakeClaude) -> None:
-    real = ClaudeClient.from_env.__func__
-
-    def from_env(cls, **options):
-        options.update(http_client=httpx2.Client(transport=httpx2.MockTransport(api)),
-                       base_url=BASE, max_retries=0)
-        return real(cls, **options)
-
-    monkeypatch.setattr(ClaudeClient, "from_env", classmethod(from_env))
-    monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)
 
 
 def _pairs(demo) -> list[generation.PerturbationPair]:
@@ -98,7 +33,7 @@ def _pairs(demo) -> list[generation.PerturbationPair]:
 def test_generate_with_claude_writes_ingests_and_records_provenance(demo, cli, monkeypatch,
                                                                     tmp_path, capsys):
     api = FakeClaude()
-    _fake(monkeypatch, api)
+    fake(monkeypatch, api)
     out = tmp_path / "claude.jsonl"
     status = main([*cli, "generate", "--constructor", "claude", "--drug", "trametinib",
                    "--limit", "2", "--no-progress", "-o", str(out)])
@@ -143,7 +78,7 @@ def test_generate_with_claude_writes_ingests_and_records_provenance(demo, cli, m
 def test_a_refused_pair_is_skipped_with_its_reason(demo, cli, monkeypatch, tmp_path, capsys):
     first, second = _pairs(demo)
     api = FakeClaude(refuse=second.cell_line)
-    _fake(monkeypatch, api)
+    fake(monkeypatch, api)
     out = tmp_path / "claude.jsonl"
     status = main([*cli, "generate", "--constructor", "claude", "--drug", "trametinib",
                    "--limit", "2", "--no-progress", "--no-ingest", "--concurrency", "2",

@@ -1,6 +1,7 @@
 """The audit use case: where a claim (or every claim of a trace) came from and what judged it,
 as typed models (the chain claim → actions → traces → input records, each verdict with its
-evidence, the runs and the source releases they used)."""
+evidence, the runs and the source releases they used; for a generated trace, its generation
+and the evidence items the generator saw)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from .verification import resolve_run
 
 __all__ = [
     "AssertingAction", "AuditResult", "ClaimAudit", "ClaimRecord", "EntityRef",
+    "EvidenceSeen", "GenerationAudit", "GenerationRunRef",
     "InputRecordRef", "MentionAudit", "NotFound", "RunRecord", "SourceRecord",
     "TraceActionAudit", "TraceAudit", "TraceRecord", "VerdictRecord", "VersionLink", "audit",
     "audit_document", "ClaimView", "claim",
@@ -61,8 +63,59 @@ class InputRecordRef(_Record):
     format: str | None = None
 
 
+class EvidenceSeen(_Record):
+    """An evidence item a generator saw (an ``Evidence`` node and the trace's ``SAW`` link)."""
+
+    key: str = Field(description="the evidence node's content key (e-…), shared by every "
+                     "trace that saw the same item")
+    id: str | None = Field(None, description="the item's id in the trace (E12), as its "
+                           "report cites it")
+    source: str | None = Field(None, description="primekg, harmonizome, pubmed, wikipedia…")
+    source_id: str | None = Field(None, description="the identifier in that source (a "
+                                  "relationship, a PMID, a page title)")
+    text: str | None = Field(None, description="the item as the generator saw it (structured "
+                             "items of the knowledge-graph constructor: a readable line)")
+    kind: str | None = None
+    data: dict[str, Any] | None = Field(None, description="a structured item's fields (the "
+                                        "knowledge-graph constructor's), whole")
+    cited: bool | None = Field(None, description="whether the trace's report cites it")
+    supports: list[str] = Field([], description="ids of the trace's actions it supports "
+                                "(the knowledge-graph constructor's support map)")
+
+
+class GenerationRunRef(_Record):
+    """The stored generation run a trace names (see ``vctrace generation-runs``)."""
+
+    key: str
+    constructor: str | None = None
+    model: str | None = None
+    cost_usd: float | None = None
+    requests: int | None = None
+    traces: int | None = None
+
+
+class GenerationAudit(BaseModel):
+    """How a generated trace came to be: the constructor (``kg``: knowledge graph only, the
+    baseline; ``claude``: a language model), its version and model, the generation run and its
+    cost, and every evidence item the generator saw."""
+
+    constructor: str | None = None
+    constructor_version: str | None = None
+    model: str | None = None
+    run: str | None = Field(None, description="the generation run's key (g-…) the trace names")
+    run_record: GenerationRunRef | None = Field(None, description="that run as stored (None: "
+                                                "never recorded, e.g. a killed run)")
+    evidence_items: int = 0
+    cited_items: int = 0
+    supporting: list[str] | None = Field(None, description="in a claim's audit: the ids of "
+                                         "the items supporting the asserting action (listed "
+                                         "first in evidence)")
+    evidence: list[EvidenceSeen] = []
+
+
 class AssertingAction(_Record):
-    """An action (of a trace, read from an input record) that asserts a claim."""
+    """An action (of a trace, read from an input record) that asserts a claim; with how the
+    trace was generated, when it was."""
 
     trace: str
     trace_id: str | None = None
@@ -71,6 +124,7 @@ class AssertingAction(_Record):
     action: str | None = None
     index: int | None = None
     input: InputRecordRef | None = None
+    generation: GenerationAudit | None = None
 
 
 class VerdictRecord(_Record):
@@ -153,6 +207,8 @@ class TraceActionAudit(BaseModel):
     claim: ClaimRecord
     mentions: list[MentionAudit] = []
     verdicts: list[VerdictRecord] = []
+    supported_by: list[str] = Field([], description="ids of the evidence items supporting "
+                                    "this action (generated traces)")
 
 
 class ClaimAudit(BaseModel):
@@ -167,12 +223,13 @@ class ClaimAudit(BaseModel):
 
 
 class TraceAudit(BaseModel):
-    """The audit of a trace: its input record, its own verdicts, its versions, and each
-    action's claim audit; the runs and sources."""
+    """The audit of a trace: its input record, its generation (generated traces), its own
+    verdicts, its versions, and each action's claim audit; the runs and sources."""
 
     kind: Literal["trace"] = "trace"
     trace: TraceRecord
     input: InputRecordRef | None = None
+    generation: GenerationAudit | None = None
     verdicts: list[VerdictRecord] = []
     refines: list[VersionLink] = []
     refined_into: list[VersionLink] = []

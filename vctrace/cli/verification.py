@@ -9,11 +9,11 @@ from typing import Any, Callable
 import click
 
 from ..app import Settings
-from ..app.audit import (ClaimAudit, TraceActionAudit, TraceAudit, VerdictRecord,
-                         audit as audit_case)
-from ..app.verification import (VerifierFailed, VerifyRequest, export as export_case, figure, list_runs,
-                                refine as refine_case, report as report_case, verifier_catalog,
-                                verify as verify_case)
+from ..app.audit import (ClaimAudit, GenerationAudit, TraceActionAudit, TraceAudit,
+                         VerdictRecord, audit as audit_case)
+from ..app.verification import (ConstructorMetrics, VerifierFailed, VerifyRequest,
+                                export as export_case, figure, list_runs, refine as refine_case,
+                                report as report_case, verifier_catalog, verify as verify_case)
 from .model_options import given_options, model_flags
 from .render import (EXIT_INVALID, EXIT_OK, error, json_text, no_progress_option, note,
                      progress_bars, say, table)
@@ -25,6 +25,7 @@ verifier_flags, FLAGS = model_flags({v.name: (v.options, v.cli_prefix) for v in 
 FORMAT = click.option("--format", "format_", type=click.Choice(["text", "json"]),
                       default="text", show_default=True, help="output format")
 EVIDENCE_WIDTH = 300  # characters of one evidence value in the audit text
+SEEN_SHOWN = 8  # evidence items a generator saw listed per trace in the audit text
 
 
 def _epilog() -> str:
@@ -131,11 +132,28 @@ def report(settings: Settings, run: str, out: Path, format_: str) -> int:
               [[m.label, figure(m.value), figure(m.paper)] for m in result.table],
               numeric=["this run", "paper"])
         say()
+        _constructor_lines(result.by_constructor)
         table(["verifier", "status", "reason", "verdicts"],
               [[o.verifier, o.status, o.reason, o.verdicts] for o in result.outcomes],
               numeric=["verdicts"])
     note(f"wrote {result.json_path} and {result.html_path}")
     return EXIT_OK
+
+
+def _constructor_lines(groups: list[ConstructorMetrics]) -> None:
+    """The metrics per constructor, when any trace of the run was generated: the kg
+    baseline beside any language model's traces (nothing for a run of imported traces
+    only, where the one row would repeat the metrics table)."""
+    if all(g.constructor == "imported" for g in groups):
+        return
+    columns = ["constructor", "traces", "validity", "verifiability", "DTI score", "DE score"]
+    table(columns, [[g.constructor + (" (baseline)" if g.baseline else ""), g.traces,
+                     figure(g.validity), figure(g.verifiability), figure(g.dti_score),
+                     figure(g.de_score)] for g in groups], numeric=columns[1:])
+    if not any(g.baseline for g in groups):
+        note("no kg traces in this run: verify the kg constructor's traces of the same pairs "
+             "in the same run to see the baseline")
+    say()
 
 
 # ---------------------------------------------------------------- audit
@@ -148,8 +166,9 @@ def report(settings: Settings, run: str, out: Path, format_: str) -> int:
 @pass_settings
 def audit(settings: Settings, ref: str, run: str | None, format_: str) -> int:
     """Show the provenance of a claim (c-…) or of every claim of a trace (t-… or trace id):
-    the traces and input records asserting it, every verdict with its evidence, the runs and
-    the source releases they used."""
+    the traces and input records asserting it, how generated traces were generated and the
+    evidence the generator saw, every verdict with its evidence, the runs and the source
+    releases they used."""
     result = audit_case(settings, ref, run)
     if format_ == "json":
         say(json_text(result.model_dump(mode="json")))
@@ -169,18 +188,23 @@ def audit_lines(result: ClaimAudit | TraceAudit) -> list[str]:
             lines.append(f"  trace {a.trace} ({a.trace_id}) action {a.action} "
                          f"<- {src and src.file} record {src and src.record} "
                          f"sha256 {str(src and src.sha256)[:12]}…")
+            if a.generation is not None:
+                lines += _generation_lines(a.generation, "    ")
     else:
         t, src = result.trace, result.input
         lines.append(f"trace {t.key} ({t.trace_id}): {t.drug} in {t.cell_line}, "
                      f"{t.n_actions} actions")
         lines.append(f"  read from {src and src.file} record {src and src.record} "
                      f"(sha256 {src and src.sha256})")
+        if result.generation is not None:
+            lines += _generation_lines(result.generation, "  ")
         lines += [f"  refined version of {r.key} (run {r.run})" for r in result.refines]
         lines += [f"  refined into {r.key} by run {r.run}" for r in result.refined_into]
         for v in result.verdicts:
             lines += _verdict_lines(v, "  ")
         for a in result.actions:
-            lines.append(f"action {a.action or '(no id)'} ({a.primitive}):")
+            support = f", supported by {', '.join(a.supported_by)}" if a.supported_by else ""
+            lines.append(f"action {a.action or '(no id)'} ({a.primitive}){support}:")
             lines += _claim_lines(a, "  ")
     for r in result.runs.values():
         names = ", ".join(f"{v.get('name')} v{v.get('version')}" for v in r.verifiers)
@@ -188,6 +212,44 @@ def audit_lines(result: ClaimAudit | TraceAudit) -> list[str]:
         for s in r.sources:
             lines.append(f"  source {s.source} {s.version} ({s.key}, loader {s.loader} "
                          f"v{s.loader_version}, files {', '.join(s.files)})")
+    return lines
+
+
+def _shorten(text: str, width: int = EVIDENCE_WIDTH) -> str:
+    return text if len(text) <= width else text[:width - 3] + "..."
+
+
+def _one_line(text: Any) -> str:
+    """Text from the input (evidence a generator saw) as one printable line: control
+    characters (terminal escapes) and line breaks become spaces."""
+    return " ".join("".join(ch if ch.isprintable() else " " for ch in str(text)).split())
+
+
+def _generation_lines(g: GenerationAudit, indent: str) -> list[str]:
+    """How a trace was generated, then the evidence items worth reading first: those
+    supporting the audited action, else those the report cites (at most ``SEEN_SHOWN``),
+    and how many more the JSON form lists."""
+    model = f", model {g.model}" if g.model else ""
+    version = f" v{g.constructor_version}" if g.constructor_version else ""
+    record = g.run_record
+    cost = "" if record is None or record.cost_usd is None else f", run cost ${record.cost_usd:.4f}"
+    run = f", run {g.run}{cost}" if g.run else ""
+    lines = [f"{indent}generated by {g.constructor or '?'}{version}{model}{run}: "
+             f"saw {g.evidence_items} evidence item(s), report cites {g.cited_items}"]
+    if g.supporting is not None:
+        lines.append(f"{indent}  supporting this action: {', '.join(g.supporting) or 'none'}")
+        chosen = [e for e in g.evidence if e.id in g.supporting] or \
+            [e for e in g.evidence if e.cited]
+    else:
+        chosen = [e for e in g.evidence if e.cited]
+    for e in chosen[:SEEN_SHOWN]:
+        mark = "cited" if e.cited else "not cited"
+        where = _shorten(", ".join(_one_line(x) for x in (e.source, e.source_id) if x), 120)
+        lines.append(f"{indent}  [{_one_line(e.id)}] {where} ({mark}): "
+                     + _shorten(_one_line(e.text or "")))
+    more = g.evidence_items - min(len(chosen), SEEN_SHOWN)
+    if more > 0:
+        lines.append(f"{indent}  … {more} more item(s) (--format json lists every item)")
     return lines
 
 
@@ -214,9 +276,7 @@ def _verdict_lines(v: VerdictRecord, indent: str) -> list[str]:
     lines = [f"{indent}verdict {v.run} · {v.verifier} v{v.version}{part}: "
              f"{v.status.upper()} ({v.reason}){score}{threshold}"]
     for key, value in v.evidence.items():
-        text = json.dumps(value, default=str, sort_keys=True)
-        if len(text) > EVIDENCE_WIDTH:
-            text = text[:EVIDENCE_WIDTH - 3] + "..."
+        text = _shorten(json.dumps(value, default=str, sort_keys=True))
         lines.append(f"{indent}    {key}: {text}")
     return lines
 

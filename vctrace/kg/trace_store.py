@@ -8,6 +8,8 @@ Graph shape of one trace::
     (:Claim)-[:MENTIONS {role}]->(:Mention {key, text})
     (:Trace)-[:PERTURBED_BY]->(:Drug) ; (:Trace)-[:IN_CELL_LINE]->(:CellLine)
     (:Trace)-[:READ_FROM]->(:InputRecord {file, sha256, record})
+    (:Trace)-[:SAW {id, cited}]->(:Evidence {key, source, source_id, text})
+    (:Action)-[:SUPPORTED_BY {id}]->(:Evidence)      generated traces only (below)
 
 Arguments are node properties named as in the formalism (strings, and lists of strings for
 ``gene_list``/``members``) so that Cypher can filter on them; arguments that are not part of
@@ -20,6 +22,15 @@ claim shared by many traces links its entities once. Mentions are the raw
 entity names of arguments; grounding them to knowledge-graph entities is a separate step that
 never rewrites traces.
 
+Generated traces (rows of ``vctrace generate``, whose ``provenance`` object is kept in
+``provenance.extra["provenance"]``) also store what the generator saw: each of its evidence
+items becomes an ``Evidence`` node, keyed by a content hash and shared by every trace that saw
+the same item, linked from the trace by ``SAW`` (the item's id in that trace, and whether the
+trace's report cites it) and, for the knowledge-graph constructor's ``support`` map, from each
+action to the items supporting it. The trace node gets ``constructor``,
+``constructor_version``, ``model`` and ``generation_run`` from that provenance. A batch
+without evidence sends no evidence statement.
+
 Idempotency: a trace is identified by its content key. Keys already stored are skipped (only
 the new input record is linked), so ingesting the same file twice adds nothing.
 
@@ -29,6 +40,7 @@ the next batch in Python overlaps with Neo4j writing the current one (a writer t
 
 from __future__ import annotations
 
+import hashlib
 import json
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -40,8 +52,10 @@ from neo4j import ManagedTransaction
 from .. import cypher
 from .graph import Graph, store_rejection
 from ..traces import primitives
+from ..traces.citations import cited_ids
 from ..traces.findings import Finding
 from ..traces.identity import claim_args, claim_context, claim_key, normalise_text, trace_key
+from ..traces.limits import MAX_KEY_BYTES
 from ..traces.models import Action, Edge, Perturbation, Provenance, Trace
 from ..traces.text import format_action, format_edge
 from ..traces.validation import is_valid
@@ -188,7 +202,111 @@ def _trace_props(tkey: str, trace: Trace) -> dict[str, Any]:
         "n_actions": len(trace.actions), "n_edges": len(trace.edges),
         "primitives": sorted({a.primitive for a in trace.actions}),
     }
+    props.update(_generation_props(trace))
     return {k: v for k, v in props.items() if v is not None}
+
+
+# ---------------------------------------------------------------- generation evidence
+
+GENERATION_FIELDS = ("constructor", "constructor_version", "model", "generation_run")
+"""The fields of a generated row's provenance that become properties of its Trace node."""
+
+
+def generation_provenance(trace: Trace) -> dict[str, Any]:
+    """The ``provenance`` object a generated row carried (``{}`` for any other trace)."""
+    found = trace.provenance.extra.get("provenance")
+    return found if isinstance(found, dict) else {}
+
+
+def _generation_props(trace: Trace) -> dict[str, str]:
+    """``constructor``, ``constructor_version``, ``model``, ``generation_run`` where the
+    provenance holds them as strings that fit an index key (input is not trusted: anything
+    else stays only in ``provenance_json``)."""
+    prov = generation_provenance(trace)
+    return {k: v for k in GENERATION_FIELDS if isinstance(v := prov.get(k), str)
+            and v and len(v.encode("utf-8", "surrogatepass")) <= MAX_KEY_BYTES}
+
+
+def _text(value: Any) -> str | None:
+    """A string value as it is, a number or boolean as text, anything else None."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value) if isinstance(value, (bool, int, float)) else None
+
+
+def _readable(item: dict[str, Any]) -> str:
+    """A line for an evidence item without a ``text`` (the knowledge-graph constructor's:
+    ``primekg DRUG_PROTEIN (target): trametinib -> map2k1``); other shapes as their JSON."""
+    where = " ".join(t for k in ("source", "relationship") if (t := _text(item.get(k))))
+    if _text(item.get("display_relation")):
+        where += f" ({_text(item['display_relation'])})"
+    ends = [t for k in ("drug", "gene", "term") if (t := _text(item.get(k)))]
+    if len(ends) < 2:
+        return _dumps({k: v for k, v in sorted(item.items()) if k != "id"})
+    line = f"{where}: {' -> '.join(ends)}" if where else " -> ".join(ends)
+    name = _text(item.get("term_name"))
+    return f"{line} ({name})" if name else line
+
+
+def evidence_node(item: dict[str, Any]) -> dict[str, Any]:
+    """The ``Evidence`` node of one evidence item: ``key`` (``e-`` + a hash of its source,
+    source id and text; for a structured item without text, of its canonical JSON without
+    the id), ``source``, ``source_id``, ``text`` (a readable line for structured items, whose
+    fields are kept whole in ``data_json``)."""
+    source, text = _text(item.get("source")), _text(item.get("text"))
+    if text is not None:
+        source_id = _text(item.get("source_id"))
+        payload: Any = [source, source_id, text]
+        props = {"source": source, "source_id": source_id, "text": text}
+    else:
+        data = {k: v for k, v in item.items() if k != "id"}
+        payload = data
+        ends = [t for k in ("drug", "gene", "term") if (t := _text(item.get(k)))]
+        relation = _text(item.get("relationship"))
+        source_id = "->".join(ends) if ends else None
+        if source_id and relation:
+            source_id = f"{relation}:{source_id}"
+        props = {"source": source, "source_id": source_id, "text": _readable(item),
+                 "data_json": _dumps(data)}
+        if _text(item.get("kind")):
+            props["kind"] = _text(item["kind"])
+    encoded = json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str)
+    digest = hashlib.sha256(encoded.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return {"key": f"e-{digest}", "props": {k: v for k, v in props.items() if v is not None}}
+
+
+def evidence_row(trace: Trace, tkey: str, index_of: dict[str, int]
+                 ) -> tuple[dict[str, Any] | None, dict[str, dict[str, Any]]]:
+    """The ``link_evidence`` row of a generated trace (``None`` when it saw no evidence) and
+    the evidence nodes it names by key: ``items`` (one per evidence item: its id in the trace,
+    whether the report cites it, the node key) and ``support`` (action position, evidence id
+    and node key for each item in the provenance's ``support`` map of that action)."""
+    prov = generation_provenance(trace)
+    evidence = prov.get("evidence")
+    if not isinstance(evidence, list) or not evidence:
+        return None, {}
+    cited = set(cited_ids(trace.report_text or ""))
+    nodes: dict[str, dict[str, Any]] = {}
+    items, key_of = [], {}
+    for item in evidence:
+        if not isinstance(item, dict):
+            continue
+        node = evidence_node(item)
+        nodes.setdefault(node["key"], node)
+        item_id = _text(item.get("id"))
+        if item_id is not None:
+            key_of.setdefault(item_id, node["key"])
+        items.append({"key": node["key"], "id": item_id, "cited": item_id in cited})
+    support = []
+    given = prov.get("support")
+    for action, ids in (given.items() if isinstance(given, dict) else ()):
+        if action in index_of and isinstance(ids, list):
+            support += [{"idx": index_of[action], "id": i, "key": key_of[i]}
+                        for i in dict.fromkeys(i for i in ids if isinstance(i, str))
+                        if i in key_of]
+    if not items:
+        return None, {}
+    return {"trace_key": tkey, "items": items, "support": support}, nodes
 
 
 def trace_row(tkey: str, trace: Trace) -> dict[str, Any]:
@@ -227,6 +345,8 @@ class _PreparedBatch:
     claims: list[dict[str, Any]] = field(default_factory=list)  # claims not stored yet
     traces: list[Trace] = field(default_factory=list)  # those converted (size of them)
     failed: list[FailedTrace] = field(default_factory=list)  # those that could not be
+    evidence: dict[str, dict[str, Any]] = field(default_factory=dict)  # trace key -> links
+    evidence_nodes: dict[str, dict[str, Any]] = field(default_factory=dict)  # by node key
 
 
 def _prepare(traces: list[Trace], keys: list[str], stored: set[str]) -> _PreparedBatch:
@@ -235,6 +355,8 @@ def _prepare(traces: list[Trace], keys: list[str], stored: set[str]) -> _Prepare
     trace that fails to convert is left out and listed in ``failed``."""
     rows: dict[str, dict[str, Any] | None] = {}
     claims: dict[str, dict[str, Any]] = {}
+    evidence: dict[str, dict[str, Any]] = {}
+    nodes: dict[str, dict[str, Any]] = {}
     inputs, kept, failed = [], [], []
     for trace, tkey in zip(traces, keys):
         if tkey not in rows:
@@ -246,18 +368,25 @@ def _prepare(traces: list[Trace], keys: list[str], stored: set[str]) -> _Prepare
                     if ckey not in claims and ckey not in trace_claims:
                         trace_claims[ckey] = _claim_row(trace, action, ckey)
                 input_row = _input_row(tkey, trace)
+                seen, seen_nodes = (None, {}) if row is None else evidence_row(
+                    trace, tkey, {a.id: i for i, a in enumerate(trace.actions)
+                                  if a.id is not None})
             except Exception as exc:  # a conversion bug must not lose the batch
                 failed.append(_failed(trace, f"cannot convert: {type(exc).__name__}: {exc}"))
                 continue
             rows[tkey] = row
             claims.update(trace_claims)
+            if seen is not None:
+                evidence[tkey] = seen
+                nodes.update(seen_nodes)
         else:
             input_row = _input_row(tkey, trace)
         kept.append(trace)
         if input_row is not None:
             inputs.append(input_row)
     return _PreparedBatch(rows=rows, inputs=inputs, size=len(kept),
-                          claims=list(claims.values()), traces=kept, failed=failed)
+                          claims=list(claims.values()), traces=kept, failed=failed,
+                          evidence=evidence, evidence_nodes=nodes)
 
 
 @lru_cache(maxsize=1)
@@ -276,6 +405,13 @@ def _write_batch(tx: ManagedTransaction, batch: _PreparedBatch) -> WriteResult:
         tx.run(_create_traces_query(), traces=new).consume()
     if batch.inputs:
         tx.run(cypher.load("traces/link_inputs"), inputs=batch.inputs).consume()
+    seen = [batch.evidence[row["props"]["key"]] for row in new
+            if row["props"]["key"] in batch.evidence]
+    if seen:  # generated traces only: other batches send nothing more
+        keys = {item["key"] for row in seen for item in row["items"]}
+        tx.run(cypher.load("traces/merge_evidence"),
+               evidence=[batch.evidence_nodes[k] for k in sorted(keys)]).consume()
+        tx.run(cypher.load("traces/link_evidence"), traces=seen).consume()
     return WriteResult(traces_written=len(new), traces_existing=batch.size - len(new),
                        written=[row["props"]["key"] for row in new],
                        mentions={m["key"] for c in batch.claims for m in c["mentions"]},

@@ -22,6 +22,8 @@ LABELS = {"validity": "validity", "verifiability": "verifiability", "dti_score":
           "de_refined": "DE actions refined", "coverage_dti": "traces DTI-checkable",
           "coverage_de": "traces DE-checkable", "coverage_both": "traces with both",
           "coverage_neither": "traces with neither"}
+CONSTRUCTOR_METRICS = ("traces", "validity", "verifiability", "dti_score", "de_score")
+"""The columns of the by-constructor table (``traces`` and keys of :data:`LABELS`)."""
 COVERAGE_COLOURS = {"judged": "#2e7d32", "not judged": "#bdbdbd"}
 RUN_COLOUR, PAPER_COLOUR, HISTOGRAM_COLOUR = "#1565c0", "#bdbdbd", "#1565c0"
 UNDEFINED = "—"
@@ -138,6 +140,20 @@ def primitive_counts(coverage: list[dict[str, Any]]) -> list[tuple[str, dict[str
             for r in coverage]
 
 
+def constructor_table(groups: list[dict[str, Any]]) -> dict[str, Any]:
+    """The by-constructor table's header and rows (``report["by_constructor"]``); no rows
+    when no trace of the run was generated (one row would repeat the metrics table), and
+    ``missing_baseline`` when a language model's traces have no knowledge-graph baseline
+    beside them."""
+    generated = [g for g in groups if g["constructor"] != "imported"]
+    rows = [{"constructor": g["constructor"], "baseline": g["baseline"],
+             "values": [g.get(k) for k in CONSTRUCTOR_METRICS]} for g in groups] \
+        if generated else []
+    return {"constructor_header": [LABELS.get(k, k) for k in CONSTRUCTOR_METRICS],
+            "constructor_rows": rows,
+            "missing_baseline": bool(generated) and not any(g["baseline"] for g in groups)}
+
+
 @functools.cache
 def _environment() -> jinja2.Environment:
     # StrictUndefined: a misspelt field fails the render instead of leaving a blank cell.
@@ -173,5 +189,6 @@ def render_html(report: dict[str, Any]) -> str:
                                       "(supported or refuted)", COVERAGE_COLOURS),
         "histograms": histograms,
         "outcomes": report["outcomes"],
+        **constructor_table(report.get("by_constructor", [])),
     }
     return _environment().get_template("report.html.j2").render(context)

@@ -1,5 +1,6 @@
 // Per trace of a run: the counts its quality metrics are computed from (see
-// vctrace/verifiers/metrics.py for the definitions). $truth: the verifiers that judge truth.
+// vctrace/runs/metrics.py for the definitions), and the constructor that generated the trace
+// (null: an imported trace). $truth: the verifiers that judge truth.
 // Verdicts are reached from the claim (only verdicts have JUDGES edges): no :Verdict label, so
 // the planner cannot turn the lookup into a scan of the verdict index per claim.
 MATCH (:VerificationRun {key: $run})-[:COVERS]->(t:Trace)
@@ -37,6 +38,6 @@ CALL (t) {
          count(CASE WHEN down > 0 THEN 1 END) AS de_refined_actions
 }
 RETURN t.key AS trace, t.trace_id AS trace_id, t.drug AS drug, t.cell_line AS cell_line,
-       structure, claims, judged, dti, dti_judged, dti_refuted, de_supported, de_refuted,
+       t.constructor AS constructor, structure, claims, judged, dti, dti_judged, dti_refuted, de_supported, de_refuted,
        de_actions, de_judged_actions, de_refined_actions
 ORDER BY trace

@@ -25,5 +25,9 @@ def audit(settings: AppSettings, _: Reader,
                          ] = None):
     """The provenance of a claim, or of every claim of a trace: the traces and input records
     asserting it, every verdict with its evidence, the runs and the source releases they
-    used — the document `vctrace audit --format json` prints."""
+    used — the document `vctrace audit --format json` prints. For a generated trace,
+    `generation` says how (constructor, version, model, the generation run and its cost) and
+    lists every evidence item the generator saw (id, source, source_id, text, whether the
+    report cites it, the actions it supports); in a claim's audit, each asserting action's
+    `generation` lists the items supporting that action first."""
     return JSONResponse(audit_case.audit_document(settings, ref, run))
