@@ -178,3 +178,31 @@ def test_sft_rows():
     gen = sft.chat_row("generate", question="Q", explanation="E", answer="A", meta={})
     assert gen["messages"][1]["content"] == "Q"
     assert gen["messages"][2]["content"] == "<explain>\nE\n</explain>\n<answer>\nA\n</answer>"
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["tahoeqa", "build"], "--test-fraction"),
+    (["tahoeqa", "build"], "Exit status: 0 done"),
+    (["tahoeqa", "score"], "--predictor [traces|random|mean|knn]"),
+    (["tahoeqa", "score"], "macro-F1"),
+    (["tahoeqa", "baselines"], "--traces"),
+    (["sft", "export"], "--setting [prompt|generate|both]"),
+    (["sft", "export"], "Exit status: 0 done"),
+])
+def test_help_texts(args, expected, capsys):
+    from vctrace.cli import main
+    assert main([*args, "--help"]) == 0
+    assert expected in " ".join(capsys.readouterr().out.split()), args
+
+
+def test_usage_errors_before_any_work(tmp_path, capsys):
+    from vctrace.cli import main
+    questions = tmp_path / "q.jsonl"
+    questions.write_text("{}\n")
+    assert main(["tahoeqa", "score", str(questions)]) == 2
+    assert "give either PREDICTIONS or --predictor" in capsys.readouterr().err
+    assert main(["tahoeqa", "baselines", str(questions), "--run", "r1"]) == 2
+    assert main(["tahoeqa", "score", str(questions), "--predictor", "mean"]) == 2
+    assert "q.jsonl:1: not a TahoeQA question" in capsys.readouterr().err
+    assert main(["sft", "export", "r1", str(tmp_path), "--setting", "both",
+                 "--test-fraction", "2"]) == 2
