@@ -131,7 +131,7 @@ def _rows(trace: Any, run: str, test_fraction: float, chosen: list[str]
             "drug": trace.drug, "cell_line": trace.cell_line, "split": split,
             "answer_source": source}
     return split, source, [
-        (s, json.dumps(sft_mod.chat_row(s, question=question, explanation=explanation,  # type: ignore[arg-type]
+        (s, json.dumps(sft_mod.chat_row(s, question=question, explanation=explanation,
                                         answer=answer, meta=meta), ensure_ascii=False))
         for s in chosen]
 

@@ -210,7 +210,7 @@ def _questions(row: dict[str, Any],
     else:  # doses from different loads: compare names
         for experiment in experiments:
             _, universe, tested = found[experiment.key]
-            experiment.tested = set(universes[universe].names(tested))  # type: ignore[index,arg-type]
+            experiment.tested = set(universes[universe].names(tested))
         tested_everywhere = None
     perturbation = qa.perturbation_record(row["drug"], row["cell_line"],
                                           targets=row.get("targets") or (),

@@ -116,7 +116,7 @@ def score(settings: Settings, questions: Path, predictions: Path | None,
     mentions are predicted not DE."""
     if (predictions is None) == (predictor is None):
         raise click.UsageError("give either PREDICTIONS or --predictor")
-    result = score_case(settings, questions, predictions, predictor=predictor,  # type: ignore[arg-type]
+    result = score_case(settings, questions, predictions, predictor=predictor,
                         run=run, seed=seed, k=k, write_predictions=write_predictions,
                         progress=progress_bars(not no_progress))
     if format_ == "json":
