@@ -214,10 +214,19 @@ def test_demo_runs_against_the_configured_server(neo4j, monkeypatch, capsys, tmp
     assert main(["demo"]) == 0
     out = capsys.readouterr().out
     assert "tahoe-de" in out and "rows loaded" in out
-    assert "5 traces, 42 actions" in out
-    # the grounding table: binds_to's actor and target arguments all ground
-    assert re.search(r"^\s+binds_to\s+target\s+8\s+8\s+100\.0%$", out, re.MULTILINE)
+    # the knowledge-graph-only constructor wrote a trace for each of the 100 demo pairs
+    assert re.search(r"^   100 pairs, 100 traces \(100 valid\), 0 skipped, [\d,]+ traces/s; "
+                     r"100 new traces stored; [\d.]+ s in all; generation run g-\S+$", out,
+                     re.MULTILINE)
+    assert (tmp_path / "generated" / "demo-kg.jsonl").exists()
+    assert re.search(r"the graph now holds: 105 traces, \d+ actions", out)
+    # the grounding table: binds_to's target arguments all ground
+    assert re.search(r"^\s+binds_to\s+target\s+(\d+)\s+\1\s+100\.0%$", out, re.MULTILINE)
     assert _count(neo4j, "MATCH (:Trace)-[:PERTURBED_BY]->(:Drug)-[:TARGETS]->(:Gene) "
-                  "RETURN count(*)") >= 5
-    assert "5. verifying" in out and "dti-kg    " in out and "8 supported" in out
+                  "RETURN count(*)") >= 105
+    assert "6. verifying" in out and "dti-kg    " in out
+    # one run over the examples and the generated traces
+    assert _count(neo4j, "MATCH (r:VerificationRun)-[:COVERS]->(t:Trace) "
+                  "RETURN count(t)") == 105
+    assert "vctrace pipeline " in out and "vctrace generation-runs" in out
     assert len(list((tmp_path / "reports").glob("run-*.report.html"))) == 1

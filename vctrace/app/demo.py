@@ -1,5 +1,7 @@
-"""The demo: a local Neo4j, the bundled knowledge set, the example traces, grounding and a
-verification run with its report, all through the same use cases as the commands."""
+"""The demo: a local Neo4j, the bundled knowledge set, the example traces, traces generated
+for every demo pair by the knowledge-graph-only constructor (the baseline every language-model
+run is compared with), grounding and one verification run over both with its report, all
+through the same use cases as the commands."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from pydantic import BaseModel
 from ..kg.trace_store import graph_summary, primitive_counts
 from ..progress import Progress, no_progress
 from ..settings import Settings
-from . import database, knowledge, traces, verification
+from . import database, generation, knowledge, traces, verification
 from .graph_session import open_graph
 
 # (loader, files under vctrace/examples/knowledge), loaded in this order
@@ -38,6 +40,7 @@ class DemoResult(BaseModel):
     knowledge: list[knowledge.LoadResult]
     trace_files: list[str]
     ingest: traces.IngestResult
+    generation: generation.GenerateResult
     summary: dict[str, int]
     primitives: list[PrimitiveCount]
     grounding: list[knowledge.RoleGrounding]
@@ -54,9 +57,11 @@ def example_files() -> list[str]:
 def demo(settings: Settings, *, progress: Progress = no_progress) -> DemoResult:
     """Start the local Neo4j (or use ``VCTRACE_NEO4J_URI``), load the demo knowledge set
     (real Tahoe-100M metadata of 20 drugs and 5 cell lines, PrimeKG-format targets and
-    pathways, HGNC aliases, a SYNTHETIC DE table), ingest the example traces, verify every
-    claim with the default verifiers and write the report into ``$VCTRACE_HOME/reports``."""
-    steps = progress("demo", 5, "steps")
+    pathways, HGNC aliases, a SYNTHETIC DE table), ingest the example traces, generate and
+    ingest a trace for each of the 100 demo pairs with the knowledge-graph-only constructor
+    (rows in ``$VCTRACE_HOME/generated/demo-kg.jsonl``), verify every claim of both with the
+    default verifiers in one run and write its report into ``$VCTRACE_HOME/reports``."""
+    steps = progress("demo", 6, "steps")
     try:
         server = database.start(settings)
         steps.update()
@@ -67,6 +72,9 @@ def demo(settings: Settings, *, progress: Progress = no_progress) -> DemoResult:
         steps.update()
         files = example_files()
         ingested = traces.ingest(settings, files)
+        steps.update()
+        generated = generation.generate(settings, generation.GenerateRequest(
+            output=settings.home / "generated" / "demo-kg.jsonl"), progress=progress)
         with open_graph(settings) as graph:
             summary = graph_summary(graph)
             primitives = [PrimitiveCount.model_validate(r) for r in primitive_counts(graph)]
@@ -79,5 +87,5 @@ def demo(settings: Settings, *, progress: Progress = no_progress) -> DemoResult:
     finally:
         steps.close()
     return DemoResult(server=server, knowledge=loads, trace_files=files, ingest=ingested,
-                      summary=summary, primitives=primitives, grounding=by_role,
-                      verification=run, report=report)
+                      generation=generated, summary=summary, primitives=primitives,
+                      grounding=by_role, verification=run, report=report)
