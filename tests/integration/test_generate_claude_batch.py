@@ -217,7 +217,10 @@ def test_batch_run_writes_ingests_and_records_the_run_at_the_batch_price(
         assert prov["prompt_template_hashes"] == {
             "report": prompts.template_hash(prompts.report_prefix()),
             "explanation": prompts.template_hash(prompts.explanation_prefix())}
-        assert prov["calls"][0]["request"]["system"][0]["text"].startswith("sha256:")
+        assert prov["calls"][0]["request"]["system"][0]["text"] == \
+            "sha256:" + prompts.template_hash(prompts.report_prefix())
+        assert prov["calls"][1]["request"]["messages"] in \
+            [i["params"]["messages"] for i in api.created["msgbatch_002"]]
         assert prov["cost_usd"] == pytest.approx(2 * batch_price)
         assert prov["evidence"] and re.findall(r"\[E\d+\]", row["report_text"])
         assert show(demo.settings(), row["trace_id"]).trace.trace_id == row["trace_id"]

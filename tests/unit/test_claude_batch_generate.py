@@ -17,8 +17,8 @@ from vctrace.agents.batch_generate import (BatchStateMismatch, _evidence, _expla
                                            _identity, _open_run, _read_evidence,
                                            _report_judge, _Rounds, pair_key, state_dir_for)
 from vctrace.agents.batches import MAX_TRIES, BatchRun, custom_id
-from vctrace.agents.claude import DEFAULT_MODEL, MAX_TOKENS_CAP, ClaudeClient
-from vctrace.agents.run import PairSelection
+from vctrace.agents.claude import DEFAULT_MODEL, MAX_TOKENS_CAP, ClaudeClient, compact_request
+from vctrace.agents.run import PairSelection, compact_calls
 from vctrace.app.evidence import EvidenceResult
 from vctrace.app.generation import PerturbationPair
 from vctrace.progress import no_progress
@@ -96,6 +96,16 @@ def _report_walk(client, state):
 def test_state_folder_beside_the_output_and_pair_keys():
     assert state_dir_for(Path("/x/run.jsonl")) == Path("/x/run.jsonl.batch")
     assert KEYNAME == "binimetinib|c32"
+
+
+def test_records_are_kept_compacted_and_compacting_twice_changes_nothing(client):
+    body = client.explanation_params(PERTURBATION, PAIR.question, "report [E1]", ITEMS)
+    _, record = client.batch_reply("explanation", body, _message("{}"))
+    light, = compact_calls([record])
+    assert light.request == compact_request(body) == compact_request(light.request)
+    assert light.request["system"][0]["text"] == \
+        "sha256:" + prompts.template_hash(prompts.explanation_prefix())
+    assert light.request["messages"] == body["messages"] and light.usage == record.usage
 
 
 def test_evidence_lines_cut_by_a_kill_are_dropped(tmp_path):

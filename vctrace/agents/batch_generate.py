@@ -7,7 +7,8 @@ Signature (stable; :mod:`vctrace.agents.pipeline` calls it)::
 
     generate_with_batches(settings, selection, client, *, state_dir=None, output=None,
                           ingest=True, literature=False, poll_interval=60.0, timeout=None,
-                          progress=no_progress, sleep=time.sleep) -> ClaudeRunResult
+                          progress=no_progress, sleep=time.sleep, max_tries=MAX_TRIES
+                          ) -> ClaudeRunResult
 
 Stages, each finished before the next starts:
 
@@ -49,6 +50,15 @@ key is in none of these files.
 
 ``timeout`` (seconds) bounds the waiting of this call: when batches are still processing then,
 :class:`BatchPending` says so, and the same call later resumes.
+
+The figures: ``requests``, tokens and cost count the replies (billed, at the batch price),
+refused and rejected ones included; ``batch_requests`` counts every request sent, re-sends
+included (errored and expired requests are not billed). ``seconds`` is the wall time since the
+run began (its first call), waits and stops included.
+
+One window is not covered: a kill after the API has created a batch and before its id is in
+``batches.json`` (the create request is in flight) leaves that batch unknown to the state, and
+its requests are sent again on resume. The API offers no idempotency key for batch creation.
 """
 
 from __future__ import annotations
@@ -72,7 +82,7 @@ from . import prompts
 from .batches import MAX_TRIES, BatchRun, custom_id
 from .claude import (MAX_TOKENS_CAP, CallRecord, ClaudeClient, ClaudeError, ExplanationResult,
                      OutputTruncated, ReportResult, call_totals)
-from .run import (ClaudeRunResult, PairOutcome, PairSelection, default_output,
+from .run import (ClaudeRunResult, PairOutcome, PairSelection, compact_calls, default_output,
                   evidence_source, finish_run, pair_outcome, skipped_outcome, trace_id)
 
 __all__ = ["STATE_FORMAT", "BatchPending", "BatchStateMismatch", "generate_with_batches",
@@ -211,11 +221,12 @@ class _Rounds:
 
     def _reply(self, stage: str, cid: str, body: Mapping[str, Any], message: Mapping[str, Any],
                attempt: int) -> tuple[str, CallRecord] | ClaudeError:
-        if cid not in self._read:
+        if cid not in self._read:  # read once per process; records kept compacted
             try:
-                self._read[cid] = self.client.batch_reply(stage, body, message,
-                                                          attempt=attempt)
+                text, record = self.client.batch_reply(stage, body, message, attempt=attempt)
+                self._read[cid] = text, compact_calls([record])[0]
             except ClaudeError as exc:
+                exc.calls = compact_calls(exc.calls)
                 self._read[cid] = exc
         return self._read[cid]
 

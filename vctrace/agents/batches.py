@@ -145,14 +145,17 @@ class BatchRun:
     def poll_once(self) -> bool:
         """Ask for the status (and request counts) of every batch not ended; ``True`` when
         all have ended."""
+        changed = False
         for bid, state in self.state["batches"].items():
             if state["status"] == "ended":
                 continue
             batch = self._api("retrieve",
                               lambda bid=bid: self._sdk.messages.batches.retrieve(bid))
-            state["status"] = batch.processing_status
-            state["counts"] = batch.request_counts.model_dump(mode="json")
-        self._save()
+            seen = (batch.processing_status, batch.request_counts.model_dump(mode="json"))
+            changed |= seen != (state["status"], state.get("counts"))
+            state["status"], state["counts"] = seen
+        if changed:  # the state holds every result: not rewritten on each quiet poll
+            self._save()
         return all(b["status"] == "ended" for b in self.state["batches"].values())
 
     def poll(self, *, interval: float = 60.0, timeout: float | None = None,

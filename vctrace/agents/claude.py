@@ -477,10 +477,12 @@ CONSTRUCTOR = "claude"
 def compact_request(body: Mapping[str, Any]) -> dict[str, Any]:
     """A request body for storage: each system block's text and the output schema replaced
     by their sha256 (they are the static prefix, identical in every request and rebuilt from
-    the prompt version); the per-pair messages, model and ``max_tokens`` kept as sent."""
+    the prompt version); the per-pair messages, model and ``max_tokens`` kept as sent.
+    Compacting a compacted body changes nothing."""
     out = json.loads(json.dumps(dict(body), ensure_ascii=False))
     for block in out.get("system") or []:
-        if isinstance(block, dict) and isinstance(block.get("text"), str):
+        if isinstance(block, dict) and isinstance(block.get("text"), str) \
+                and not block["text"].startswith("sha256:"):
             block["text"] = "sha256:" + prompts.template_hash(block.pop("text"))
     fmt = (out.get("output_config") or {}).get("format")
     if isinstance(fmt, dict) and isinstance(fmt.get("schema"), dict):

@@ -35,12 +35,13 @@ from ..app.literature import LiteratureClient, LiteratureError
 from ..progress import Progress, no_progress
 from ..settings import Settings
 from .claude import (CONSTRUCTOR, CallRecord, ClaudeClient, ClaudeError, ExplanationResult,
-                     ReportResult, TokenUsage, call_totals, generated_row)
+                     ReportResult, TokenUsage, call_totals, compact_request,
+                     generated_row)
 from . import prompts
 from .pricing import CostEstimate
 
 __all__ = ["ClaudeRunResult", "ClaudeTrace", "PairOutcome", "PairSelection",
-           "default_output", "dry_run", "evidence_source", "finish_run",
+           "compact_calls", "default_output", "dry_run", "evidence_source", "finish_run",
            "generate_with_claude", "pair_outcome", "select_pairs", "skipped_outcome",
            "trace_id"]
 
@@ -159,11 +160,18 @@ class PairOutcome(BaseModel):
     calls: list[CallRecord] = Field(default_factory=list)
 
 
+def compact_calls(calls: Iterable[CallRecord]) -> list[CallRecord]:
+    """The records with their requests compacted (:func:`compact_request`: the static prefix
+    and schema as hashes), so that thousands of pairs' records held until the run ends do
+    not each hold a copy of the prefix."""
+    return [c.model_copy(update={"request": compact_request(c.request)}) for c in calls]
+
+
 def skipped_outcome(pair: PerturbationPair, reason: str,
                     calls: Iterable[CallRecord] = ()) -> PairOutcome:
     """A pair skipped with ``reason`` (the calls it made still count)."""
     return PairOutcome(skipped=SkippedPair(drug=pair.drug, cell_line=pair.cell_line,
-                                           reason=reason), calls=list(calls))
+                                           reason=reason), calls=compact_calls(calls))
 
 
 def pair_outcome(evidence: EvidenceResult, report: ReportResult,
@@ -171,7 +179,7 @@ def pair_outcome(evidence: EvidenceResult, report: ReportResult,
     """The row (:func:`generated_row`) and trace summary of a pair that got both replies
     (interactive or from Message Batches)."""
     row = generated_row(explanation, evidence=evidence.items, report=report)
-    calls = report.calls + explanation.calls
+    calls = compact_calls(report.calls + explanation.calls)
     return PairOutcome(row=row, calls=calls, trace=ClaudeTrace(
         drug=evidence.drug, cell_line=evidence.cell_line, trace_id=row["trace_id"],
         evidence_items=len(evidence.items), reasked_report=report.reasked,
