@@ -23,25 +23,14 @@ from vctrace.app.evidence import EvidenceResult
 from vctrace.app.generation import PerturbationPair
 from vctrace.progress import no_progress
 
-KEY = "sk-test-SECRET-unit-batch"
-PERTURBATION = {"context": {"cell type": "C32"},
-                "perturbations": [{"name": "Binimetinib", "known targets": "MAP2K1"}]}
+from unit.test_claude_client import CYCLIC_TRACE, EVIDENCE as ITEMS, GOOD_TRACE, KEY, \
+    PERTURBATION
+
 PAIR = PerturbationPair(drug="Binimetinib", cell_line="C32", drug_key="binimetinib",
                         cell_line_key="c32", perturbation=PERTURBATION,
                         question="What does binimetinib do in C32?")
-ITEMS = [{"id": "E1", "source": "primekg", "source_id": "r1", "text": "binimetinib binds MEK1"},
-         {"id": "E2", "source": "primekg", "source_id": "r2", "text": "MEK1 phosphorylates ERK"}]
 EVIDENCE = EvidenceResult(**PAIR.model_dump(), entities=[], items=ITEMS, literature=False)
 KEYNAME = pair_key(PAIR)
-TRACE = {"actions": [
-    {"primitive": "set_context", "args": {"cell_type": "C32"}},
-    {"id": "n1", "primitive": "binds_to", "args": {"actor": "binimetinib", "target": "MAP2K1"}},
-    {"id": "n2", "primitive": "modulates_molecule_activity",
-     "args": {"target": "MAP2K1", "direction": "down"}},
-    {"id": "n3", "primitive": "induces_phenotype",
-     "args": {"source": "binimetinib", "phenotype": "G1 arrest"}}],
-    "edges": [{"source": "n1", "target": "n2", "relation": "causal"},
-              {"source": "n2", "target": "n3", "relation": "causal"}]}
 
 
 def _message(text: str, stop: str = "end_turn") -> dict[str, Any]:
@@ -211,14 +200,12 @@ def test_an_invalid_trace_is_reasked_quoting_its_errors(client, tmp_path):
     state = _State(client, tmp_path / "b.json")
     report = "binimetinib binds MEK1 [E1]"
     body = client.explanation_params(PERTURBATION, PAIR.question, report, ITEMS)
-    cyclic = dict(TRACE, edges=TRACE["edges"] + [{"source": "n3", "target": "n1",
-                                                 "relation": "causal"}])
-    state.answer("explanation", 1, _ok(json.dumps(cyclic)))
+    state.answer("explanation", 1, _ok(json.dumps(CYCLIC_TRACE)))
     walk = _rounds(client, state)
     judge = _explanation_judge(EVIDENCE, report)
     step = walk.walk("explanation", KEYNAME, body, judge)
     assert step.status == "need" and "cycle" in step.body["messages"][2]["content"]
-    state.answer("explanation", 2, _ok(json.dumps(TRACE)))
+    state.answer("explanation", 2, _ok(json.dumps(GOOD_TRACE)))
     step = walk.walk("explanation", KEYNAME, body, judge)
     assert step.status == "done" and step.checked.valid and step.reasked
     assert step.checked.trace.trace_id == "claude:binimetinib|c32"
