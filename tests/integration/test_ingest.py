@@ -229,4 +229,8 @@ def test_demo_runs_against_the_configured_server(neo4j, monkeypatch, capsys, tmp
     assert _count(neo4j, "MATCH (r:VerificationRun)-[:COVERS]->(t:Trace) "
                   "RETURN count(t)") == 105
     assert "vctrace pipeline " in out and "vctrace generation-runs" in out
+    # the kg baseline beside the example traces, per constructor
+    assert "per constructor (kg: the knowledge-graph-only baseline):" in out
+    assert re.search(r"^\s+kg\s+100\s+1\.000\s", out, re.MULTILINE)
+    assert re.search(r"^\s+imported\s+5\s", out, re.MULTILINE)
     assert len(list((tmp_path / "reports").glob("run-*.report.html"))) == 1

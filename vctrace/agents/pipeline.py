@@ -15,13 +15,15 @@ The directory holds everything a run writes::
     DIR/pairs.jsonl            the selected pairs (what `vctrace pairs` writes)
     DIR/generated/kg.jsonl     the generated rows (kg), or part-0001.jsonl, … (claude: one
                                file per chunk of ``chunk_size`` pairs), or batch.jsonl
+                               (claude through Message Batches, its state in DIR/batches)
     DIR/trace_keys.txt         the content keys of the valid generated traces
     DIR/report/RUN.report.*    the verification run's report (JSON and HTML)
     DIR/vc_traces.jsonl        the export (+ vc_traces.parquet with ``parquet``)
 
 **Resuming.** Running the same request on the same directory skips the finished stages and
 resumes the unfinished one: a Claude generation redoes at most the chunk it was writing
-(each chunk file is renamed into place, then recorded), a verification run is resumed by
+(each chunk file is renamed into place, then recorded; through Message Batches, the batch
+run resumes from its own state folder and re-sends nothing it has), a verification run is resumed by
 its key through the engine's resume path (only what has no verdict yet is judged), ingest,
 refine and export are idempotent. A request whose parameters differ from those the
 directory was started with (its fingerprint: constructor, model, pairs, bounds, …; not the
@@ -49,7 +51,7 @@ from ..app import traces as trace_cases
 from ..app.generation import PerturbationPair, SkippedPair
 from ..progress import Bar, Progress, no_progress
 from ..settings import Settings
-from . import prompts
+from . import batch_generate, prompts
 from . import run as claude_run
 from .claude import CONSTRUCTOR as CLAUDE, DEFAULT_MODEL, ClaudeClient, TokenUsage
 
@@ -61,6 +63,7 @@ STATE_FORMAT = 1
 STATE_FILE = "state.json"
 PAIRS_FILE = "pairs.jsonl"
 GENERATED_DIR = "generated"
+BATCH_DIR = "batches"
 KEYS_FILE = "trace_keys.txt"
 REPORT_DIR = "report"
 EXPORT_FILE = "vc_traces.jsonl"
@@ -92,6 +95,8 @@ class PipelineRequest(BaseModel):
     chunk_size: int = Field(25, ge=1, description="claude: pairs per chunk file (a killed "
                             "run redoes at most one chunk)")
     parquet: bool = Field(False, description="also export vc_traces.parquet")
+    poll_interval: float = Field(60.0, ge=0, description="batch: seconds between status "
+                                 "requests (not part of the fingerprint)")
 
     def fingerprint_fields(self) -> dict[str, Any]:
         """What the directory's outputs depend on (a pairs file by its content)."""
@@ -440,13 +445,13 @@ def _generate_claude(settings: Settings, request: PipelineRequest, directory: _D
 def _generate_batch(settings: Settings, request: PipelineRequest, directory: _Directory,
                     pairs: list[PerturbationPair], progress: Progress,
                     client: ClaudeClient) -> None:
-    from . import batch_generate  # Message Batches: resumable from its own state folder
     output = directory.path(GENERATED_DIR) / "batch.jsonl"
     tmp = output.with_name(f".{output.name}.tmp")
     result = batch_generate.generate_with_batches(
         settings, claude_run.PairSelection(pairs=pairs), client,
-        state_dir=directory.path("batches"), output=tmp, ingest=False,
-        literature=request.literature, progress=progress)
+        state_dir=directory.path(BATCH_DIR), output=tmp, ingest=False,
+        literature=request.literature, poll_interval=request.poll_interval,
+        progress=progress)
     os.replace(tmp, output)
     directory.state.generation_run = result.run
     record = directory.stage("generate")

@@ -64,7 +64,7 @@ def demo(settings: Settings, no_progress: bool) -> int:
     table(("metric", "value"),
           [(rows[key].label, "—" if rows[key].value is None else f"{rows[key].value:.3f}")
            for key in METRICS], numeric=("value",), indent=5)
-    by_constructor = getattr(result.report, "by_constructor", [])
+    by_constructor = result.report.by_constructor
     if by_constructor:
         say("   per constructor (kg: the knowledge-graph-only baseline):")
         table(("constructor", "traces", *(rows[key].label for key in METRICS[:4])),

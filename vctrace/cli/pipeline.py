@@ -83,6 +83,9 @@ def render(result: PipelineResult) -> None:
               help="claude: pairs per chunk file (a killed run redoes at most one chunk)")
 @click.option("--literature", is_flag=True,
               help="claude: add PubMed abstracts and Wikipedia summaries to the evidence")
+@click.option("--poll-interval", type=click.FloatRange(min=0), default=60.0,
+              show_default=True, metavar="SECONDS",
+              help="--batch: seconds between batch status requests")
 @click.option("--parquet", is_flag=True, help="also export DIR/vc_traces.parquet")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
@@ -91,7 +94,8 @@ def render(result: PipelineResult) -> None:
 def pipeline(settings: Settings, directory: Path, constructor: str, batch: bool,
              pairs_file: Path | None, drugs: tuple[str, ...], cell_lines: tuple[str, ...],
              limit: int | None, model: str, concurrency: int, chunk_size: int,
-             literature: bool, parquet: bool, fmt: str, no_progress: bool) -> int:
+             literature: bool, poll_interval: float, parquet: bool, fmt: str,
+             no_progress: bool) -> int:
     """Close the loop in DIR: select the (drug, cell line) pairs, generate a report and a
     trace for each (kg or claude), ingest them, verify them in one verification run (only
     these traces), refine by the verdicts and export VC-TRACES rows (perturbation,
@@ -122,7 +126,7 @@ def pipeline(settings: Settings, directory: Path, constructor: str, batch: bool,
         directory=directory, constructor=constructor, batch=batch, drugs=list(drugs),
         cell_lines=list(cell_lines), limit=limit, pairs_file=pairs_file, model=model,
         concurrency=concurrency, chunk_size=chunk_size, literature=literature,
-        parquet=parquet)
+        parquet=parquet, poll_interval=poll_interval)
     result = run_pipeline(settings, request, progress=progress_bars(not no_progress))
     _unmatched(result.unmatched_drugs, result.unmatched_cell_lines)
     if fmt == "json":
