@@ -88,7 +88,8 @@ class _Universe:
 
     def __init__(self, genes: list[str]):
         self.genes = genes
-        self.order = np.array(sorted(range(len(genes)), key=lambda i: normalise_text(genes[i])),
+        self.keys = [normalise_text(g) for g in genes]
+        self.order = np.array(sorted(range(len(genes)), key=self.keys.__getitem__),
                               dtype=np.int64)
 
     def bits(self, bitmap: bytes | None) -> np.ndarray:
@@ -101,9 +102,9 @@ class _Universe:
         out[:size] = flags[:size].astype(bool)
         return out
 
-    def names(self, flags: np.ndarray) -> list[str]:
-        """The genes whose flag is set, sorted by normalised name."""
-        return [self.genes[i] for i in self.order[flags[self.order]]]
+    def names(self, flags: np.ndarray) -> list[tuple[str, str]]:
+        """The genes whose flag is set, (normalised name, name) sorted by normalised name."""
+        return [(self.keys[i], self.genes[i]) for i in self.order[flags[self.order]].tolist()]
 
 
 def _experiments(graph: Graph, keys: list[str], universes: dict[str, _Universe]
@@ -210,7 +211,7 @@ def _questions(row: dict[str, Any],
     else:  # doses from different loads: compare names
         for experiment in experiments:
             _, universe, tested = found[experiment.key]
-            experiment.tested = set(universes[universe].names(tested))
+            experiment.tested = {name for _, name in universes[universe].names(tested)}
         tested_everywhere = None
     perturbation = qa.perturbation_record(row["drug"], row["cell_line"],
                                           targets=row.get("targets") or (),

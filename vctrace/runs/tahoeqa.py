@@ -122,15 +122,16 @@ class Experiment:
 
 @dataclass
 class Condition:
-    """A (drug, cell line) condition. ``tested_everywhere``, when given, is the list of genes
-    tested at every dose, sorted by normalised name (the application layer computes it from
-    the bitmaps with numpy); otherwise it is computed from each experiment's ``tested``."""
+    """A (drug, cell line) condition. ``tested_everywhere``, when given, lists the genes
+    tested at every dose as (normalised name, name) pairs sorted by normalised name (the
+    application layer computes it from the bitmaps with numpy, for 62,710-gene universes);
+    otherwise it is computed from each experiment's ``tested``."""
 
     drug: str
     cell_line: str
     experiments: list[Experiment]
     perturbation: dict[str, Any] = field(default_factory=dict)
-    tested_everywhere: list[str] | None = None
+    tested_everywhere: list[tuple[str, str]] | None = None
 
     @property
     def drug_key(self) -> str:
@@ -180,20 +181,21 @@ def label_condition(condition: Condition, padj: float = 0.05) -> ConditionLabels
     tested = condition.tested_everywhere
     if tested is None:
         tested = tested_at_every_dose(condition)
-    candidates = [g for g in tested if normalise_text(g) not in directions]
+    candidates = [name for key, name in tested if key not in directions]
     return ConditionLabels(up=[g for g in labels if g.direction == "up"],
                            down=[g for g in labels if g.direction == "down"],
                            conflicting=conflicting,
                            not_regulated=candidates)
 
 
-def tested_at_every_dose(condition: Condition) -> list[str]:
-    """The genes every experiment of the condition tested, sorted by normalised name."""
+def tested_at_every_dose(condition: Condition) -> list[tuple[str, str]]:
+    """The genes every experiment of the condition tested, as (normalised name, name)
+    sorted by normalised name."""
     tested: dict[str, str] | None = None
     for experiment in condition.experiments:
         keys = {normalise_text(g): g for g in experiment.tested}
         tested = keys if tested is None else {k: tested[k] for k in tested if k in keys}
-    return [tested[k] for k in sorted(tested or {})]
+    return sorted((tested or {}).items())
 
 
 def _rank_key(call: DoseCall) -> tuple[float, float]:
@@ -203,8 +205,9 @@ def _rank_key(call: DoseCall) -> tuple[float, float]:
 def sample_negatives(candidates: list[str], n: int, seed: int, drug: str,
                      cell_line: str) -> list[str]:
     """``n`` of the candidates (all when fewer), deterministic in (seed, drug, cell line),
-    sorted by name."""
-    ordered = sorted(candidates, key=normalise_text)
+    in their order. ``candidates`` must be sorted by normalised name (what
+    :func:`label_condition` gives), so that the draw does not depend on how they were read."""
+    ordered = candidates
     tag = f"{seed}\x1f{normalise_text(drug)}\x1f{normalise_text(cell_line)}"
     rng = random.Random(int(hashlib.sha256(tag.encode("utf-8")).hexdigest()[:16], 16))
     chosen = rng.sample(range(len(ordered)), min(n, len(ordered)))
@@ -272,9 +275,14 @@ def perturbation_record(drug: str, cell_line: str, *, targets: Iterable[str] = (
     return {"context": [context], "perturbations": [pert]}
 
 
-def question_text(task: str, gene: str, perturbation: Mapping[str, Any], padj: float) -> str:
+def question_text(task: str, gene: str, perturbation: Mapping[str, Any] | str,
+                  padj: float) -> str:
+    """The question line of ``task`` about ``gene``, a blank line, the perturbation record
+    as indented JSON (given as a record, or already as that text)."""
     head = (DE_QUESTION if task == "de" else DOC_QUESTION).format(gene=gene, padj=padj)
-    return head + "\n\n" + json.dumps(perturbation, indent=4, ensure_ascii=False)
+    body = perturbation if isinstance(perturbation, str) else \
+        json.dumps(perturbation, indent=4, ensure_ascii=False)
+    return head + "\n\n" + body
 
 
 def condition_questions(condition: Condition, *, split: Literal["train", "test"],
@@ -284,6 +292,7 @@ def condition_questions(condition: Condition, *, split: Literal["train", "test"]
     top ``up`` up and top ``down`` down genes, a ``de`` (no) question for each of
     ``negatives`` sampled not-regulated genes; in that order."""
     labels = label_condition(condition, padj)
+    record = json.dumps(condition.perturbation, indent=4, ensure_ascii=False)  # once: slow
     common = dict(condition=QuestionCondition(
         drug=condition.drug, cell_line=condition.cell_line, drug_key=condition.drug_key,
         cell_line_key=condition.cell_line_key), split=split,
@@ -295,14 +304,14 @@ def condition_questions(condition: Condition, *, split: Literal["train", "test"]
                 out.append(Question(
                     id=question_id(task, condition.drug, condition.cell_line, g.gene),
                     task=task, gene=g.gene, answer=answer, kind=g.direction, rank=rank,
-                    question=question_text(task, g.gene, condition.perturbation, padj),
+                    question=question_text(task, g.gene, record, padj),
                     log2fc=g.log2fc, padj=g.padj, concentration=g.concentration, **common))
     for gene in sample_negatives(labels.not_regulated, negatives, seed, condition.drug,
                                  condition.cell_line):
         out.append(Question(
             id=question_id("de", condition.drug, condition.cell_line, gene), task="de",
             gene=gene, answer="no", kind="not_regulated",
-            question=question_text("de", gene, condition.perturbation, padj), **common))
+            question=question_text("de", gene, record, padj), **common))
     return out
 
 
