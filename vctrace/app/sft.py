@@ -60,6 +60,8 @@ def export(settings: Settings, run_ref: str, out_dir: Path, *,
     """Write the SFT files of a run (its key or ``"latest"``) into ``out_dir``."""
     if not 0 <= test_fraction <= 1:
         raise SftError(f"test fraction {test_fraction} is not in [0, 1]")
+    if setting not in (*SETTINGS, "both"):
+        raise SftError(f"unknown setting {setting!r}; known: {', '.join(SETTINGS)}, both")
     chosen = list(SETTINGS) if setting == "both" else [setting]
     files = {f"{s}.{split}": out_dir / f"sft_{s}.{split}.jsonl"
              for s in chosen for split in ("train", "test")}
