@@ -19,6 +19,10 @@ from vctrace.traces.records import read_traces
 
 from support.boltz import FASTA, TRAMETINIB, write_fake_boltz
 
+# dti-kg reading curated lists as closed (not the default): trametinib -> EGFR is refuted and
+# the wrong trace discarded, which the report and refine tests rely on
+CLOSED = {"dti-kg": {"world": "closed"}}
+
 
 def test_verify_with_the_defaults_makes_a_run_that_the_same_name_resumes(kb):
     settings = kb.settings()
@@ -27,10 +31,11 @@ def test_verify_with_the_defaults_makes_a_run_that_the_same_name_resumes(kb):
     assert (result.traces, result.resumed) == (2, False)
     assert [v.name for v in result.verifiers] == list(DEFAULT_VERIFIERS)
     by_name = {v.name: v for v in result.verifiers}
-    # trametinib→MAP2K1 (shared by both traces) and MAP2K1→MAPK1 supported, →EGFR refuted,
-    # →FOOBARIN not grounded: four distinct claims, each judged once
+    # trametinib→MAP2K1 (shared by both traces) and MAP2K1→MAPK1 supported, →EGFR on no
+    # curated list (open world: unverifiable), →FOOBARIN not grounded: four distinct claims,
+    # each judged once
     assert by_name["dti-kg"].judged_now == 4
-    assert by_name["dti-kg"].counts == {"supported": 2, "refuted": 1, "unverifiable": 1}
+    assert by_name["dti-kg"].counts == {"supported": 2, "unverifiable": 2}
     assert result.counts["structure"] == {"supported": 2}
     runs = list_runs(settings)
     assert [(r.key, r.status, r.traces) for r in runs] == [(result.run, "complete", 2)]
@@ -69,7 +74,7 @@ def test_options_merge_defaults_environment_and_request(kb, tmp_path, monkeypatc
     assert boltz["devices"] == 3                                     # request over environment
     assert boltz["fasta"] == str(tmp_path / "targets.fasta")        # made absolute
     assert boltz["tau"] == 0.5 and boltz["accelerator"] == "gpu"    # model defaults
-    assert params["de"] == {"t": 0.5, "padj": 0.05}
+    assert params["de"] == {"t": 0.5, "padj": 0.05, "dose": "consensus"}
 
 
 def test_bad_requests_are_refused_before_the_database_is_used(tmp_path):
@@ -119,8 +124,9 @@ def test_report_writes_the_files_and_returns_the_table(kb, tmp_path):
     settings = kb.settings()
     with pytest.raises(RunError, match="no verification runs yet"):
         report(settings, "latest", tmp_path)
-    verify(settings, VerifyRequest(run_name="r1"))
+    verify(settings, VerifyRequest(run_name="r1", options=CLOSED))
     result = report(settings, "latest", tmp_path / "out")
+    assert {v.name: v.parameters for v in result.verifiers}["dti-kg"]["world"] == "closed"
     assert result.run.key == "r1" and result.run.status == "complete"
     assert result.json_path == tmp_path / "out" / "r1.report.json"
     assert json.loads(result.json_path.read_text())["run"]["key"] == "r1"
@@ -158,7 +164,7 @@ def test_audit_of_a_trace_and_of_a_claim(kb):
     asserting, = claim.asserted_by
     assert (asserting.trace_id, asserting.action) == ("wrong-trametinib-c32", "n2")
     dti, = [v for v in claim.verdicts if v.verifier == "dti-kg"]
-    assert (dti.status, dti.reason) == ("refuted", "not_a_curated_target")
+    assert (dti.status, dti.reason) == ("unverifiable", "not_in_curated_targets")
     assert "MAP2K1" in dti.evidence["curated_targets"]
     sources = {s.source: s for s in claim.runs["r1"].sources}
     assert sources["primekg"].version == "test" and "kg.csv" in sources["primekg"].files
@@ -171,7 +177,7 @@ def test_audit_of_a_trace_and_of_a_claim(kb):
 
 def test_refine_and_export_apply_the_policy(kb, tmp_path):
     settings = kb.settings()
-    verify(settings, VerifyRequest(run_name="r1"))
+    verify(settings, VerifyRequest(run_name="r1", options=CLOSED))
     with pytest.raises(OutputError, match=r"\.jsonl, \.json, \.parquet or \.csv"):
         export(settings, "r1", tmp_path / "out.txt")
     done = refine(settings, "latest")

@@ -34,7 +34,8 @@ def test_verify_prints_the_run_its_counts_and_what_next(cli, capsys):
     out = capsys.readouterr().out
     assert out.startswith("run cli (created): 2 traces, ")
     # verifier, judged now, supported, refuted, unverifiable, error, seconds
-    assert _row(out, "dti-kg")[1:6] == ["4", "2", "1", "1", "0"]
+    # open world: trametinib -> EGFR (not on its curated lists) is unverifiable
+    assert _row(out, "dti-kg")[1:6] == ["4", "2", "0", "2", "0"]
     assert _row(out, "de")[1:6] == ["3", "2", "4", "2", "0"]  # claims; verdicts per gene
     assert "next: vctrace report cli   vctrace export cli verified.jsonl" in out
     assert main([*cli, "verify", "--verifiers", "dti-kg,de", "--run-name", "cli",
@@ -42,9 +43,12 @@ def test_verify_prints_the_run_its_counts_and_what_next(cli, capsys):
     data = json.loads(capsys.readouterr().out)
     assert data["run"] == "cli" and data["resumed"] is True
     assert data["judged_now"] == {"dti-kg": 0, "de": 0}
-    assert data["verdicts"]["dti-kg"] == {"supported": 2, "refuted": 1, "unverifiable": 1}
+    assert data["verdicts"]["dti-kg"] == {"supported": 2, "unverifiable": 2}
     assert main([*cli, "verify", "--verifiers", "de", "--run-name", "cli"]) == 2
     assert "other verifiers" in capsys.readouterr().err
+    assert main([*cli, "verify", "--verifiers", "dti-kg", "--dti-world", "closed",
+                 "--run-name", "closed", "--no-progress"]) == 0
+    assert _row(capsys.readouterr().out, "dti-kg")[1:6] == ["4", "2", "1", "1", "0"]
 
 
 def test_verify_list_shows_the_runs(cli, capsys):
@@ -93,7 +97,8 @@ def test_a_failing_boltz_exits_1_and_the_same_command_resumes(cli, capsys, tmp_p
 def test_report_prints_the_table_and_writes_the_files(cli, capsys, tmp_path):
     assert main([*cli, "report", "latest", "--out", str(tmp_path)]) == 2
     assert "no verification runs yet" in capsys.readouterr().err
-    assert main([*cli, "verify", "--run-name", "r1", "--no-progress"]) == 0
+    assert main([*cli, "verify", "--run-name", "r1", "--dti-world", "closed",
+                 "--no-progress"]) == 0
     capsys.readouterr()
     assert main([*cli, "report", "latest", "--out", str(tmp_path / "out")]) == 0
     captured = capsys.readouterr()
@@ -119,7 +124,7 @@ def test_audit_text_and_json(cli, capsys):
     text = capsys.readouterr().out
     assert text.startswith("trace t-")
     assert "wrong-trametinib-c32): Trametinib in C32, 6 actions" in text.splitlines()[0]
-    assert "REFUTED (not_a_curated_target)" in text and "traces.jsonl" in text
+    assert "UNVERIFIABLE (not_in_curated_targets)" in text and "traces.jsonl" in text
     assert "action n2 (binds_to):" in text and "run r1: complete" in text
     assert "  source primekg test (" in text
     assert main([*cli, "audit", "wrong-trametinib-c32", "--format", "json"]) == 0
@@ -136,7 +141,8 @@ def test_audit_text_and_json(cli, capsys):
 
 
 def test_refine_and_export(cli, capsys, tmp_path):
-    assert main([*cli, "verify", "--run-name", "r1", "--no-progress"]) == 0
+    assert main([*cli, "verify", "--run-name", "r1", "--dti-world", "closed",
+                 "--no-progress"]) == 0
     capsys.readouterr()
     assert main([*cli, "refine", "latest"]) == 0
     assert capsys.readouterr().out.strip() == (

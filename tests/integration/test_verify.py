@@ -17,12 +17,14 @@ def test_known_right_and_wrong_claims_get_the_expected_verdicts(kb):
     result = run_all(kb.graph)
     assert result.traces == 2 and not result.resumed
     vs = verdicts(kb.driver, "r1")
-    # dti-kg: curated target, wrong target (closed per drug), ungroundable target, PPI
+    # dti-kg: curated target, a target on no curated list (open world: unverifiable, the
+    # list shown), ungroundable target, PPI
     right = find(vs, "dti-kg", "binds_to", actor="trametinib", target="map2k1")[None]
     assert right[:3] == ("supported", "curated_target", 1.0)
     assert {"primekg_target", "tahoe_target"} <= set(right[3]["kinds"])
     wrong = find(vs, "dti-kg", "binds_to", actor="trametinib", target="egfr")[None]
-    assert wrong[:3] == ("refuted", "not_a_curated_target", 0.0)
+    assert wrong[:3] == ("unverifiable", "not_in_curated_targets", None)
+    assert wrong[3]["world"] == "open"
     assert "MAP2K1" in wrong[3]["curated_targets"] and "EGFR" not in wrong[3]["curated_targets"]
     assert find(vs, "dti-kg", "binds_to", target="foobarin")[None][:2] == \
         ("unverifiable", "ungrounded_entities")
@@ -77,7 +79,7 @@ def test_thresholds_are_parameters_and_loose_ones_are_refused(kb):
 
 
 def test_metrics_follow_the_verdicts(kb):
-    run_all(kb.graph)
+    run_all(kb.graph, options={"dti-kg": {"world": "closed"}})  # EGFR refuted
     rows = {r["trace_id"]: r for r in metrics.trace_metrics(kb.graph, "r1")}
     right, wrong = rows["right-trametinib-c32"], rows["wrong-trametinib-c32"]
     assert right["validity"] == 1.0 and wrong["validity"] == 1.0

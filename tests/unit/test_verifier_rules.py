@@ -23,8 +23,12 @@ def test_a_gene_claim_without_up_or_down_is_not_judged():
 
 
 def test_verifier_options_are_validated_and_recorded():
-    assert DEVerifier(None).params == {"t": 1.5, "padj": 0.05}
-    assert DEVerifier(None, {"t": 0.5}).record()["parameters"] == {"t": 0.5, "padj": 0.05}
+    assert DEVerifier(None).params == {"t": 1.5, "padj": 0.05, "dose": "consensus"}
+    assert DEVerifier(None, {"t": 0.5}).record()["parameters"] == \
+        {"t": 0.5, "padj": 0.05, "dose": "consensus"}
+    assert DEVerifier(None, {"dose": " 0.5uM"}).params["dose"] == "0.5um"
+    with pytest.raises(ValueError, match="dose"):
+        DEVerifier(None, {"dose": "lots"})
     with pytest.raises(ValueError, match="verifier 'de'"):
         DEVerifier(None, {"t": -1})
     with pytest.raises(ValueError, match="tau"):

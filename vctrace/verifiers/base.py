@@ -53,7 +53,10 @@ class Reason(str, Enum):
     UNGROUNDED_ENTITIES = "ungrounded_entities"
     # dti-kg
     CURATED_TARGET = "curated_target"
-    NOT_A_CURATED_TARGET = "not_a_curated_target"
+    NOT_A_CURATED_TARGET = "not_a_curated_target"        # closed world only
+    NOT_IN_CURATED_TARGETS = "not_in_curated_targets"    # open world (the default)
+    CURATED_NON_TARGET = "curated_non_target"            # an explicit negative record
+    CONFLICTING_CURATED_RECORDS = "conflicting_curated_records"
     NO_CURATED_TARGETS = "no_curated_targets"
     PPI_EDGE = "ppi_edge"
     NO_PPI_EDGE = "no_ppi_edge"
@@ -64,6 +67,8 @@ class Reason(str, Enum):
     NOT_DE = "not_de"
     NOT_MEASURED = "not_measured"
     NO_DE_EXPERIMENT = "no_de_experiment"
+    CONFLICTING_DOSES = "conflicting_doses"
+    NO_EXPERIMENT_AT_DOSE = "no_experiment_at_dose"
     DIRECTION_NOT_UP_OR_DOWN = "direction_not_up_or_down"
     THRESHOLD_BELOW_LOAD_CUTOFF = "threshold_below_load_cutoff"
     # pathway
@@ -86,7 +91,8 @@ class Reason(str, Enum):
 
 
 # the DTI verdicts that decide a binding (curated check); refine and metrics select by them
-BINDING_REASONS = (Reason.CURATED_TARGET.value, Reason.NOT_A_CURATED_TARGET.value)
+BINDING_REASONS = (Reason.CURATED_TARGET.value, Reason.NOT_A_CURATED_TARGET.value,
+                   Reason.CURATED_NON_TARGET.value)
 
 
 class NoOptions(BaseModel):

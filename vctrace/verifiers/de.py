@@ -1,29 +1,50 @@
 """``de``: ``regulates_expression`` against Tahoe-100M differential expression.
 
-For the claim's context (drug, cell line) every DE experiment (each concentration) is looked
-up; for each gene of ``gene_list`` a verdict (``part`` = the gene):
+For the claim's context (drug, cell line) the DE experiments (one per concentration) are
+looked up; for each gene of ``gene_list`` a verdict (``part`` = the gene). In one experiment a
+gene's *call* is ``up`` / ``down`` (padj < ``padj`` and log2FC beyond ``t``), ``not_de``
+(tested, not significant) or ``not_measured``. Which experiments count is the ``dose``
+option (``--dose``):
 
-- **supported**: in at least one experiment padj < ``padj`` and log2FC beyond ``t`` in the
-  claimed direction (the strongest such call is the evidence);
-- **refuted / opposite_direction**: no experiment shows the claimed direction, one shows the
-  opposite;
-- **refuted / not_de**: tested (non-null p-value) in some experiment, significant in none;
-- **unverifiable / not_measured**: the gene was not tested in any experiment of the context;
-- **unverifiable / no_de_experiment**: no DE data for the (drug, cell line).
+- ``consensus`` (default): every concentration counts, and they must agree (spec: "a claim
+  and its opposite are never both supported");
+- ``highest``: only the highest concentration's experiment;
+- a concentration (``0.5``, ``0.5uM``, ``500 nM``): only that experiment (µM when no unit;
+  nM / µM / mM are converted);
+- ``any``: every concentration, and one in the claimed direction suffices (version 1's rule:
+  it can support a claim and its opposite at once; kept for comparison only).
 
-Defaults are the paper's: padj < 0.05, |log2FC| ≥ t with t = 1.5. The graph keeps only calls
-beyond the load's own cut-offs (``vctrace load tahoe-de --padj --min-abs-lfc``), so a
-threshold looser than the load's cannot be decided: such verdicts are ``error /
+When the perturbation record of the traces asserting the claim states a dose (a ``dose`` or
+``concentration`` key, with an optional unit key, in the perturbation or at the top of the
+record), only that dose's experiment counts, whatever the option (the stated dose is the
+claim's context). Over the experiments that count:
+
+- **supported / observed**: the claimed direction at least once, the opposite never (with
+  ``any``: the claimed direction at least once); the strongest call is the evidence;
+- **unverifiable / conflicting_doses**: the claimed direction at one dose, the opposite at
+  another (undecided; not with ``any``);
+- **refuted / opposite_direction**: the opposite direction, the claimed one never;
+- **refuted / not_de**: tested in some experiment, significant in none;
+- **unverifiable / not_measured**: the gene was not tested in any experiment that counts;
+- **unverifiable / no_de_experiment**: no DE data for the (drug, cell line);
+- **unverifiable / no_experiment_at_dose**: DE data, but none at the dose asked for.
+
+Every counted dose's call is in the evidence (``doses``), with ``dose_mode`` and the stated
+dose if any. Defaults are the paper's: padj < 0.05, |log2FC| ≥ t with t = 1.5. The graph keeps
+only calls beyond the load's own cut-offs (``vctrace load tahoe-de --padj --min-abs-lfc``), so
+a threshold looser than the load's cannot be decided: such verdicts are ``error /
 threshold_below_load_cutoff`` rather than silently wrong. Score: the log2FC of the evidence
-call (signed), threshold: ``t``.
+call (signed; none when doses conflict), threshold: ``t``.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import re
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..kg import gene_bitmap
 from ..kg.grounding import compact
@@ -33,7 +54,7 @@ from .base import ClaimRow, Reason, Status, Verdict, Verifier
 
 class DEVerifier(Verifier):
     name = "de"
-    version = "1"
+    version = "2"  # 2: doses must agree (consensus), the dose option, stated doses
     description = "regulates_expression genes against Tahoe DE (padj < 0.05, |log2FC| >= t)"
     primitives = ("regulates_expression",)
 
@@ -41,6 +62,18 @@ class DEVerifier(Verifier):
         model_config = ConfigDict(extra="forbid", frozen=True)
         t: float = Field(1.5, ge=0, description="|log2FC| threshold")
         padj: float = Field(0.05, gt=0, le=1, description="adjusted p-value threshold")
+        dose: str = Field("consensus", description="which concentrations count: consensus "
+                          "(all, and they must agree), any, highest, or one concentration "
+                          "such as 0.5 or 0.5uM")
+
+        @field_validator("dose")
+        @classmethod
+        def _dose(cls, value: str) -> str:
+            value = str(value).strip().lower()
+            if value in DOSE_MODES or parse_dose(value) is not None:
+                return value
+            raise ValueError(f"{value!r} is not one of {', '.join(DOSE_MODES)} or a "
+                             "concentration (0.5, 0.5uM, 500nM)")
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -51,13 +84,26 @@ class DEVerifier(Verifier):
         experiments = self._experiments(contexts)
         genes_of = {c.key: self._genes(c) for c in subjects}
         calls = self._calls(subjects, experiments, genes_of)
+        stated = self._stated_doses([c.key for c in subjects])
         verdicts = []
         for claim in subjects:
             direction = str(claim.args.get("direction", "")).lower()
             exps = experiments.get((claim.drug or "", claim.cell_line or ""), [])
             for text, keys in genes_of[claim.key]:
-                verdicts.append(self._gene(claim.key, text, keys, direction, exps, calls))
+                verdicts.append(self._gene(claim.key, text, keys, direction, exps, calls,
+                                           stated.get(claim.key)))
         return verdicts
+
+    def _stated_doses(self, keys: list[str]) -> dict[str, tuple[float, str | None]]:
+        """Claim key -> the dose the perturbations of its traces state, for claims whose
+        every asserting trace states the same one (the claim key does not hold the dose, so
+        traces that differ cannot narrow a verdict they share)."""
+        out = {}
+        for r in self.query("verifiers/claim_perturbations", keys=keys) if keys else []:
+            doses = {stated_dose(json.loads(p)) if p else None for p in r["perturbations"]}
+            if len(doses) == 1 and None not in doses:
+                out[r["key"]] = doses.pop()
+        return out
 
     def _genes(self, claim: ClaimRow) -> list[tuple[str, list[str]]]:
         """(gene as written, candidate Gene keys) for each gene of the list; an ungrounded
@@ -98,46 +144,139 @@ class DEVerifier(Verifier):
         return {(r["experiment"], r["gene"]): r for r in rows[0]["rows"]}
 
     def _gene(self, claim: str, text: str, keys: list[str], direction: str,
-              experiments: list[dict[str, Any]], calls: dict) -> Verdict:
-        t, padj = self.options.t, self.options.padj
-        base = {"gene": text, "gene_keys": keys, "claimed": direction}
+              experiments: list[dict[str, Any]], calls: dict,
+              stated: tuple[float, str | None] | None = None) -> Verdict:
+        t, padj, mode = self.options.t, self.options.padj, self.options.dose
+        base: dict[str, Any] = {"gene": text, "gene_keys": keys, "claimed": direction,
+                                "dose_mode": "stated" if stated else mode}
+        if stated:
+            base["stated_dose"] = {"concentration": stated[0], "unit": stated[1]}
         if direction not in ("up", "down"):
             return Verdict(claim, Status.UNVERIFIABLE, Reason.DIRECTION_NOT_UP_OR_DOWN, threshold=t,
                            evidence=base, part=text)
         if not experiments:
             return Verdict(claim, Status.UNVERIFIABLE, Reason.NO_DE_EXPERIMENT, threshold=t,
                            evidence=base, part=text)
-        for exp in experiments:
+        counted = select_experiments(experiments, mode, stated)
+        if not counted:
+            available = [{"concentration": e["concentration"], "unit": e["unit"]}
+                         for e in experiments]
+            return Verdict(claim, Status.UNVERIFIABLE, Reason.NO_EXPERIMENT_AT_DOSE, threshold=t,
+                           evidence=dict(base, available_doses=available), part=text)
+        for exp in counted:
             options = exp["options"]
             if t < float(options.get("min_abs_lfc", 0)) or padj > float(options.get("padj", 1)):
                 return Verdict(claim, Status.ERROR, Reason.THRESHOLD_BELOW_LOAD_CUTOFF, threshold=t,
                                evidence=dict(base, load_options=options,
                                              experiment=exp["key"]), part=text)
-        observed, tested = [], []
-        for exp in experiments:
-            universe = self._universes.get(exp["universe"], {})
-            for key in keys:
-                index = universe.get(key)
-                if index is not None and gene_bitmap.is_set(exp["tested_bitmap"], index):
-                    tested.append(exp["key"])
-                call = calls.get((exp["key"], key))
-                if call and call["padj"] is not None and call["padj"] < padj \
-                        and abs(call["log2fc"]) >= t:
-                    observed.append(dict(call, direction="up" if call["log2fc"] > 0 else "down",
-                                         concentration=exp["concentration"],
-                                         unit=exp["unit"], release=exp["release"]))
-        evidence = dict(base, experiments=[e["key"] for e in experiments],
-                        tested_in=sorted(set(tested)), calls=observed)
-        same = [c for c in observed if c["direction"] == direction]
+        doses = [d for exp in counted for d in self._dose_calls(exp, keys, calls)]
+        observed = [d for d in doses if d["call"] in ("up", "down")]
+        evidence = dict(base, experiments=[e["key"] for e in counted],
+                        tested_in=sorted({d["experiment"] for d in doses
+                                          if d["call"] != "not_measured"}),
+                        calls=[dict(d["row"], direction=d["call"],
+                                    concentration=d["concentration"], unit=d["unit"],
+                                    release=d["release"]) for d in observed],
+                        doses=[{k: v for k, v in d.items() if k != "row"} for d in doses])
+        same = [c for c in evidence["calls"] if c["direction"] == direction]
+        opposite = [c for c in evidence["calls"] if c["direction"] != direction]
+        if same and opposite and (mode != "any" or stated):
+            return Verdict(claim, Status.UNVERIFIABLE, Reason.CONFLICTING_DOSES, None, t,
+                           evidence, part=text)
         if same:
             best = min(same, key=lambda c: c["padj"])
             return Verdict(claim, Status.SUPPORTED, Reason.OBSERVED, best["log2fc"], t,
                            evidence, part=text)
-        if observed:
-            best = min(observed, key=lambda c: c["padj"])
+        if opposite:
+            best = min(opposite, key=lambda c: c["padj"])
             return Verdict(claim, Status.REFUTED, Reason.OPPOSITE_DIRECTION, best["log2fc"], t,
                            evidence, part=text)
-        if tested:
+        if evidence["tested_in"]:
             return Verdict(claim, Status.REFUTED, Reason.NOT_DE, None, t, evidence, part=text)
         return Verdict(claim, Status.UNVERIFIABLE, Reason.NOT_MEASURED, None, t, evidence,
                        part=text)
+
+    def _dose_calls(self, exp: dict[str, Any], keys: list[str], calls: dict
+                    ) -> list[dict[str, Any]]:
+        """The gene's call in one experiment: one entry per candidate key with data there, or
+        a single ``not_measured`` entry."""
+        t, padj = self.options.t, self.options.padj
+        universe = self._universes.get(exp["universe"], {})
+        where = {"experiment": exp["key"], "concentration": exp["concentration"],
+                 "unit": exp["unit"], "release": exp["release"]}
+        out = []
+        for key in keys:
+            index = universe.get(key)
+            tested = index is not None and gene_bitmap.is_set(exp["tested_bitmap"], index)
+            row = calls.get((exp["key"], key))
+            if row and row["padj"] is not None and row["padj"] < padj \
+                    and abs(row["log2fc"]) >= t:
+                call = "up" if row["log2fc"] > 0 else "down"
+            elif tested or row:
+                call = "not_de"
+            else:
+                continue
+            out.append(dict(where, gene_key=key, call=call,
+                            log2fc=row["log2fc"] if row else None,
+                            padj=row["padj"] if row else None, row=row or {}))
+        return out or [dict(where, gene_key=None, call="not_measured", log2fc=None, padj=None,
+                            row={})]
+
+
+DOSE_MODES = ("consensus", "any", "highest")
+_MICROMOLAR = {"pm": 1e-6, "nm": 1e-3, "um": 1.0, "µm": 1.0, "μm": 1.0, "mm": 1e3, "m": 1e6}
+_DOSE = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:e[-+]?[0-9]+)?)\s*([a-zµμ]*)\s*$", re.I)
+_DOSE_KEYS = ("dose", "concentration")
+_UNIT_KEYS = ("dose unit", "dose_unit", "concentration unit", "concentration_unit", "unit")
+
+
+def parse_dose(value: Any, unit: Any = None) -> tuple[float, str | None] | None:
+    """(value, unit) of a dose written ``0.5``, ``"0.5 uM"`` or ``"500nM"`` (the unit
+    lower-cased; ``unit`` when the value has none); None when it is not one."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        number, written = float(value), ""
+    else:
+        match = _DOSE.match(str(value))
+        if not match:
+            return None
+        number, written = float(match.group(1)), match.group(2)
+    unit_text = (written or str(unit or "")).strip().lower() or None
+    if not math.isfinite(number) or (unit_text and unit_text not in _MICROMOLAR):
+        return None
+    return number, unit_text
+
+
+def stated_dose(record: dict[str, Any]) -> tuple[float, str | None] | None:
+    """The dose a perturbation record states (module docstring), or None."""
+    entries = record.get("perturbations")
+    first = entries[0] if isinstance(entries, list) and entries and \
+        isinstance(entries[0], dict) else record.get("perturbation")
+    for where in (first if isinstance(first, dict) else {}, record):
+        for key in _DOSE_KEYS:
+            if where.get(key) not in (None, ""):
+                unit = next((where[u] for u in _UNIT_KEYS if where.get(u)), None)
+                return parse_dose(where[key], unit)
+    return None
+
+
+def micromolar(value: float, unit: str | None) -> float:
+    """``value`` in µM (a missing unit is taken as µM, Tahoe's unit)."""
+    return value * _MICROMOLAR.get((unit or "um").strip().lower(), 1.0)
+
+
+def select_experiments(experiments: list[dict[str, Any]], mode: str,
+                       stated: tuple[float, str | None] | None = None) -> list[dict[str, Any]]:
+    """The experiments of a context that count under the ``dose`` option ``mode`` (a stated
+    dose overrides it)."""
+    dose = stated or (None if mode in DOSE_MODES else parse_dose(mode))
+    if dose is not None:
+        wanted = micromolar(*dose)
+        return [e for e in experiments if e["concentration"] is not None and math.isclose(
+            micromolar(e["concentration"], e["unit"]), wanted, rel_tol=1e-6)]
+    if mode == "highest":
+        known = [e for e in experiments if e["concentration"] is not None]
+        top = max((micromolar(e["concentration"], e["unit"]) for e in known), default=None)
+        return [e for e in known if micromolar(e["concentration"], e["unit"]) == top]
+    return list(experiments)
