@@ -218,6 +218,7 @@ class _Rounds:
         self.poll_interval, self.deadline = poll_interval, deadline
         self.progress, self.sleep, self.state = progress, sleep, state
         self._read: dict[str, tuple[str, CallRecord] | ClaudeError] = {}
+        self._judged: dict[str, _Judged] = {}  # each reply checked once, not at each replay
 
     def _reply(self, stage: str, cid: str, body: Mapping[str, Any], message: Mapping[str, Any],
                attempt: int) -> tuple[str, CallRecord] | ClaudeError:
@@ -259,7 +260,9 @@ class _Rounds:
                 return _Step("skip", records, reasked, reason=f"{read}{suffix}")
             text, record = read
             records.append(record)
-            judged = judge(text, reasked)
+            if cid not in self._judged:
+                self._judged[cid] = judge(text, reasked)
+            judged = self._judged[cid]
             if judged.reask is None:
                 return _Step("done", records, reasked, text=text, checked=judged.checked)
             if judged.rejected:
