@@ -17,7 +17,9 @@ option (``--dose``):
 When the perturbation record of the traces asserting the claim states a dose (a ``dose`` or
 ``concentration`` key, with an optional unit key, in the perturbation or at the top of the
 record), only that dose's experiment counts, whatever the option (the stated dose is the
-claim's context). Over the experiments that count:
+claim's context). The claim's content key holds the (drug, cell line) but not the dose, so
+one claim can be shared by traces stating different doses (or none): then no single dose is
+the context and the option applies. Over the experiments that count:
 
 - **supported / observed**: the claimed direction at least once, the opposite never (with
   ``any``: the claimed direction at least once); the strongest call is the evidence;
