@@ -77,10 +77,12 @@ class FakeBatches:
     is sent; ``unknown_cite``: cell lines whose first report cites ``[E999]``;
     ``invalid``: cell lines whose first trace has a cycle; ``refuse``: cell lines whose
     trace request is refused; ``fail_retrieve``: batch ids whose first status request gets
-    HTTP 500 (a run stopped there)."""
+    HTTP 500 (a run stopped there); ``always_errored``: cell line → the error type every
+    report request of that cell line gets."""
 
     def __init__(self, *, errored=(), expired=(), unknown_cite=(), invalid=(), refuse=(),
-                 fail_retrieve=()):
+                 fail_retrieve=(), always_errored=None):
+        self.always_errored = dict(always_errored or {})
         self.errored, self.expired = set(errored), set(expired)
         self.unknown_cite, self.invalid = set(unknown_cite), set(invalid)
         self.refuse, self.fail_retrieve = set(refuse), set(fail_retrieve)
@@ -101,6 +103,9 @@ class FakeBatches:
         drug = re.search(r'"name": "([^"]+)"', user).group(1)
         stage = "explanation" if "output_config" in params else "report"
         first_send = self.sent[cid] == 1
+        if stage == "report" and cell_line in self.always_errored:
+            return {"type": "errored", "error": {"type": "error", "error": {
+                "type": self.always_errored[cell_line], "message": "no luck"}}}
         if first_send and (stage, cell_line) in self.errored:
             return {"type": "errored", "error": {"type": "error", "error": {
                 "type": "overloaded_error", "message": "Overloaded"}}}
@@ -347,6 +352,24 @@ def test_time_limit_then_resume_through_the_python_api(demo, tmp_path):
     with pytest.raises(Exception, match="belongs to another run .*model"):
         generate_with_batches(settings, selection, _client(api, model="claude-opus-4-1"),
                               output=out, ingest=False, poll_interval=0)
+
+
+def test_requests_failing_for_good_skip_their_pairs(demo, tmp_path):
+    first, second, third = _pairs(demo, 3)
+    api = FakeBatches(always_errored={first.cell_line: "overloaded_error",
+                                      second.cell_line: "invalid_request_error"})
+    result = generate_with_batches(demo.settings(), PairSelection(pairs=[first, second, third]),
+                                   _client(api), output=tmp_path / "rows.jsonl",
+                                   ingest=False, poll_interval=0)
+    assert [t.cell_line for t in result.traces] == [third.cell_line]
+    reasons = {s.cell_line: s.reason for s in result.skipped}
+    assert reasons == {
+        first.cell_line: "Message Batches: the report request errored 3 times "
+                         "(overloaded_error: no luck)",
+        second.cell_line: "Message Batches: the report request errored once "
+                          "(invalid_request_error: no luck)"}
+    assert sorted(api.sent.values()) == [1, 1, 1, 3]  # 3 reports (one sent 3 times), 1 trace
+    assert result.batch_requests == 6 and result.resent == 2 and result.requests == 2
 
 
 def test_batch_is_for_claude_and_the_dry_run_shows_the_batch_price(demo, cli, monkeypatch,

@@ -193,7 +193,7 @@ def test_refusals_and_given_up_requests_skip_the_pair(client, tmp_path):
     state.answer("report", 1, {"type": "expired"}, tries=MAX_TRIES)
     _, step = _report_walk(client, state)
     assert step.status == "skip" and not step.records
-    assert step.reason == "the report request expired 3 times in Message Batches"
+    assert step.reason == "Message Batches: the report request expired 3 times"
 
 
 def test_an_invalid_trace_is_reasked_quoting_its_errors(client, tmp_path):

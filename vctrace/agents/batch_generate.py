@@ -244,7 +244,7 @@ class _Rounds:
                 reason = self.batches.given_up(cid)
                 if reason:
                     return _Step("skip", records, reasked,
-                                 reason=f"the {stage} request {reason} in Message Batches")
+                                 reason=f"Message Batches: the {stage} request {reason}")
                 return _Step("need", records, reasked, cid=cid, body=body)
             read = self._reply(stage, cid, body, message, attempt)
             if isinstance(read, ClaudeError):
