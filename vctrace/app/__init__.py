@@ -10,7 +10,12 @@ it (an import contract in the test suite checks this).
 Modules: ``traces`` (validate, ingest, show), ``knowledge`` (load, ground, sources),
 ``database`` (local server lifecycle, schema, status), ``queries`` (library queries, ad-hoc
 read-only Cypher), ``verification`` (verify, runs, report, refine, export), ``audit``,
-``tokens`` (API tokens of the HTTP service), ``demo``.
+``tokens`` (API tokens of the HTTP service), ``jobs`` (background verification runs),
+``generation`` (perturbation pairs, the knowledge-graph constructor), ``generation_runs``
+(generation runs stored with their cost), ``evidence`` and ``literature`` (what the report
+generator may cite), ``llm_traces`` (the formalism for language-model faces),
+``tahoeqa`` (the TahoeQA benchmark), ``sft`` (fine-tuning exports), ``graph_session``,
+``demo``.
 """
 
 from ..errors import (Busy, Conflict, DatabaseUnavailable, InvalidRequest, NotFound,
@@ -18,5 +23,5 @@ from ..errors import (Busy, Conflict, DatabaseUnavailable, InvalidRequest, NotFo
 from ..progress import Bar, Progress, no_progress
 from ..settings import Settings
 
-__all__ = ["Bar", "Busy", "Conflict", "DatabaseUnavailable", "InvalidRequest", "NotFound", "Progress", "Settings",
-           "VctraceError", "no_progress"]
+__all__ = ["Bar", "Busy", "Conflict", "DatabaseUnavailable", "InvalidRequest", "NotFound",
+           "Progress", "Settings", "VctraceError", "no_progress"]
