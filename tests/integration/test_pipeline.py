@@ -196,7 +196,7 @@ def test_an_interrupted_verification_run_is_resumed_by_its_key(demo_loop, tmp_pa
     assert done.status == "complete" and done.traces == 4 and result.exported == 4
 
 
-def test_other_parameters_for_a_directory_are_refused(cli, tmp_path, capsys):
+def test_other_parameters_for_a_directory_are_refused(cli, tmp_path, capsys, monkeypatch):
     directory = tmp_path / "loop"
     assert main([*cli, "pipeline", str(directory), "--no-progress", "--limit", "2"]) == 0
     capsys.readouterr()
@@ -217,6 +217,11 @@ def test_other_parameters_for_a_directory_are_refused(cli, tmp_path, capsys):
                  "--drug", "no such drug"]) == 1
     assert "no loaded Tahoe-100M drug named 'no such drug'" in capsys.readouterr().err
     assert _export_rows(tmp_path / "y") == []
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    assert main([*cli, "pipeline", str(tmp_path / "z"), "--no-progress", "--limit", "1",
+                 "--constructor", "claude"]) == 2
+    assert "ANTHROPIC_API_KEY" in capsys.readouterr().err
+    assert all(s["status"] == "pending" for s in _state(tmp_path / "z")["stages"].values())
 
 
 def test_the_claude_loop_resumes_a_killed_chunk(demo, cli, tmp_path, monkeypatch, capsys):

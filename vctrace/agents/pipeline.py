@@ -648,6 +648,8 @@ def run_pipeline(settings: Settings, request: PipelineRequest, *,
     ran: set[str] = set()
     try:
         with _Lock(directory.root):
+            if request.constructor == CLAUDE and directory.stage("generate").status != "done":
+                claude_client()  # a missing key stops the loop before any stage runs
             for name in _stages(directory):
                 record = directory.stage(name)
                 record.status, record.attempts = "running", record.attempts + 1
