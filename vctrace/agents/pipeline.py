@@ -23,11 +23,17 @@ The directory holds everything a run writes::
 **Resuming.** Running the same request on the same directory skips the finished stages and
 resumes the unfinished one: a Claude generation redoes at most the chunk it was writing
 (each chunk file is renamed into place, then recorded; through Message Batches, the batch
-run resumes from its own state folder and re-sends nothing it has), a verification run is resumed by
-its key through the engine's resume path (only what has no verdict yet is judged), ingest,
-refine and export are idempotent. A request whose parameters differ from those the
-directory was started with (its fingerprint: constructor, model, pairs, bounds, …; not the
-concurrency) is refused with the differences, as is a second process on the same directory.
+run resumes from its own state folder and re-sends nothing it has), a verification run is
+resumed by its key through the engine's resume path (only what has no verdict yet is
+judged), ingest, refine and export are idempotent. A request whose parameters differ from
+those the directory was started with (its fingerprint: constructor, model, pairs, chunk
+size, …; not the concurrency or poll interval) is refused with the differences, as is a
+second process on the same directory.
+
+**Stages.** ``generate`` writes each pair's report and trace together (the Claude run asks
+for the report, then the trace citing the same evidence; the kg constructor writes both
+from the graph); ``verify`` is one run over exactly the generated traces (a ``trace=KEYS``
+filter) and writes its report into the directory.
 
 **One generation run.** The stages write one ``GenerationRun`` for the whole loop (the
 Claude chunks' rows all name it in ``provenance.generation_run``), recorded at ingest.
