@@ -1,5 +1,6 @@
 """Grounding trace mentions to loaded entities, per primitive role, before and after loads.
-(The compact form itself: unit/test_entity_names.py.)"""
+(The compact form itself: unit/test_entity_names.py; pathway, process and phenotype terms:
+test_grounding_terms.py.)"""
 
 import pytest
 
@@ -31,7 +32,7 @@ def test_mentions_ground_exactly_or_by_compact_form(neo4j):
     result = ground(neo4j.graph, rebuild=True)
     assert result.aliases > 100_000 and result.grounded >= 6
     assert _entity(neo4j, "venetoclax") == [("Drug", "venetoclax", "exact")]
-    assert _entity(neo4j, "BCL-2") == [("Gene", "bcl2", "compact")]
+    assert _entity(neo4j, "BCL-2") == [("Gene", "bcl2", "normalised")]  # the compact form
     assert _entity(neo4j, "BAX") == [("Gene", "bax", "exact")]
     assert _entity(neo4j, "BH3-only proteins") == []  # a protein family: not an entity here
     again = ground(neo4j.graph)  # only ungrounded mentions are looked at again
@@ -109,7 +110,7 @@ def test_hgnc_aliases_ground_protein_names(neo4j, tmp_path):
     release = HGNCLoader(neo4j.graph).load([path])
     assert (release.rows_loaded, release.rows_rejected) == (2, 1)
     ground(neo4j.graph, rebuild=True)
-    assert _entity(neo4j, "MEK1") == [("Gene", "map2k1", "exact")]
+    assert _entity(neo4j, "MEK1") == [("Gene", "map2k1", "synonym")]  # an HGNC alias symbol
     assert _entity(neo4j, "MAP2K1") == [("Gene", "map2k1", "exact")]
     with pytest.raises(SourceFileError, match="not an HGNC complete set"):
         HGNCLoader(neo4j.graph).load([DEMO_METADATA[0]])

@@ -165,10 +165,11 @@ def _options(source: str, values: dict[str, Any]) -> LoaderOptions:
 
 def ground_mentions(graph: Graph, *, rebuild: bool,
                     mentions: Iterable[str] | None = None) -> GroundingSummary:
-    """Link trace mentions to knowledge-graph entities. ``rebuild`` (after every load):
-    re-index every entity's names and ground every mention again; otherwise ground only the
-    mentions not grounded yet — of ``mentions`` when given (after an ingest: the mentions it
-    created, so its cost does not grow with the graph), else of the whole graph."""
+    """Link trace mentions to knowledge-graph entities (exact, synonym, normalised and fuzzy
+    matches: :mod:`vctrace.kg.grounding`). ``rebuild`` (after every load): re-index every
+    entity's names and ground every mention again; otherwise ground only the mentions not
+    grounded yet — of ``mentions`` when given (after an ingest: the mentions it created, so its
+    cost does not grow with the graph), else of the whole graph."""
     return ground_graph(graph, rebuild=rebuild, mentions=mentions)
 
 
@@ -185,7 +186,8 @@ def ground(settings: Settings, rebuild: bool = False, *,
         bar.update()
     finally:
         bar.close()
-    return GroundResult(**summary.model_dump(), by_role=by_role)
+    # dict(): every field, also those a JSON dump leaves out (synonym and fuzzy counts)
+    return GroundResult(**dict(summary), by_role=by_role)
 
 
 def grounding_by_role(graph: Graph) -> list[RoleGrounding]:

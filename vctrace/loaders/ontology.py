@@ -10,8 +10,10 @@ as the other sources' entities:
 - Cellosaurus → ``CellLine`` keyed by the normalised cell line name (Tahoe's and the traces'
   key), with ``cellosaurus_id``.
 
-``is_a`` parents become ``(:OntologyTerm)-[:IS_A]->(:OntologyTerm)``; names and exact/related
-synonyms go into ``names`` for grounding; obsolete terms are kept with ``obsolete: true`` (a
+``is_a`` parents become ``(:OntologyTerm)-[:IS_A]->(:OntologyTerm)``; the name and the
+exact/related synonyms go into ``names`` (normalised), the synonyms as written also into
+``synonyms``, which grounding indexes as the ``synonym`` match kind (narrow and broad synonyms
+name other terms: left out); obsolete terms are kept with ``obsolete: true`` (a
 trace may still use an old name). obonet reads a whole file into memory: fine for these
 ontologies (ChEBI, the largest, is a few hundred MB).
 """
@@ -102,13 +104,15 @@ class OntologyLoader(Loader):
                 release.reject(path.name, line_of(curie), f"{curie}: " + (
                     "no name" if not name else "not a kind of term this graph stores"))
                 continue
-            names = [name] + _synonyms(data.get("synonym", []))
+            synonyms = _synonyms(data.get("synonym", []))
+            names = [name] + synonyms
             key = normalise_text(name) if label == "CellLine" else curie
             terms.setdefault(label, []).append({
                 "key": key, "curie": curie, "name": name, "namespace": data.get("namespace"),
                 "definition": (data.get("def") or "").split('" [')[0].strip('"') or None,
                 "obsolete": str(data.get("is_obsolete", "false")).lower() == "true",
                 "names": sorted({normalise_text(n) for n in names}),
+                "synonyms": sorted(set(synonyms)),
                 "cellosaurus_id": curie if label == "CellLine" else None})
             release.rows_loaded += 1
         for label, rows in terms.items():

@@ -11,7 +11,8 @@ name the same term in different words end with a shared *variant key*:
   pathway`` and ``Signaling by EGFR`` = ``EGFR signalling``;
 - **word forms**: adjectives of processes become their nouns (``apoptotic`` → ``apoptosis``,
   so ``apoptotic process`` = ``apoptosis``), British spellings the American ones
-  (``tumour`` → ``tumor``), ``MAP kinase`` ``MAPK``, directions one word each (``reduced`` → ``decreased``), plurals
+  (``tumour`` → ``tumor``), a few spelled-out kinases their symbols (``MAP kinase`` → ``MAPK``,
+  ``phosphatidylinositol 3-kinase`` → ``PI3K``, ``protein kinase B`` → ``AKT``), directions one word each (``reduced`` → ``decreased``), plurals
   their singular (``kinases`` → ``kinase``, ``abnormalities`` → ``abnormality``);
 - **parenthesised parts** (``Unfolded Protein Response (UPR)``) give keys without them too;
 - **word order**: the *bag* key sorts the tokens (``regulation of apoptosis`` =
@@ -51,11 +52,15 @@ _SPELLED = re.compile(r"(?<![a-z])(alpha|beta|gamma|delta|epsilon|kappa|lambda|s
                       r"theta|zeta)(?=[^a-z]|$|[a-z](?:[^a-z]|$))")
 _PARENTHESES = re.compile(r"\s*\([^()]*\)")
 _PHRASES = ((re.compile(r"\bmap kinase\b"), "mapk"),
-            (re.compile(r"\bmitogen[- ]activated protein kinase\b"), "mapk"))
+            (re.compile(r"\bmitogen[- ]activated protein kinase\b"), "mapk"),
+            (re.compile(r"\bphosphatidylinositol[- ]3[- ]kinase\b"), "pi3k"),
+            (re.compile(r"\bprotein kinase b\b"), "akt"),
+            (re.compile(r"\bextracellular signal[- ]regulated kinase\b"), "erk"))
 _SPLIT = re.compile(r"[\W_]+", re.UNICODE)
 
 _GENERIC = frozenset({
-    "signaling", "signalling", "signal", "signals", "pathway", "pathways", "cascade",
+    "signaling", "signalling", "signal", "signals", "transduction", "pathway", "pathways",
+    "cascade",
     "cascades", "process", "processes", "the", "of", "by", "and", "via", "in"})
 _WORD_FORMS = {
     # adjectives of processes -> their nouns
@@ -78,6 +83,8 @@ _WORD_FORMS = {
 _QUALIFIERS = frozenset({"decreased", "increased", "impaired", "inhibited", "inhibition",
                          "abnormal", "loss", "suppressed", "suppression", "induced",
                          "limited", "promoted", "blocked", "altered"})
+# "VEGF-mediated angiogenesis": what the mention is about follows the last of these
+_CAUSED = frozenset({"mediated", "induced", "dependent", "associated", "driven", "related"})
 _KEEP_S = ("ss", "us", "is", "ys", "os")
 
 
@@ -139,12 +146,13 @@ def variant_keys(text: str) -> tuple[str, ...]:
 @lru_cache(maxsize=1 << 16)
 def head_keys(text: str) -> tuple[str, ...]:
     """The variant keys of a mention without its leading qualifiers (directions, ``impaired``,
-    ``loss``…): ``reduced tumour growth`` → the keys of ``tumor growth``. Empty when the
-    mention has no leading qualifier or nothing is left without it."""
+    ``loss``…) and causes (``VEGF-mediated``, ``tumor-associated``): ``reduced tumour growth``
+    → the keys of ``tumor growth``. Empty when the mention has none or nothing is left
+    without them."""
     found = []
     for spelled in (True, False):
         words = tokens(text, spelled)
-        start = 0
+        start = max((i + 1 for i, w in enumerate(words) if w in _CAUSED), default=0)
         while start < len(words) and words[start] in _QUALIFIERS:
             start += 1
         if 0 < start < len(words):
@@ -152,6 +160,7 @@ def head_keys(text: str) -> tuple[str, ...]:
     return tuple(k for k in dict.fromkeys(found) if k not in variant_keys(text))
 
 
+@lru_cache(maxsize=1 << 16)
 def fuzzy_form(text: str) -> str:
     """What fuzzy matching compares: the sorted content words (Greek letters spelled out), or
     the normalised text where no content word is left."""

@@ -1,23 +1,71 @@
 """``grounding``: which entity arguments of each claim resolve to knowledge-graph entities
 (``vctrace ground`` links them). A quality check, not a truth check: it tells which claims a
-truth verifier could look up at all."""
+truth verifier could look up at all.
+
+Grounding links are of four match kinds (:class:`vctrace.kg.grounding.MatchKind`: exact,
+synonym, normalised, fuzzy; fuzzy ones only at or above the grounding threshold). A verifier
+that looks entities up says which kinds it accepts with the ``match_kinds`` option
+(:class:`MatchOptions`; default: every kind) and reads its claims through
+:func:`accepted_links`, which drops the links of other kinds: a mention linked only by a kind
+it does not accept counts as ungrounded for it.
+"""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..kg.grounding import MatchKind
 from ..traces import primitives
+from ..traces.identity import normalise_text
 from .base import ClaimRow, Reason, Status, Verdict, Verifier
+
+MATCH_KINDS = tuple(kind.value for kind in MatchKind)
+MatchKindName = Literal["exact", "synonym", "normalised", "fuzzy"]
+
+
+class MatchOptions(BaseModel):
+    """The grounding match kinds a verifier accepts (a shared ``--match-kinds`` flag)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    match_kinds: tuple[MatchKindName, ...] = Field(
+        MATCH_KINDS, description="grounding match kinds accepted (exact, synonym, normalised, "
+        "fuzzy at or above the grounding threshold)")
+
+
+def accepted_links(verifier: Verifier, claims: list[ClaimRow]) -> list[ClaimRow]:
+    """``claims`` with only the entity links of the match kinds ``verifier`` accepts (its
+    ``match_kinds`` option). Every kind accepted (the default): the claims as they are, and no
+    query; otherwise one query for the whole batch."""
+    kinds = set(getattr(verifier.options, "match_kinds", MATCH_KINDS))
+    if kinds >= set(MATCH_KINDS):
+        return claims
+    keys = sorted({normalise_text(m.text) for c in claims for m in c.mentions if m.entities})
+    how = {}
+    for record in verifier.query("grounding/mention_links", keys=keys):
+        how.update({(r["mention"], r["key"]): r["match"] for r in record["rows"]})
+
+    def kept(mention):
+        key = normalise_text(mention.text)
+        return replace(mention, entities=[
+            e for e in mention.entities if e.get("match", how.get((key, e["key"]))) in kinds])
+
+    return [replace(c, mentions=[kept(m) for m in c.mentions]) for c in claims]
 
 
 class GroundingVerifier(Verifier):
     name = "grounding"
-    version = "1"
+    version = "2"
     description = "entity arguments grounded to KG entities (score: share grounded)"
     primitives = tuple(primitives.REGISTRY)
     checks_truth = False
+    Options = MatchOptions
 
     def judge(self, subjects: list[ClaimRow]) -> list[Verdict]:
         verdicts = []
-        for claim in subjects:
+        for claim in accepted_links(self, subjects):
             if not claim.mentions:
                 verdicts.append(Verdict(claim.key, Status.SUPPORTED, Reason.NO_ENTITY_ARGUMENTS))
                 continue

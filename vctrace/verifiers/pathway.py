@@ -14,6 +14,9 @@ kind, none of which reach the term (which itself has members), is *refuted*
 (``not_annotated``); a gene or term without any annotation is *unverifiable*. For
 ``modulates_pathway_activity`` a missing link is *unverifiable* (``no_target_in_pathway``):
 drugs act on pathways through more than their direct targets.
+
+Pathway and term arguments are looked up through their grounding links of the match kinds the
+``match_kinds`` option accepts (default: all; see :mod:`vctrace.verifiers.grounding`).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from .. import cypher
 from ..kg.graph import statement
 from ..kg.grounding import compact
 from .base import ClaimRow, Reason, Status, Verdict, Verifier
+from .grounding import MatchOptions, accepted_links
 
 TERM_RELATIONS = {"Pathway": "PATHWAY_PROTEIN", "BiologicalProcess": "BIOPROCESS_PROTEIN",
                   "MolecularFunction": "MOLFUNC_PROTEIN",
@@ -41,12 +45,14 @@ def _labelled(name: str, label: str) -> str:
 
 class PathwayVerifier(Verifier):
     name = "pathway"
-    version = "1"
+    version = "2"
     description = "participates_in / localises_to / modulates_pathway_activity against " \
                   "pathway and GO membership"
     primitives = ("participates_in", "localises_to", "modulates_pathway_activity")
+    Options = MatchOptions
 
     def judge(self, subjects: list[ClaimRow]) -> list[Verdict]:
+        subjects = accepted_links(self, subjects)
         membership = [c for c in subjects if c.primitive in _TERM_ROLE]
         activity = [c for c in subjects if c.primitive == "modulates_pathway_activity"]
         return self._membership(membership) + self._activity(activity)
