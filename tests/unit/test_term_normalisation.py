@@ -30,7 +30,8 @@ def test_names_of_one_term_share_a_key(a, b):
 
 @pytest.mark.parametrize("a, b", [
     ("PI3K/Akt", "MAPK/ERK"), ("apoptosis", "necrosis"), ("TNF-α", "TNF-β"),
-    ("G1 cell cycle arrest", "G2 cell cycle arrest"), ("Increased tumor growth", "reduced tumor growth"),
+    ("G1 cell cycle arrest", "G2 cell cycle arrest"),
+    ("Increased tumor growth", "reduced tumor growth"),
     ("betaine metabolism", "b metabolism"),               # "beta" inside a word is no letter
 ])
 def test_different_terms_share_no_key(a, b):

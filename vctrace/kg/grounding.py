@@ -19,8 +19,9 @@ qualifier, ``reduced tumor growth`` → ``tumor growth``, score lower). A mentio
 *term* roles (:data:`EXPECTED_LABELS`: a ``pathway``, a ``phenotype``, an ``ontology_id``…) is
 matched only among entities of the labels its roles expect, and when none of them matches in
 any other way, by ``fuzzy`` similarity (rapidfuzz, on the sorted content words) at or above a
-threshold (the alias full-text index proposes the candidates). Per mention and entity label the best kind wins (exact > synonym > normalised >
-fuzzy, then the score); ties are all linked, so ambiguity stays visible:
+threshold (the alias full-text index proposes the candidates). Per mention and entity label
+the best kind wins (exact > synonym > normalised > fuzzy, then the score); ties are all linked,
+so ambiguity stays visible:
 ``(:Mention)-[:REFERS_TO {match, score, form}]->(:Entity)``.
 
 Grounding never rewrites traces. ``ground`` only looks at mentions not yet grounded, so it is

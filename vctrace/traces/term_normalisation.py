@@ -12,8 +12,9 @@ name the same term in different words end with a shared *variant key*:
 - **word forms**: adjectives of processes become their nouns (``apoptotic`` → ``apoptosis``,
   so ``apoptotic process`` = ``apoptosis``), British spellings the American ones
   (``tumour`` → ``tumor``), a few spelled-out kinases their symbols (``MAP kinase`` → ``MAPK``,
-  ``phosphatidylinositol 3-kinase`` → ``PI3K``, ``protein kinase B`` → ``AKT``), directions one word each (``reduced`` → ``decreased``), plurals
-  their singular (``kinases`` → ``kinase``, ``abnormalities`` → ``abnormality``);
+  ``phosphatidylinositol 3-kinase`` → ``PI3K``, ``protein kinase B`` → ``AKT``), directions
+  one word each (``reduced`` → ``decreased``), plurals their singular (``kinases`` →
+  ``kinase``, ``abnormalities`` → ``abnormality``);
 - **parenthesised parts** (``Unfolded Protein Response (UPR)``) give keys without them too;
 - **word order**: the *bag* key sorts the tokens (``regulation of apoptosis`` =
   ``apoptosis regulation``); the *compact* key keeps their order, without separators
@@ -39,7 +40,8 @@ __all__ = ["compact", "fuzzy_form", "head_keys", "tokens", "variant_keys"]
 
 _GREEK = {"α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "ζ": "zeta",
           "η": "eta", "θ": "theta", "ι": "iota", "κ": "kappa", "λ": "lambda", "μ": "mu",
-          "ν": "nu", "ξ": "xi", "π": "pi", "ρ": "rho", "σ": "sigma", "ς": "sigma", "τ": "tau",
+          "ν": "nu", "ξ": "xi", "π": "pi", "ρ": "rho", "σ": "sigma", "ς": "sigma",
+          "τ": "tau",
           "υ": "upsilon", "φ": "phi", "χ": "chi", "ψ": "psi", "ω": "omega"}
 _LETTER = {name: "ps" if name == "psi" else name[0] for name in _GREEK.values()}
 _LETTER.update({"epsilon": "e", "upsilon": "u", "omega": "o", "theta": "th", "chi": "ch",
