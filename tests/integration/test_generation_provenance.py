@@ -321,3 +321,48 @@ def test_a_run_of_imported_traces_only_shows_no_constructor_table(world, tmp_pat
     assert "constructor" not in capsys.readouterr().out
     page = (tmp_path / f"{run.run}.report.html").read_text(encoding="utf-8")
     assert "By constructor" not in page
+
+
+# ---------------------------------------------------------------- hostile provenance (last:
+# it changes the shared load)
+
+
+def test_hostile_provenance_is_stored_safely_and_audited_readably(world, tmp_path, capsys,
+                                                                  monkeypatch):
+    server, rows, _ = world
+    row = json.loads(json.dumps(rows["claude"][0]))
+    row["trace_id"] = "hostile-provenance"
+    row["explain"] = row["explain"].replace("G1 arrest", "G2 arrest")  # a trace of its own
+    assert "G2 arrest" in row["explain"]
+    row["report_text"] = "See [E1] and [E7]."
+    long_text = "A" * 200_000
+    row["provenance"].update(
+        constructor=["not", "a", "string"], model="m" * 5_000,
+        evidence=["not an item", {"id": "E7", "source": {"nested": 1},
+                                  "text": "\x1b[31mred\x1b[0m\nnext line"},
+                  {"id": "E1", "source": "pubmed", "source_id": "1", "text": long_text},
+                  {"id": 8, "source": "pubmed", "source_id": "2", "text": "a number id"}],
+        support={"n1": ["E1", 3, "E99"], "nowhere": ["E1"], "n2": "E1"})
+    path = tmp_path / "hostile.jsonl"
+    path.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    assert ingest(server.settings(), [path]).total.written == 1
+    records, _, _ = server.driver.execute_query(
+        "MATCH (t:Trace {trace_id: 'hostile-provenance'}) "
+        "OPTIONAL MATCH (t)-[s:SAW]->(ev) "
+        "RETURN t.constructor AS constructor, t.model AS model, "
+        "t.generation_run AS run, collect([s.id, s.cited, size(ev.text)]) AS seen, "
+        "COUNT { (t)-[:HAS_ACTION]->()-[:SUPPORTED_BY]->() } AS supports")
+    stored, = records
+    assert (stored["constructor"], stored["model"]) == (None, None)
+    assert stored["run"] == row["provenance"]["generation_run"]
+    assert sorted(stored["seen"]) == [["8", False, len("a number id")],
+                                      ["E1", True, len(long_text)],
+                                      ["E7", True, len("\x1b[31mred\x1b[0m\nnext line")]]
+    assert stored["supports"] == 1  # n1 -> E1; unknown ids, actions and shapes left out
+    monkeypatch.setenv("VCTRACE_NEO4J_PASSWORD", server.password)
+    assert main([*server.cli, "audit", "hostile-provenance"]) == 0
+    text = capsys.readouterr().out
+    assert "\x1b" not in text and "    [E7] (cited): [31mred [0m next line" in text
+    assert "saw 3 evidence item(s), report cites 2" in text
+    line = next(x for x in text.splitlines() if x.startswith("    [E1]"))
+    assert line.endswith("...") and len(line) < 400

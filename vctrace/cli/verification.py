@@ -245,8 +245,8 @@ def _generation_lines(g: GenerationAudit, indent: str) -> list[str]:
     for e in chosen[:SEEN_SHOWN]:
         mark = "cited" if e.cited else "not cited"
         where = _shorten(", ".join(_one_line(x) for x in (e.source, e.source_id) if x), 120)
-        lines.append(f"{indent}  [{_one_line(e.id)}] {where} ({mark}): "
-                     + _shorten(_one_line(e.text or "")))
+        head = f"[{_one_line(e.id)}] {where}".rstrip()
+        lines.append(f"{indent}  {head} ({mark}): " + _shorten(_one_line(e.text or "")))
     more = g.evidence_items - min(len(chosen), SEEN_SHOWN)
     if more > 0:
         lines.append(f"{indent}  … {more} more item(s) (--format json lists every item)")

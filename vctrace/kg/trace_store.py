@@ -242,7 +242,8 @@ def _readable(item: dict[str, Any]) -> str:
         where += f" ({_text(item['display_relation'])})"
     ends = [t for k in ("drug", "gene", "term") if (t := _text(item.get(k)))]
     if len(ends) < 2:
-        return _dumps({k: v for k, v in sorted(item.items()) if k != "id"})
+        return json.dumps({k: v for k, v in sorted(item.items()) if k != "id"},
+                          ensure_ascii=False, default=str)
     line = f"{where}: {' -> '.join(ends)}" if where else " -> ".join(ends)
     name = _text(item.get("term_name"))
     return f"{line} ({name})" if name else line
@@ -267,7 +268,7 @@ def evidence_node(item: dict[str, Any]) -> dict[str, Any]:
         if source_id and relation:
             source_id = f"{relation}:{source_id}"
         props = {"source": source, "source_id": source_id, "text": _readable(item),
-                 "data_json": _dumps(data)}
+                 "data_json": json.dumps(data, ensure_ascii=False, default=str)}
         if _text(item.get("kind")):
             props["kind"] = _text(item["kind"])
     encoded = json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str)
