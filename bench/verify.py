@@ -7,7 +7,8 @@ Set-up (timed, not the benchmark): a fresh local Neo4j; the synthetic VC-TRACES-
 kg.csv with the relations the verifiers read, at PrimeKG's published counts for them
 (drug_protein, protein_protein, pathway_protein, cellcomp_protein, bioprocess_protein; 27,671
 genes), where each drug's curated targets are the ones the trace generator uses minus one for
-drugs with several (so some binding claims are refuted); a Tahoe-100M DE shard set in the real
+drugs with several (so some binding claims are on no curated list: unverifiable in dti-kg's
+open world, refuted with ``--dti-world closed``); a Tahoe-100M DE shard set in the real
 16-column schema with one condition per (drug, cell line) of the traces (18,950 conditions ×
 ``--de-genes`` genes, 15% untested, 8% significant); grounding.
 

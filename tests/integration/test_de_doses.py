@@ -15,6 +15,7 @@ a gene is never supported both up and down for the same (drug, cell line).
 from __future__ import annotations
 
 import json
+import re
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -25,6 +26,7 @@ from vctrace.kg.grounding import ground
 from vctrace.kg.trace_store import write_traces
 from vctrace.loaders.tahoe_de import TahoeDELoader
 from vctrace.runs.engine import build_verifiers, verify
+from vctrace.runs.metrics import run_metrics, trace_metrics
 from vctrace.traces.records import read_traces
 
 from support.verdicts import verdicts
@@ -139,6 +141,21 @@ def test_consensus_is_the_default_and_conflicting_doses_are_undecided(doses):
         [(0.05, "up"), (0.5, "not_de"), (5.0, "down")]
     assert {c["concentration"] for c in evidence["calls"]} == {0.05, 5.0}
     assert _never_both_supported(run)
+    # the run's metrics count the conflicting genes apart, per trace (a shared claim counts
+    # in each trace asserting it)
+    tally = {"supported": 0, "refuted": 0, "conflicting": 0}
+    for trace in TRACES:
+        genes = re.search(r"gene_list=\[(.*?)\]", trace["explain"]).group(1)
+        direction = re.search(r'direction="(\w+)"', trace["explain"]).group(1)
+        listed = _key(json.loads(f"[{genes}]"))
+        for (claim_genes, claim_direction, _gene), (status, reason, *_rest) in run.items():
+            if (claim_genes, claim_direction) == (listed, direction):
+                kind = "conflicting" if reason == "conflicting_doses" else status
+                if kind in tally:
+                    tally[kind] += 1
+    figures = run_metrics(trace_metrics(doses.graph, "consensus"))
+    assert tally["conflicting"] > 0
+    assert figures["de_conflicting"] == pytest.approx(tally["conflicting"] / sum(tally.values()))
 
 
 def test_a_stated_dose_counts_alone(doses):

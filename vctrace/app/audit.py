@@ -15,7 +15,7 @@ from ..runs import audit as audit_mod
 from ..runs.engine import RunError
 from ..settings import Settings
 from .graph_session import open_graph
-from .verification import resolve_run
+from .verification import VerifierVersion, resolve_run
 
 __all__ = [
     "AssertingAction", "AuditResult", "ClaimAudit", "ClaimRecord", "EntityRef",
@@ -179,6 +179,12 @@ class RunRecord(_Record):
     verifiers: list[dict[str, Any]] = []
     filter: dict[str, Any] = {}
     sources: list[SourceRecord] = []
+
+    @property
+    def verifier_labels(self) -> list[str]:
+        """Each verifier as ``dti-kg v2 (world=open)``."""
+        return [VerifierVersion.model_validate(v).label for v in self.verifiers
+                if v.get("name") and v.get("version")]
 
 
 class TraceRecord(_Record):

@@ -29,7 +29,8 @@ from ..plugins import parse_options
 from ..progress import Bar, Progress, no_progress
 from ..runs import engine, refine as refine_mod, report as report_mod
 from ..runs.engine import DEFAULT_VERIFIERS, RunBusy, RunError, RunStopped, TraceFilter
-from ..runs.report_html import LABELS, fmt as figure  # faces show figures as the page does
+from ..runs.report_html import (LABELS, fmt as figure,  # faces show figures as the page does
+                                verifier_label)
 from ..settings import Settings
 from ..traces.records import detect_format, to_vc_traces_row
 from ..verifiers import REGISTRY
@@ -378,6 +379,11 @@ class VerifierVersion(BaseModel):
     name: str
     version: str
     parameters: dict[str, Any] = {}
+
+    @property
+    def label(self) -> str:
+        """``dti-kg v2 (world=open)``: name, version and the short options."""
+        return verifier_label(self.name, self.version, self.parameters)
 
 
 class ConstructorMetrics(BaseModel):

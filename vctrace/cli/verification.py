@@ -124,7 +124,7 @@ def report(settings: Settings, run: str, out: Path, format_: str) -> int:
     if format_ == "json":
         say(json_text(result.metrics))
     else:
-        names = ", ".join(f"{v.name} v{v.version}" for v in result.verifiers)
+        names = ", ".join(v.label for v in result.verifiers)
         say(f"run {result.run.key}: {result.run.status}, {result.run.traces} traces, "
             f"verifiers {names}")
         say()
@@ -207,7 +207,7 @@ def audit_lines(result: ClaimAudit | TraceAudit) -> list[str]:
             lines.append(f"action {a.action or '(no id)'} ({a.primitive}){support}:")
             lines += _claim_lines(a, "  ")
     for r in result.runs.values():
-        names = ", ".join(f"{v.get('name')} v{v.get('version')}" for v in r.verifiers)
+        names = ", ".join(r.verifier_labels)
         lines.append(f"run {r.key}: {r.status}, created {r.created_at}, verifiers {names}")
         for s in r.sources:
             lines.append(f"  source {s.source} {s.version} ({s.key}, loader {s.loader} "

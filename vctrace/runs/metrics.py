@@ -9,7 +9,11 @@ The paper does not publish its formulas; these are this project's definitions
   refuted; ``structure`` and ``grounding`` are quality checks, not truth checks).
 - **DTI score**: mean over the trace's ``binds_to`` actions with a drug-target judgement of the
   binding evidence: the Boltz-2 probability where ``dti-boltz`` produced one, else 1/0 from
-  curated edges (``dti-kg``). Undefined (``None``) for a trace without such an action.
+  curated records (``dti-kg``). Undefined (``None``) for a trace without such an action. In
+  the open world (``dti-kg``'s default) a curated record is either a target (1) or an explicit
+  negative record (0), and a binding on no list is unverifiable, not 0: without Boltz-2 the
+  score therefore tends towards 1.0 and says little; ``--dti-world closed`` gives the old
+  proxy (absent from the list = 0).
 - **DE score**: supported (gene, direction) pairs over judged pairs (supported + refuted, i.e.
   opposite direction or not DE) of the trace's ``regulates_expression`` actions; unmeasured
   genes do not count. ``None`` when nothing was judged.
@@ -17,6 +21,10 @@ The paper does not publish its formulas; these are this project's definitions
   28.2%); a Boltz-2 verdict takes precedence over the curated one, as the paper's oracle.
 - **DE refined**: ``regulates_expression`` actions with at least one refuted gene over those
   with any judged gene (the paper's 87.3%).
+- **DE conflicting doses**: genes whose doses disagree (``de`` verdict ``unverifiable /
+  conflicting_doses``) over the genes the ``de`` verifier supported, refuted or found
+  conflicting. They are unverifiable, so the DE score leaves them out; this share says how
+  many it left out for that reason.
 - **coverage**: shares of traces with a DTI-judged action, a DE-judged action, both, neither.
 
 Run-level validity and verifiability are means over traces; DTI and DE scores are means over
@@ -29,7 +37,7 @@ from statistics import fmean
 from typing import Any
 
 from ..kg.graph import Graph
-from ..verifiers.base import BINDING_REASONS, REGISTRY
+from ..verifiers.base import BINDING_REASONS, REGISTRY, Reason
 
 
 def truth_verifiers() -> list[str]:
@@ -39,7 +47,8 @@ def truth_verifiers() -> list[str]:
 def trace_metrics(graph: Graph, run: str) -> list[dict[str, Any]]:
     """One row per trace of the run: the counts and the four scores."""
     rows = graph.read("runs/trace_metrics", run=run, truth=truth_verifiers(),
-                      binding_reasons=list(BINDING_REASONS))
+                      binding_reasons=list(BINDING_REASONS),
+                      conflicting=Reason.CONFLICTING_DOSES.value)
     for r in rows:
         r["validity"] = None if r["structure"] is None else float(r["structure"] == "supported")
         r["verifiability"] = r["judged"] / r["claims"] if r["claims"] else None
@@ -72,6 +81,9 @@ def run_metrics(rows: list[dict[str, Any]]) -> dict[str, Any]:
                                sum(r["dti_judged"] for r in rows)),
         "de_refined": _share(sum(r["de_refined_actions"] for r in rows),
                              sum(r["de_judged_actions"] for r in rows)),
+        "de_conflicting": _share(sum(r["de_conflicting"] for r in rows),
+                                 sum(r["de_supported"] + r["de_refuted"] + r["de_conflicting"]
+                                     for r in rows)),
         "coverage_dti": _share(sum(dti), n),
         "coverage_de": _share(sum(de), n),
         "coverage_both": _share(sum(a and b for a, b in zip(dti, de)), n),

@@ -3,7 +3,9 @@
 The default policy is the original system's:
 
 - **discard** a trace whose drug-target ``binds_to`` is refuted (Boltz-2 probability below τ,
-  or, without a Boltz-2 verdict, not a curated target); ``--keep-refuted-bindings`` keeps it;
+  or, without a Boltz-2 verdict, an explicit negative record ``curated_non_target``, or —
+  only with ``--dti-world closed`` — not a curated target); ``--keep-refuted-bindings``
+  keeps it;
 - **prune** from ``gene_list`` the genes whose DE verdict is ``opposite_direction`` or
   ``not_de`` (the claimed change is not observed); unmeasured genes stay (no data is not a
   refutation) unless ``not_measured`` is added to ``prune``. An action left with no gene is

@@ -19,7 +19,9 @@ SCORED = {"de": ("log2 fold change of the evidence call", -6.0, 6.0),
           "grounding": ("share of entity arguments grounded", 0.0, 1.0)}
 LABELS = {"validity": "validity", "verifiability": "verifiability", "dti_score": "DTI score",
           "de_score": "DE score", "dti_excluded": "DTI claims excluded",
-          "de_refined": "DE actions refined", "coverage_dti": "traces DTI-checkable",
+          "de_refined": "DE actions refined",
+          "de_conflicting": "DE genes with conflicting doses",
+          "coverage_dti": "traces DTI-checkable",
           "coverage_de": "traces DE-checkable", "coverage_both": "traces with both",
           "coverage_neither": "traces with neither"}
 CONSTRUCTOR_METRICS = ("traces", "validity", "verifiability", "dti_score", "de_score")
@@ -103,6 +105,14 @@ def histogram(values: list[float], title: str, lo: float, hi: float,
             "ticks": ticks}
 
 
+def verifier_label(name: str, version: str, parameters: dict[str, Any] | None = None) -> str:
+    """``dti-kg v2 (world=open)``: a verifier as a run recorded it, with its short scalar
+    options (the ones that decide verdicts, such as the DTI world or the DE dose rule)."""
+    shown = [f"{k}={v}" for k, v in sorted((parameters or {}).items())
+             if isinstance(v, (str, int, float, bool)) and len(str(v)) <= 40]
+    return f"{name} v{version}" + (f" ({', '.join(shown)})" if shown else "")
+
+
 def metric_bars(metrics: dict[str, Any], paper: dict[str, Any]) -> dict[str, Any]:
     """Per metric of ``LABELS``, a bar of this run's value and one of the paper's (shares,
     0 to 1; an undefined value has no bar): the geometry of the plot."""
@@ -176,7 +186,8 @@ def render_html(report: dict[str, Any]) -> str:
     context = {
         "run": {"key": run["key"], "traces": run.get("traces"), "status": run.get("status"),
                 "created_at": run.get("created_at"), "finished_at": run.get("finished_at")},
-        "verifiers": [f"{v['name']} v{v['version']}" for v in report["verifiers"]],
+        "verifiers": [verifier_label(v["name"], v["version"], v.get("parameters"))
+                      for v in report["verifiers"]],
         "total_time": report["timings_s"].get("total", UNDEFINED),
         "metric_rows": [{"label": LABELS[k], "value": v, "paper": report["paper"].get(k)}
                         for k, v in report["metrics"].items() if k in LABELS],

@@ -32,12 +32,15 @@ CALL (t) {
   MATCH (t)-[:HAS_ACTION]->(a:Action {primitive: 'regulates_expression'})-[:ASSERTS]->(c:Claim)
   OPTIONAL MATCH (c)<-[:JUDGES]-(v {run: $run, verifier: 'de'})
   WITH a, count(CASE WHEN v.status = 'supported' THEN 1 END) AS up,
-       count(CASE WHEN v.status = 'refuted' THEN 1 END) AS down
-  RETURN sum(up) AS de_supported, sum(down) AS de_refuted, count(a) AS de_actions,
+       count(CASE WHEN v.status = 'refuted' THEN 1 END) AS down,
+       count(CASE WHEN v.reason = $conflicting THEN 1 END) AS conflicting
+  RETURN sum(up) AS de_supported, sum(down) AS de_refuted, sum(conflicting) AS de_conflicting,
+         count(a) AS de_actions,
          count(CASE WHEN up + down > 0 THEN 1 END) AS de_judged_actions,
          count(CASE WHEN down > 0 THEN 1 END) AS de_refined_actions
 }
 RETURN t.key AS trace, t.trace_id AS trace_id, t.drug AS drug, t.cell_line AS cell_line,
-       t.constructor AS constructor, structure, claims, judged, dti, dti_judged, dti_refuted, de_supported, de_refuted,
-       de_actions, de_judged_actions, de_refined_actions
+       t.constructor AS constructor, structure, claims, judged, dti, dti_judged, dti_refuted,
+       de_supported, de_refuted, de_conflicting, de_actions, de_judged_actions,
+       de_refined_actions
 ORDER BY trace
