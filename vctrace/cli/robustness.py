@@ -10,17 +10,17 @@ from ..app.robustness import RobustnessOptions, robustness as robustness_case
 from .render import EXIT_OK, json_text, no_progress_option, note, progress_bars, say, table
 from .root import pass_settings
 
-EXITS = ("\b\nExit status: 0 done; 1 the run named does not exist; 2 an unusable option, "
-         "database or output folder.")
+EXITS = ("\b\nExit status: 0 done; 2 no such run, or an unusable option, database or "
+         "output folder.")
 DEFAULTS = RobustnessOptions()
 
 
-@click.command(epilog="\b\nKinds: target_swap (dti-kg: binds_to with a gene on no curated "
+@click.command(epilog="Kinds: target_swap (dti-kg: binds_to with a gene on no curated "
                "list of the drug), direction_flip (de), unmeasured_gene (de: a gene not "
                "measured in the context), term_swap (pathway), hidden_target (dti-kg: true "
                "bindings with the target hidden from the lists; refuted = a false "
-               "refutation).\nWrites $VCTRACE_HOME/reports/RUN.robustness.json and "
-               "RUN.robustness.svg.\n" + EXITS)
+               "refutation). Writes $VCTRACE_HOME/reports/RUN.robustness.json and "
+               "RUN.robustness.svg.\n\n" + EXITS)
 @click.argument("run", metavar="RUN|latest")
 @click.option("--per-kind", type=click.IntRange(min=1), default=DEFAULTS.per_kind,
               show_default=True, help="counterfactuals per kind at most")
