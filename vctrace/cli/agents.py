@@ -27,9 +27,29 @@ CELL_LINE = click.option("--cell-line", "cell_lines", multiple=True, metavar="NA
                          help="only this cell line (repeatable)")
 LIMIT = click.option("--limit", type=click.IntRange(min=0), metavar="N",
                      help="at most N pairs (in drug, then cell line order)")
+CONSTRUCTOR = click.option(
+    "--constructor", type=click.Choice([*use_cases.CONSTRUCTORS, "claude"]), default="kg",
+    show_default=True, help="kg: from knowledge-graph paths (no language model, no key); "
+    "claude: evidence -> report -> trace by Claude (key from ANTHROPIC_API_KEY)")
+PAIRS_FILE = click.option("--pairs", "pairs_file",
+                          type=click.Path(dir_okay=False, path_type=Path),
+                          help="JSONL of pairs (what `vctrace pairs` writes; or VC-TRACES rows)")
+LITERATURE = click.option("--literature", is_flag=True,
+                          help="claude: add PubMed abstracts, Wikipedia summaries and "
+                          "Harmonizome API associations to the evidence")
+MODEL = click.option("--model", default=DEFAULT_MODEL, show_default=True, metavar="ID",
+                     help="claude: the model id")
+CONCURRENCY = click.option("--concurrency", type=click.IntRange(1, 64), default=4,
+                           show_default=True, help="claude: pairs whose calls run at once")
+POLL_INTERVAL = click.option("--poll-interval", type=click.FloatRange(min=0), default=60.0,
+                             show_default=True, metavar="SECONDS",
+                             help="--batch: seconds between batch status requests")
+FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+                      show_default=True)
 
 
-def _unmatched(drugs: list[str], cell_lines: list[str]) -> None:
+def report_unmatched(drugs: list[str], cell_lines: list[str]) -> None:
+    """Say on stderr which drug and cell line names given matched no loaded pair."""
     for name in drugs:
         error(f"no loaded Tahoe-100M drug named {name!r}")
     for name in cell_lines:
@@ -57,7 +77,7 @@ def pairs(settings: Settings, drugs: tuple[str, ...], cell_lines: tuple[str, ...
     or the database cannot be used."""
     result = use_cases.pairs(settings, drugs=list(drugs), cell_lines=list(cell_lines),
                              limit=limit)
-    _unmatched(result.unmatched_drugs, result.unmatched_cell_lines)
+    report_unmatched(result.unmatched_drugs, result.unmatched_cell_lines)
     if fmt == "jsonl":
         lines = [json.dumps(p.row(), ensure_ascii=False) for p in result.pairs]
         if output is None:
@@ -81,12 +101,8 @@ def pairs(settings: Settings, drugs: tuple[str, ...], cell_lines: tuple[str, ...
 
 
 @click.command()
-@click.option("--constructor", type=click.Choice([*use_cases.CONSTRUCTORS, "claude"]),
-              default="kg", show_default=True,
-              help="kg: from knowledge-graph paths (no language model); claude: evidence -> "
-              "report -> trace by Claude (key from ANTHROPIC_API_KEY)")
-@click.option("--pairs", "pairs_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="JSONL of pairs (what `vctrace pairs` writes; or VC-TRACES rows)")
+@CONSTRUCTOR
+@PAIRS_FILE
 @DRUG
 @CELL_LINE
 @LIMIT
@@ -100,18 +116,13 @@ def pairs(settings: Settings, drugs: tuple[str, ...], cell_lines: tuple[str, ...
               help="pathways / GO processes per target (kg)")
 @click.option("--dry-run", is_flag=True, help="claude: print the pairs, requests, estimated "
               "tokens and cost (interactive and batch), send nothing (no key needed)")
-@click.option("--literature", is_flag=True,
-              help="claude: add PubMed abstracts and Wikipedia summaries to the evidence")
-@click.option("--model", default=DEFAULT_MODEL, show_default=True, metavar="ID",
-              help="claude: the model id")
-@click.option("--concurrency", type=click.IntRange(1, 64), default=4, show_default=True,
-              help="claude: pairs whose calls run at once")
+@LITERATURE
+@MODEL
+@CONCURRENCY
 @click.option("--batch", is_flag=True, help="claude: through Message Batches at half the "
               "price; state in OUTPUT.batch/, so the same command again resumes")
-@click.option("--poll-interval", type=click.FloatRange(min=0), default=60.0,
-              show_default=True, metavar="SECONDS", help="--batch: between status requests")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+@POLL_INTERVAL
+@FORMAT
 @no_progress_option
 @click.pass_obj
 def generate(settings: Settings, constructor: str, pairs_file: Path | None,
@@ -152,7 +163,7 @@ def generate(settings: Settings, constructor: str, pairs_file: Path | None,
         max_terms=max_terms)
     progress = progress_bars(not no_progress)
     result = use_cases.generate(settings, request, progress=progress)
-    _unmatched(result.unmatched_drugs, result.unmatched_cell_lines)
+    report_unmatched(result.unmatched_drugs, result.unmatched_cell_lines)
     if fmt == "json":
         say(json_text(dict(result.model_dump(mode="json"), valid=result.valid,
                            invalid=result.invalid, traces_per_s=result.traces_per_s)))
@@ -249,7 +260,7 @@ def _generate_claude(settings: Settings, *, pairs_file: Path | None, drugs: list
                                                  drugs=drugs, cell_lines=cell_lines,
                                                  limit=limit)
         if selection is not None:
-            _unmatched(selection.unmatched_drugs, selection.unmatched_cell_lines)
+            report_unmatched(selection.unmatched_drugs, selection.unmatched_cell_lines)
         if fmt == "json":
             say(json_text(estimate.model_dump(mode="json")))
         else:
@@ -263,7 +274,7 @@ def _generate_claude(settings: Settings, *, pairs_file: Path | None, drugs: list
     try:
         selection = claude_run.select_pairs(settings, pairs_file=pairs_file, drugs=drugs,
                                             cell_lines=cell_lines, limit=limit)
-        _unmatched(selection.unmatched_drugs, selection.unmatched_cell_lines)
+        report_unmatched(selection.unmatched_drugs, selection.unmatched_cell_lines)
         result = _run_claude(settings, client, selection, output=output, ingest=ingest,
                              literature=literature, concurrency=concurrency, batch=batch,
                              poll_interval=poll_interval, no_progress=no_progress)

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import click
 
-from ..agents.claude import DEFAULT_MODEL
 from ..agents.pipeline import PipelineRequest, PipelineResult, run_pipeline
 from ..agents.pricing import UnknownPrice, price_of
 from ..settings import Settings
-from .agents import CELL_LINE, DRUG, LIMIT, _unmatched
+from .agents import (CELL_LINE, CONCURRENCY, CONSTRUCTOR, DRUG, FORMAT, LIMIT, LITERATURE,
+                     MODEL, PAIRS_FILE, POLL_INTERVAL, report_unmatched)
 from .render import (EXIT_INVALID, EXIT_OK, EXIT_UNUSABLE, error, json_text,
                      no_progress_option, progress_bars, say, table)
 
@@ -64,31 +64,21 @@ def render(result: PipelineResult) -> None:
 
 @click.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--constructor", type=click.Choice(["kg", "claude"]), default="kg",
-              show_default=True, help="kg: from knowledge-graph paths (no language model, no "
-              "key); claude: evidence -> report -> trace by Claude (key from "
-              "ANTHROPIC_API_KEY)")
+@CONSTRUCTOR
 @click.option("--batch", is_flag=True, help="claude: through the Message Batches API (half "
               "the price; resumable from DIR/batches)")
-@click.option("--pairs", "pairs_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="JSONL of pairs (what `vctrace pairs` writes; or VC-TRACES rows)")
+@PAIRS_FILE
 @DRUG
 @CELL_LINE
 @LIMIT
-@click.option("--model", default=DEFAULT_MODEL, show_default=True, metavar="ID",
-              help="claude: the model id")
-@click.option("--concurrency", type=click.IntRange(1, 64), default=4, show_default=True,
-              help="claude: pairs whose calls run at once")
+@MODEL
+@CONCURRENCY
 @click.option("--chunk-size", type=click.IntRange(min=1), default=25, show_default=True,
               help="claude: pairs per chunk file (a killed run redoes at most one chunk)")
-@click.option("--literature", is_flag=True,
-              help="claude: add PubMed abstracts and Wikipedia summaries to the evidence")
-@click.option("--poll-interval", type=click.FloatRange(min=0), default=60.0,
-              show_default=True, metavar="SECONDS",
-              help="--batch: seconds between batch status requests")
+@LITERATURE
+@POLL_INTERVAL
 @click.option("--parquet", is_flag=True, help="also export DIR/vc_traces.parquet")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+@FORMAT
 @no_progress_option
 @click.pass_obj
 def pipeline(settings: Settings, directory: Path, constructor: str, batch: bool,
@@ -128,7 +118,7 @@ def pipeline(settings: Settings, directory: Path, constructor: str, batch: bool,
         concurrency=concurrency, chunk_size=chunk_size, literature=literature,
         parquet=parquet, poll_interval=poll_interval)
     result = run_pipeline(settings, request, progress=progress_bars(not no_progress))
-    _unmatched(result.unmatched_drugs, result.unmatched_cell_lines)
+    report_unmatched(result.unmatched_drugs, result.unmatched_cell_lines)
     if fmt == "json":
         say(json_text(dict(result.model_dump(mode="json"), resumed=result.resumed,
                            complete=result.complete)))
