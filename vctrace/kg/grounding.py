@@ -137,7 +137,9 @@ def _alias_rows(label: str, record: dict[str, Any]) -> list[dict[str, str]]:
 
 
 def rebuild_aliases(graph: Graph, batch_size: int = 5000) -> int:
-    """(Re)build the alias index from every entity. Returns the number of alias links."""
+    """(Re)build the alias index from every entity, and its full-text index (made anew once the
+    aliases are written). Returns the number of alias links."""
+    graph.auto_commit("grounding/drop_alias_text_index")
     graph.auto_commit("grounding/clear_aliases")
     total = 0
     for label in ENTITY_LABELS:
@@ -147,7 +149,14 @@ def rebuild_aliases(graph: Graph, batch_size: int = 5000) -> int:
             rows.append({"key": record["e"]["key"], "aliases": aliases})
             total += len(aliases)
         graph.write_batches(statement("grounding/merge_aliases", LABEL=label), rows, batch_size)
+    _text_index(graph)
     return total
+
+
+def _text_index(graph: Graph) -> None:
+    """Make the alias full-text index if it is missing, and wait until it is online."""
+    graph.auto_commit("grounding/alias_text_index")
+    graph.auto_commit("grounding/await_alias_text")
 
 
 def _expected(roles: Iterable[str]) -> frozenset[str] | None:
@@ -215,8 +224,7 @@ def _fuzzy(graph: Graph, mentions: list[dict[str, Any]], threshold: float,
     size of the ontologies loaded."""
     from rapidfuzz import fuzz  # only needed when some term mention is left
 
-    graph.auto_commit("grounding/alias_text_index")
-    graph.auto_commit("grounding/await_alias_text")
+    _text_index(graph)
     rows = []
     for m in mentions:
         words = list(dict.fromkeys(tokens(m["text"] or m["key"])))
