@@ -73,15 +73,17 @@ def test_ground_table_and_json(cli, capsys):
     assert main([*cli, "ground", "--no-progress"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("grounding: 0 of ") and lines[0].endswith(
-        "ungrounded mentions linked (0 by exact name, 0 by compact form)")
+        "ungrounded mentions linked (0 exact, 0 synonym, 0 normalised, 0 fuzzy)")
     assert lines[1].split() == ["primitive", "role", "arguments", "grounded", "share"]
     assert ["binds_to", "actor", "8", "8", "100.0%"] in [line.split() for line in lines]
 
     assert main([*cli, "ground", "--rebuild", "--format", "json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert set(report) == {"mentions", "grounded_exact", "grounded_compact", "aliases",
-                           "by_role"}
+    assert set(report) == {"mentions", "grounded_exact", "grounded_synonym",
+                           "grounded_normalised", "grounded_fuzzy", "aliases",
+                           "fuzzy_threshold", "by_role"}
     assert report["mentions"] == 61 and report["aliases"] > 0
+    assert report["grounded_exact"] > 0 and report["fuzzy_threshold"] == 0.9
     assert {"primitive": "binds_to", "role": "actor", "arguments": 8, "grounded": 8} in \
         report["by_role"]
 

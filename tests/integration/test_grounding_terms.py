@@ -9,7 +9,7 @@ from vctrace.kg.grounding import ground
 from vctrace.kg.trace_store import write_traces
 from vctrace.loaders.ontology import OntologyLoader
 from vctrace.loaders.primekg import PrimeKGLoader
-from vctrace.runs.engine import _claim_rows
+from vctrace.runs.engine import claim_rows
 from vctrace.traces.models import Perturbation
 from vctrace.traces.text import parse_trace_text
 from vctrace.traces.validation import check, is_valid
@@ -112,7 +112,7 @@ def test_the_fuzzy_threshold_is_a_parameter(neo4j, grounded):
 def test_verifiers_accept_the_match_kinds_they_declare(neo4j, grounded):
     records, _, _ = neo4j.driver.execute_query(
         "MATCH (:Mention {text: 'RAF-MAPK signalling'})<-[:MENTIONS]-(c:Claim) RETURN c.key AS k")
-    claims = _claim_rows(neo4j.graph, [records[0]["k"]])
+    claims = claim_rows(neo4j.graph, [records[0]["k"]])
     [default] = PathwayVerifier(neo4j.graph).judge(claims)  # every kind accepted
     assert (default.status, default.reason) == (Status.SUPPORTED, Reason.DRUG_TARGET_IN_PATHWAY)
     strict = PathwayVerifier(neo4j.graph, {"match_kinds": ["exact", "synonym"]})

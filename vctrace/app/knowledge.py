@@ -186,7 +186,6 @@ def ground(settings: Settings, rebuild: bool = False, *,
         bar.update()
     finally:
         bar.close()
-    # dict(): every field, also those a JSON dump leaves out (synonym and fuzzy counts)
     return GroundResult(**dict(summary), by_role=by_role)
 
 

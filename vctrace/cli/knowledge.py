@@ -74,17 +74,18 @@ def load(settings: Settings, source: str, paths: tuple[str, ...], bulk: bool,
 @no_progress_option
 @click.pass_obj
 def ground(settings: Settings, rebuild: bool, fmt: str, no_progress: bool) -> int:
-    """Ground the entity names of trace arguments to loaded entities (exact, then
-    punctuation-free form) and print how many arguments ground, per primitive and role. Runs
-    by itself after ingest (new mentions) and load (everything, as with --rebuild)."""
+    """Ground the entity names of trace arguments to loaded entities (by exact name, ontology
+    synonym, normalised form, then fuzzy above a threshold; the kind is recorded on each
+    link) and print how many arguments ground, per primitive and role. Runs by itself after
+    ingest (new mentions) and load (everything, as with --rebuild)."""
     result = knowledge.ground(settings, rebuild, progress=progress_bars(not no_progress))
     if fmt == "json":
         say(json_text(result.model_dump(mode="json")))
         return EXIT_OK
     aliases = f"; {result.aliases:,} aliases indexed" if result.aliases else ""
+    kinds = ", ".join(f"{n:,} {kind}" for kind, n in result.by_kind.items())
     say(f"grounding: {result.grounded:,} of {result.mentions:,} ungrounded mentions linked "
-        f"({result.grounded_exact:,} by exact name, {result.grounded_compact:,} by compact "
-        f"form{aliases})")
+        f"({kinds}{aliases})")
     grounding_table(result.by_role)
     return EXIT_OK
 

@@ -35,7 +35,7 @@ from collections import defaultdict
 from enum import Enum
 from typing import Any, Iterable
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from .. import cypher
 from ..traces.identity import normalise_text
@@ -86,32 +86,28 @@ RANK = {MatchKind.EXACT: 3, MatchKind.SYNONYM: 2, MatchKind.NORMALISED: 1, Match
 
 class GroundingResult(BaseModel):
     """What one grounding pass did: mentions looked at (the ungrounded ones, or every one
-    after a rebuild), how many now link to entities, by their best match kind, and the alias
-    links indexed (0 unless the index was rebuilt). ``grounded_compact`` is the older name of
-    ``grounded_normalised`` (punctuation-free forms are one of its variants)."""
+    after a rebuild), how many now link to entities, by their best match kind
+    (``normalised`` includes the punctuation-free forms), the fuzzy threshold used, and the
+    alias links indexed (0 unless the index was rebuilt)."""
 
     mentions: int = 0
     grounded_exact: int = 0
-    grounded_compact: int = 0
+    grounded_synonym: int = 0
+    grounded_normalised: int = 0
+    grounded_fuzzy: int = 0
     aliases: int = 0
-    grounded_synonym: int = Field(0, exclude=True)
-    grounded_fuzzy: int = Field(0, exclude=True)
-    fuzzy_threshold: float = Field(FUZZY_THRESHOLD, exclude=True)
-
-    @property
-    def grounded_normalised(self) -> int:
-        return self.grounded_compact
+    fuzzy_threshold: float = FUZZY_THRESHOLD
 
     @property
     def grounded(self) -> int:
-        return (self.grounded_exact + self.grounded_synonym + self.grounded_compact
+        return (self.grounded_exact + self.grounded_synonym + self.grounded_normalised
                 + self.grounded_fuzzy)
 
     @property
     def by_kind(self) -> dict[str, int]:
         """Mentions grounded, by the best kind they matched with."""
         return {"exact": self.grounded_exact, "synonym": self.grounded_synonym,
-                "normalised": self.grounded_compact, "fuzzy": self.grounded_fuzzy}
+                "normalised": self.grounded_normalised, "fuzzy": self.grounded_fuzzy}
 
 
 def _alias_rows(label: str, record: dict[str, Any]) -> list[dict[str, str]]:
@@ -275,7 +271,7 @@ def ground(graph: Graph, *, rebuild: bool = False, batch_size: int = 5000,
     by_label: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for key, found in links.items():
         best = max(found, key=lambda link: RANK[MatchKind(link["match"])])["match"]
-        field = "grounded_compact" if best == "normalised" else f"grounded_{best}"
+        field = f"grounded_{best}"
         setattr(result, field, getattr(result, field) + 1)
         for link in found:
             by_label[link["label"]].append(dict(link, mention=key))

@@ -174,7 +174,8 @@ def get_run(graph: Graph, run: str) -> dict[str, Any]:
     raise RunError(f"no verification run named {run!r} (vctrace verify --list shows them)")
 
 
-def _claim_rows(graph: Graph, keys: list[str]) -> list[ClaimRow]:
+def claim_rows(graph: Graph, keys: list[str]) -> list[ClaimRow]:
+    """The claims of ``keys`` as verifiers see them (one read for the batch)."""
     records = graph.read("runs/claim_rows", keys=keys)
     rows = []
     for r in records[0]["rows"]:
@@ -191,7 +192,8 @@ def _trace_rows(graph: Graph, keys: list[str]) -> list[TraceRow]:
             for r in records[0]["rows"]]
 
 
-def _complete(subjects: list[Any], verdicts: list[Verdict], verifier: Verifier) -> list[Verdict]:
+def complete_verdicts(subjects: list[Any], verdicts: list[Verdict],
+                      verifier: Verifier) -> list[Verdict]:
     """Every subject gets at least one verdict: a verifier that skipped one is an error, stored
     as such (so a run never silently leaves a claim unjudged, and resuming stays exact)."""
     judged = {v.subject for v in verdicts}
@@ -520,10 +522,10 @@ def _judge(graph: Graph, opened: OpenRun, progress: Callable[[str, int], Any] | 
                     raise RunStopped(f"run {run!r} was stopped; it resumes on request")
                 chunk = keys[start:start + batch_size]
                 t1 = time.perf_counter()
-                rows = (_trace_rows if verifier.subject == "trace" else _claim_rows)(
+                rows = (_trace_rows if verifier.subject == "trace" else claim_rows)(
                     graph, chunk)
                 t2 = time.perf_counter()
-                verdicts = _complete(rows, verifier.judge(rows), verifier)
+                verdicts = complete_verdicts(rows, verifier.judge(rows), verifier)
                 done.read_s += t2 - t1
                 done.judge_s += time.perf_counter() - t2
 

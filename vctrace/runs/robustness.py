@@ -167,7 +167,7 @@ def derive(graph: Graph, run: str, verifiers: dict[str, Verifier], *,
     supported = _supported(graph, run, verifiers)
     keys = sorted({k for claims in supported.values() for k in claims})
     rows = {r.key: r for start in range(0, len(keys), 1000)
-            for r in engine._claim_rows(graph, keys[start:start + 1000])}
+            for r in engine.claim_rows(graph, keys[start:start + 1000])}
     draw = _Draw(graph, rng)
     out: list[Counterfactual] = []
     dti = verifiers.get("dti-kg")
@@ -324,7 +324,7 @@ def judge(verifiers: dict[str, Verifier], counterfactuals: list[Counterfactual],
     for name, items in sorted(by_verifier.items()):
         for start in range(0, len(items), batch_size):
             chunk = [cf.claim for cf in items[start:start + batch_size]]
-            verdicts = engine._complete(chunk, verifiers[name].judge(chunk), verifiers[name])
+            verdicts = engine.complete_verdicts(chunk, verifiers[name].judge(chunk), verifiers[name])
             for v in verdicts:
                 out.setdefault(v.subject, v)
             if progress:

@@ -37,15 +37,18 @@ class MatchOptions(BaseModel):
 
 def accepted_links(verifier: Verifier, claims: list[ClaimRow]) -> list[ClaimRow]:
     """``claims`` with only the entity links of the match kinds ``verifier`` accepts (its
-    ``match_kinds`` option). Every kind accepted (the default): the claims as they are, and no
-    query; otherwise one query for the whole batch."""
+    ``match_kinds`` option). Every kind accepted (the default): the claims as they are."""
     kinds = set(getattr(verifier.options, "match_kinds", MATCH_KINDS))
     if kinds >= set(MATCH_KINDS):
         return claims
-    keys = sorted({normalise_text(m.text) for c in claims for m in c.mentions if m.entities})
     how = {}
-    for record in verifier.query("grounding/mention_links", keys=keys):
-        how.update({(r["mention"], r["key"]): r["match"] for r in record["rows"]})
+    # claim rows read from the graph carry each link's match kind; only rows built elsewhere
+    # (without it) need the lookup
+    keys = sorted({normalise_text(m.text) for c in claims for m in c.mentions
+                   if any("match" not in e for e in m.entities)})
+    if keys:
+        for record in verifier.query("grounding/mention_links", keys=keys):
+            how.update({(r["mention"], r["key"]): r["match"] for r in record["rows"]})
 
     def kept(mention):
         key = normalise_text(mention.text)
