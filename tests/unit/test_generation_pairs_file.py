@@ -25,7 +25,7 @@ def test_each_row_shape_gives_its_pair(tmp_path):
 @pytest.mark.parametrize("text, message", [
     ("", "no pairs in the file"),
     ("{not json}\n", ":1: not JSON"),
-    ("[1, 2]\n", ":1: a row must be a JSON object"),
+    ("[1, 2]\n", ":1: not a JSON object"),
     ('{"drug": "x"}\n', ":1: no drug and cell line in the row"),
 ])
 def test_bad_files_are_refused_with_their_line(tmp_path, text, message):
@@ -33,5 +33,9 @@ def test_bad_files_are_refused_with_their_line(tmp_path, text, message):
     path.write_text(text)
     with pytest.raises(GenerationError, match=message):
         read_pairs_file(path)
-    with pytest.raises(GenerationError, match="cannot read the pairs file"):
+    with pytest.raises(GenerationError, match="cannot read .*absent.jsonl"):
         read_pairs_file(tmp_path / "absent.jsonl")
+    binary = tmp_path / "binary.jsonl"
+    binary.write_bytes(b"\xff\xfe{}\n")
+    with pytest.raises(GenerationError, match="not UTF-8 text"):
+        read_pairs_file(binary)

@@ -41,6 +41,7 @@ from ..traces.validation import is_valid
 from . import generation_runs
 from . import traces as trace_cases
 from .graph_session import open_graph
+from .jsonl import json_objects
 
 __all__ = ["CONSTRUCTORS", "GENERATION_STATEMENTS", "GenerateRequest", "GenerateResult",
            "GeneratedTrace", "PairsResult", "PerturbationPair", "SkippedPair", "generate",
@@ -168,21 +169,8 @@ def read_pairs_file(path: str | Path) -> list[tuple[str, str]]:
     --format jsonl`` writes, or any rows with ``drug_key``/``cell_line_key``, ``drug``/
     ``cell_line`` names, or a Tahoe-form ``perturbation`` record (VC-TRACES rows)."""
     path = Path(path)
-    try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise GenerationError(f"{path}: cannot read the pairs file: "
-                              f"{getattr(exc, 'strerror', None) or exc}") from None
     out: list[tuple[str, str]] = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise GenerationError(f"{path}:{number}: not JSON ({exc.msg})") from None
-        if not isinstance(row, dict):
-            raise GenerationError(f"{path}:{number}: a row must be a JSON object")
+    for number, row in json_objects(path, GenerationError):
         drug = row.get("drug_key") or row.get("drug")
         cell = row.get("cell_line_key") or row.get("cell_line")
         if (not drug or not cell) and isinstance(row.get("perturbation"), dict):

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Iterator, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -35,6 +35,7 @@ from ..settings import Settings
 from ..traces.identity import normalise_text
 from ..traces.text import parse_explain
 from .graph_session import open_graph
+from .jsonl import json_objects
 from .verification import resolve_run
 
 __all__ = ["BASELINES", "BaselinesResult", "BuildOptions", "BuildResult", "PredictorScore",
@@ -269,23 +270,8 @@ def read_predictions(path: Path) -> dict[str, str]:
     return out
 
 
-def _jsonl(path: Path) -> Any:
-    try:
-        with path.open(encoding="utf-8-sig") as handle:
-            for number, line in enumerate(handle, 1):
-                if not line.strip():
-                    continue
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise TahoeQAError(f"{path}:{number}: not JSON: {exc.msg}") from None
-                if not isinstance(record, dict):
-                    raise TahoeQAError(f"{path}:{number}: not a JSON object")
-                yield number, record
-    except OSError as exc:
-        raise TahoeQAError(f"cannot read {path}: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise TahoeQAError(f"{path}: not UTF-8 text") from None
+def _jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    return json_objects(path, TahoeQAError)
 
 
 # ---------------------------------------------------------------- scoring
