@@ -23,7 +23,7 @@ def test_run_query_with_and_without_its_parameters(neo4j):
     settings = neo4j.settings()
     traces.ingest(settings, [DEMO_TRACES])
     result = queries.run_query(settings, "traces_by_drug", {"drug": "Trametinib"})
-    assert result.columns == ["trace", "trace_id", "drug", "cell_line", "actions"]
+    assert result.columns == ["trace", "trace_id", "trace_ids", "drug", "cell_line", "actions"]
     assert [row[1] for row in result.rows] == ["demo-trametinib-c32"]
     assert result.truncated is False
     # a parameter not given is null: no drug, no rows (and no error)

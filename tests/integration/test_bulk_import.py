@@ -2,7 +2,9 @@
 path, on a second real server it starts itself. (The import files of the bundled examples
 alone: unit/test_bulk_import_files.py.)"""
 
+import json
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -29,6 +31,17 @@ def _shape(driver):
             Counter((r["t"], tuple(sorted(r["k"]))) for r in rels))
 
 
+def _local_home(tmp_path, monkeypatch) -> tuple[list[str], Path, str]:
+    """Global options of a fresh local server home (its jars linked) on a free port."""
+    home = tmp_path / "home"
+    home.mkdir()
+    settings = Settings()
+    (home / settings.lib_dir.name).symlink_to(settings.lib_dir)
+    port = str(free_port())
+    monkeypatch.delenv("VCTRACE_NEO4J_URI", raising=False)
+    return ["--home", str(home), "--bolt-port", port], home, port
+
+
 @pytest.mark.shared_data
 def test_import_files_have_typed_headers(tmp_path):
     traces = [t for f in FILES for t in read_traces(f)]
@@ -47,13 +60,7 @@ def test_bulk_graph_equals_transactional_graph(neo4j, tmp_path, monkeypatch, cap
     list(write_traces(neo4j.graph, traces))
     transactional = (graph_summary(neo4j.graph), _shape(neo4j.driver))
 
-    home = tmp_path / "home"
-    home.mkdir()
-    settings = Settings()
-    (home / settings.lib_dir.name).symlink_to(settings.lib_dir)
-    port = str(free_port())
-    cli = ["--home", str(home), "--bolt-port", port]
-    monkeypatch.delenv("VCTRACE_NEO4J_URI", raising=False)
+    cli, home, port = _local_home(tmp_path, monkeypatch)
     try:
         # invalid records and an unreadable file are reported; the valid traces are imported
         missing = tmp_path / "missing.jsonl"
@@ -84,3 +91,33 @@ def test_bulk_refuses_a_remote_server(monkeypatch, capsys):
     monkeypatch.setenv("VCTRACE_NEO4J_URI", "bolt://example.invalid:7687")
     assert main(["ingest", "--bulk", str(DEMO_TRACES)]) == 2
     assert "local server only" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_bulk_ingest_records_every_id_as_the_transactional_path(neo4j, tmp_path, monkeypatch):
+    """Content met again under other ids (issue 12): the ids are added after the import, so
+    the Trace nodes' trace_id and trace_ids equal a transactional ingest's."""
+    demo = DEMO_TRACES.read_text().splitlines()
+    first, second = (json.loads(line) for line in demo[:2])
+    first.pop("trace_id")
+    second.pop("trace_id")
+    path = tmp_path / "ids.jsonl"
+    rows = [dict(first, index=4), dict(second, id="s"), dict(first, id="x"),
+            dict(first, index=4), first]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    query = ("MATCH (t:Trace) RETURN t.key AS key, t.trace_id AS id, t.trace_ids AS ids "
+             "ORDER BY key")
+    list(write_traces(neo4j.graph, read_traces(path)))
+    transactional = neo4j.driver.execute_query(query)[0]
+    assert [r["ids"] for r in transactional] in (
+        [["4", "x"], ["s"]], [["s"], ["4", "x"]])
+
+    cli, home, port = _local_home(tmp_path, monkeypatch)
+    try:
+        assert main([*cli, "ingest", "--bulk", "--no-progress", str(path)]) == 0
+        server = LocalNeo4j.from_settings(Settings(home=home, bolt_port=int(port)))
+        from neo4j import GraphDatabase
+        with GraphDatabase.driver(server.uri, auth=("neo4j", server.password())) as driver:
+            assert driver.execute_query(query)[0] == transactional
+    finally:
+        main([*cli, "db", "stop"])

@@ -35,16 +35,18 @@ def test_query_in_each_format(cli, capsys):
     assert main(query) == 0
     captured = capsys.readouterr()
     header, row = captured.out.splitlines()
-    assert header.split() == ["trace", "trace_id", "drug", "cell_line", "actions"]
-    assert row.split()[1:] == ["demo-trametinib-c32", "Trametinib", "C32", "9"]
+    assert header.split() == ["trace", "trace_id", "trace_ids", "drug", "cell_line", "actions"]
+    assert row.split()[1:] == ["demo-trametinib-c32", '["demo-trametinib-c32"]', "Trametinib",
+                               "C32", "9"]
     assert captured.err == "(1 row)\n"
     assert main([*query, "--format", "json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert [(r["trace_id"], r["actions"]) for r in rows] == [("demo-trametinib-c32", 9)]
     assert main([*query, "--format", "csv"]) == 0
     table = list(csv.reader(io.StringIO(capsys.readouterr().out)))
-    assert table[0] == ["trace", "trace_id", "drug", "cell_line", "actions"]
-    assert table[1][1:] == ["demo-trametinib-c32", "Trametinib", "C32", "9"]
+    assert table[0] == ["trace", "trace_id", "trace_ids", "drug", "cell_line", "actions"]
+    assert table[1][1:] == ["demo-trametinib-c32", '["demo-trametinib-c32"]', "Trametinib",
+                            "C32", "9"]
 
 
 def test_cypher_with_parameters_and_strict_json(cli, capsys):

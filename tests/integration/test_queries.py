@@ -27,10 +27,10 @@ LIBRARY_COLUMNS = {
     "claims_refuted_by_verifier": ["run", "claim", "primitive", "part", "reason", "score",
                                    "drug", "cell_line", "actions"],
     "claims_shared_by_traces": ["claim", "primitive", "arguments", "traces"],
-    "traces_by_cell_line": ["trace", "trace_id", "drug", "cell_line", "actions"],
-    "traces_by_drug": ["trace", "trace_id", "drug", "cell_line", "actions"],
-    "traces_by_entity": ["trace", "trace_id", "action", "primitive", "role", "entity"],
-    "traces_by_primitive": ["trace", "trace_id", "drug", "cell_line", "actions"],
+    "traces_by_cell_line": ["trace", "trace_id", "trace_ids", "drug", "cell_line", "actions"],
+    "traces_by_drug": ["trace", "trace_id", "trace_ids", "drug", "cell_line", "actions"],
+    "traces_by_entity": ["trace", "trace_id", "trace_ids", "action", "primitive", "role", "entity"],
+    "traces_by_primitive": ["trace", "trace_id", "trace_ids", "drug", "cell_line", "actions"],
     "verdicts_changed_between_runs": ["verifier", "subject", "part", "status_a", "reason_a",
                                       "status_b", "reason_b", "n_traces", "traces"],
 }
@@ -100,7 +100,7 @@ def test_traces_by_drug_and_formats(loaded, capsys):
     assert main([*loaded, "query", "traces_by_primitive", "--param",
                  "primitive=alleviates_phenotype", "--format", "csv"]) == 0
     table = list(csv.reader(io.StringIO(capsys.readouterr().out)))
-    assert table[0] == ["trace", "trace_id", "drug", "cell_line", "actions"]
+    assert table[0] == ["trace", "trace_id", "trace_ids", "drug", "cell_line", "actions"]
     assert len(table) == 1 + 5  # all five VCR-Agent sample records end in alleviates_phenotype
     assert main([*loaded, "query", "traces_by_entity", "--param", "entity=PSMB5"]) == 0
     out = capsys.readouterr().out

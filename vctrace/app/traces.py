@@ -21,8 +21,9 @@ from pydantic import BaseModel, Field
 
 from ..errors import InvalidRequest, NotFound, VctraceError
 from ..kg.bulk_import import BulkImportError, bulk_import
-from ..kg.trace_store import (list_traces as list_stored, read_traces as read_stored,
-                              resolve_trace_keys, write_traces)
+from ..kg.trace_store import (add_trace_ids, list_traces as list_stored,
+                              read_traces as read_stored, resolve_trace_keys, stored_trace_ids,
+                              write_traces)
 from ..progress import Bar, Progress, no_progress
 from ..runs.engine import RunError
 from ..settings import Settings
@@ -187,6 +188,8 @@ class IngestCounts(BaseModel):
     actions: int = Field(0, description="actions written")
     edges: int = Field(0, description="edges written")
     failed: int = Field(0, description="valid traces that could not be stored (skipped)")
+    ids_added: int = Field(0, description="ids recorded on content already stored under "
+                                          "another id (the content is not written again)")
 
 
 class FileIngest(FileTally, IngestCounts):
@@ -272,6 +275,7 @@ def ingest(settings: Settings, paths: list[str | Path], *, batch_size: int | Non
                 tally.existing += batch.traces_existing
                 tally.actions += batch.actions_written
                 tally.edges += batch.edges_written
+                tally.ids_added += batch.ids_added
                 tally.failures += [FailedRecord(path=path, record=f.record, reason=f.reason)
                                    for f in batch.failed]
                 tally.failed += len(batch.failed)
@@ -327,6 +331,9 @@ def bulk_ingest(settings: Settings, paths: list[str | Path], *,
     except OSError as exc:  # the import files cannot be written
         raise BulkImportError(f"bulk import failed: {exc}") from exc
     init(settings)
+    if result.more_ids:  # content met again under other ids: recorded as ingest does
+        with open_graph(settings) as graph:
+            add_trace_ids(graph, result.more_ids)
     return BulkIngestResult(files=files, traces=result.traces, actions=result.actions,
                             edges=result.edges, claims=result.claims, mentions=result.mentions,
                             step_seconds=result.seconds, seconds=time.monotonic() - started)
@@ -340,26 +347,32 @@ class ShownTrace(BaseModel):
 
     key: str
     trace: Trace
+    trace_ids: list[str] = Field(default_factory=list,
+                                 description="every id the content was ingested under, the "
+                                             "first (its trace_id) first")
 
 
 def show(settings: Settings, ref: str) -> ShownTrace:
-    """The stored trace that ``ref`` names: its key, a key prefix, its ``trace_id`` or a
-    ``trace_id`` prefix. :class:`~vctrace.errors.InvalidRequest` when none or several
-    match."""
+    """The stored trace that ``ref`` names: its key, one of its ids (any id it was ingested
+    under), or a key or ``trace_id`` prefix. :class:`~vctrace.errors.NotFound` when none
+    matches; :class:`~vctrace.errors.InvalidRequest` when several do (an id given to
+    different contents, or a short prefix), naming their keys so that one can be given."""
     with open_graph(settings) as graph:
         keys = resolve_trace_keys(graph, ref)
         if not keys:
             raise NotFound(f"no stored trace matches {ref!r}")
         if len(keys) > 1:
-            raise InvalidRequest(f"{ref!r} matches several traces; give more of the key")
+            raise InvalidRequest(f"{ref!r} matches several traces ({', '.join(keys)}"
+                                 f"{', …' if len(keys) >= 10 else ''}); give its key")
         trace, = read_stored(graph, keys)
-    return ShownTrace(key=keys[0], trace=trace)
+        ids = stored_trace_ids(graph, keys[0])
+    return ShownTrace(key=keys[0], trace=trace, trace_ids=ids)
 
 
 def trace_json_form(shown: ShownTrace) -> dict:
     """The trace's JSON form (what ``validate`` and ``ingest`` read back) with its
     ``trace_key``."""
-    return dict(to_json_form(shown.trace), trace_key=shown.key)
+    return dict(to_json_form(shown.trace), trace_key=shown.key, trace_ids=shown.trace_ids)
 
 
 def render_trace(shown: ShownTrace, fmt: Literal["text", "dot"] = "text") -> str:
@@ -369,7 +382,8 @@ def render_trace(shown: ShownTrace, fmt: Literal["text", "dot"] = "text") -> str
     if fmt == "dot":
         return to_dot(trace, title=f"{trace.drug or '?'} in {trace.cell_line or '?'} "
                                    f"({shown.key})")
-    header = [f"# trace {shown.key}" + (f" ({trace.trace_id})" if trace.trace_id else ""),
+    ids = shown.trace_ids or ([trace.trace_id] if trace.trace_id else [])
+    header = [f"# trace {shown.key}" + (f" ({', '.join(ids)})" if ids else ""),
               f"# drug: {trace.drug or '-'}; cell line: {trace.cell_line or '-'}; "
               f"{len(trace.actions)} actions, {len(trace.edges)} edges"]
     if trace.provenance.source_file:

@@ -151,12 +151,12 @@ def _bulk(settings: Settings, files: tuple[str, ...], progress: Progress) -> int
               show_default=True)
 @click.pass_obj
 def show(settings: Settings, trace: str, fmt: str) -> int:
-    """Print a stored trace, named by its key, a key prefix or its trace_id: as explain/dag
-    text, as its JSON form (what ingest reads back), or as a Graphviz picture
-    (--format dot | dot -Tsvg > trace.svg).
+    """Print a stored trace, named by its key, a key prefix or any id it was ingested under
+    (the header lists every id): as explain/dag text, as its JSON form (what ingest reads
+    back), or as a Graphviz picture (--format dot | dot -Tsvg > trace.svg).
 
-    Exit status: 1 no stored trace (or several) matches TRACE, 2 the database cannot be
-    used."""
+    Exit status: 1 no stored trace matches TRACE, or several do (an id given to different
+    contents: their keys are listed), 2 the database cannot be used."""
     shown = use_cases.show(settings, trace)
     if fmt == "json":
         say(json_text(use_cases.trace_json_form(shown)))

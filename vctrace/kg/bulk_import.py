@@ -74,7 +74,8 @@ class CsvFile:
         self.handle.close()
 
 
-_TRACE_COLUMNS = [("key", "ID(Trace)"), ("trace_id", ""), ("drug", ""), ("cell_line", ""),
+_TRACE_COLUMNS = [("key", "ID(Trace)"), ("trace_id", ""), ("trace_ids", "string[]"),
+                  ("drug", ""), ("cell_line", ""),
                   ("question", ""), ("answer", ""), ("think", ""), ("report_text", ""),
                   ("explain_verified", ""), ("perturbation_json", ""), ("provenance_json", ""),
                   ("findings_json", ""), ("layout_json", ""), ("unparsed_lines", "string[]"),
@@ -90,6 +91,11 @@ class BulkResult:
     claims: int = 0
     mentions: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
+    more_ids: dict[str, list[str]] = field(default_factory=dict)
+    """Trace key -> every id of content met again under other ids than the one its node was
+    written with: recorded after the import with :func:`~vctrace.kg.trace_store.add_trace_ids`
+    (a node row cannot be changed once written), so the graph equals a transactional
+    ingest's."""
 
 
 class _Writer:
@@ -101,6 +107,8 @@ class _Writer:
         self.rels: dict[str, CsvFile] = {}
         self.seen: dict[str, set[str]] = {k: set() for k in
                                           ("trace", "claim", "mention", "drug", "cell", "input")}
+        self.ids: dict[str, list[str]] = {}  # trace key -> its ids, in order
+        self.grown: set[str] = set()  # keys with ids beyond the one their node was written with
         self._node("traces", _TRACE_COLUMNS)
         self._node("claims", [("key", "ID(Claim)"), ("primitive", ""), ("args_json", ""),
                               ("drug", ""), ("cell_line", ""), ("created_at", "datetime"),
@@ -144,8 +152,14 @@ class _Writer:
                                         "read_at": self.now, **input_row["props"]})
             self._rel("read_from", tkey, input_row["key"], "READ_FROM")
         if tkey in self.seen["trace"]:
+            ids = self.ids.get(tkey)
+            if trace.trace_id is not None and (ids is None or trace.trace_id not in ids):
+                self.ids.setdefault(tkey, []).append(trace.trace_id)
+                self.grown.add(tkey)
             return
         self.seen["trace"].add(tkey)
+        if trace.trace_id is not None:
+            self.ids[tkey] = [trace.trace_id]
         row = trace_row(tkey, trace)
         self.nodes["traces"].write({**row["props"], ":LABEL": "Trace",
                                     "ingested_at": self.now})
@@ -209,6 +223,7 @@ def write_import_files(traces: Iterable[Trace], folder: Path) -> tuple[BulkResul
             writer.add(trace, result)
     finally:
         nodes, rels = writer.close()
+    result.more_ids = {key: writer.ids[key] for key in sorted(writer.grown)}
     return result, nodes, rels
 
 

@@ -34,6 +34,11 @@ without evidence sends no evidence statement.
 Idempotency: a trace is identified by its content key. Keys already stored are skipped (only
 the new input record is linked), so ingesting the same file twice adds nothing.
 
+Ids: ``trace_id`` is the id the content was first stored under; ``trace_ids`` lists every id
+it has been ingested under, the first one first (the content key ignores ids). Ingesting
+stored content under a new id appends that id (:func:`add_trace_ids`); the same id again
+changes nothing. Traces are found by any of their ids (index ``trace_trace_ids``).
+
 Throughput: one Cypher query writes a whole batch of trace subgraphs; parsing and building
 the next batch in Python overlaps with Neo4j writing the current one (a writer thread).
 """
@@ -87,6 +92,9 @@ class WriteResult:
     traces_existing: int = 0
     actions_written: int = 0
     edges_written: int = 0
+    ids_added: int = 0
+    """Ids recorded on traces that were already stored (or written earlier in the batch)
+    under other ids."""
     failed: list[FailedTrace] = field(default_factory=list)
     written: list[str] = field(default_factory=list)
     """The keys of the traces this batch wrote (the others of the batch were already stored,
@@ -102,6 +110,7 @@ class WriteResult:
         self.traces_existing += other.traces_existing
         self.actions_written += other.actions_written
         self.edges_written += other.edges_written
+        self.ids_added += other.ids_added
         self.failed += other.failed
         return self
 
@@ -190,7 +199,9 @@ def _layout(trace: Trace) -> dict[str, Any]:
 
 def _trace_props(tkey: str, trace: Trace) -> dict[str, Any]:
     props = {
-        "key": tkey, "trace_id": trace.trace_id, "drug": trace.drug,
+        "key": tkey, "trace_id": trace.trace_id,
+        "trace_ids": [trace.trace_id] if trace.trace_id is not None else None,
+        "drug": trace.drug,
         "cell_line": trace.cell_line, "question": trace.question, "answer": trace.answer,
         "think": trace.think, "report_text": trace.report_text,
         "explain_verified": trace.explain_verified,
@@ -348,6 +359,17 @@ class _PreparedBatch:
     failed: list[FailedTrace] = field(default_factory=list)  # those that could not be
     evidence: dict[str, dict[str, Any]] = field(default_factory=dict)  # trace key -> links
     evidence_nodes: dict[str, dict[str, Any]] = field(default_factory=dict)  # by node key
+    ids: dict[str, list[str]] = field(default_factory=dict)  # trace key -> its ids, in order
+
+
+def id_rows(traces: Iterable[tuple[str, Trace]]) -> dict[str, list[str]]:
+    """The distinct ids of each trace key among ``(key, trace)`` pairs, in order of
+    appearance (traces without an id left out)."""
+    ids: dict[str, list[str]] = {}
+    for tkey, trace in traces:
+        if trace.trace_id is not None and trace.trace_id not in ids.setdefault(tkey, []):
+            ids[tkey].append(trace.trace_id)
+    return {k: v for k, v in ids.items() if v}
 
 
 def _prepare(traces: list[Trace], keys: list[str], stored: set[str]) -> _PreparedBatch:
@@ -382,12 +404,13 @@ def _prepare(traces: list[Trace], keys: list[str], stored: set[str]) -> _Prepare
                 nodes.update(seen_nodes)
         else:
             input_row = _input_row(tkey, trace)
-        kept.append(trace)
+        kept.append((tkey, trace))
         if input_row is not None:
             inputs.append(input_row)
     return _PreparedBatch(rows=rows, inputs=inputs, size=len(kept),
-                          claims=list(claims.values()), traces=kept, failed=failed,
-                          evidence=evidence, evidence_nodes=nodes)
+                          claims=list(claims.values()), traces=[t for _, t in kept],
+                          failed=failed, evidence=evidence, evidence_nodes=nodes,
+                          ids=id_rows(kept))
 
 
 @lru_cache(maxsize=1)
@@ -413,11 +436,34 @@ def _write_batch(tx: ManagedTransaction, batch: _PreparedBatch) -> WriteResult:
         tx.run(cypher.load("traces/merge_evidence"),
                evidence=[batch.evidence_nodes[k] for k in sorted(keys)]).consume()
         tx.run(cypher.load("traces/link_evidence"), traces=seen).consume()
+    # ids beyond the one a new trace was created with: stored traces met again, and traces
+    # met several times in this batch (rare: one statement only when there are any)
+    created = {row["props"]["key"]: row["props"].get("trace_ids", []) for row in new}
+    more = [{"key": key, "ids": ids} for key, ids in batch.ids.items()
+            if ids != created.get(key)]
+    added = _add_ids(tx, more) if more else 0
     return WriteResult(traces_written=len(new), traces_existing=batch.size - len(new),
+                       ids_added=added,
                        written=[row["props"]["key"] for row in new],
                        mentions={m["key"] for c in batch.claims for m in c["mentions"]},
                        actions_written=sum(len(r["actions"]) for r in new),
                        edges_written=sum(len(r["edges"]) for r in new))
+
+
+def _add_ids(tx: ManagedTransaction, rows: list[dict[str, Any]]) -> int:
+    record = tx.run(cypher.load("traces/add_trace_ids"), rows=rows).single()
+    return record["added"] if record else 0
+
+
+def add_trace_ids(graph: Graph, ids: dict[str, list[str]]) -> int:
+    """Record ``ids`` (trace key -> ids, in order) on the stored traces of those keys: each id
+    not yet in the trace's ``trace_ids`` is appended (and becomes its ``trace_id`` when it had
+    none). Returns how many ids were added; the same ids again add nothing."""
+    rows = [{"key": key, "ids": list(values)} for key, values in ids.items() if values]
+    if not rows:
+        return 0
+    with graph.session() as session:
+        return session.execute_write(_add_ids, rows)
 
 
 # ---------------------------------------------------------------- writing
@@ -514,12 +560,20 @@ def write_traces(graph: Graph, traces: Iterable[Trace], *,
 # ---------------------------------------------------------------- reading
 
 
-def resolve_trace_keys(graph: Graph, ref: str, *, limit: int = 2) -> list[str]:
-    """Trace keys matching ``ref``: a full key or ``trace_id`` (exact matches only, when
-    there are any), else every key or ``trace_id`` that starts with ``ref``."""
+def resolve_trace_keys(graph: Graph, ref: str, *, limit: int = 10) -> list[str]:
+    """Trace keys matching ``ref`` (at most ``limit``): its full key when it is one; else
+    every trace having ``ref`` as one of its ids (several when one id was given to different
+    contents: the caller reports the ambiguity); else every key or ``trace_id`` that starts
+    with ``ref``."""
     records = graph.read("traces/resolve_trace", ref=ref, limit=limit)
-    exact = [r["key"] for r in records if r["exact"]]
-    return exact[:1] if exact else [r["key"] for r in records]
+    best = max((r["rank"] for r in records), default=0)
+    return [r["key"] for r in records if r["rank"] == best]
+
+
+def stored_trace_ids(graph: Graph, key: str) -> list[str]:
+    """Every id the trace of ``key`` was ingested under, the first one first."""
+    records = graph.read("traces/trace_ids", key=key)
+    return list(records[0]["ids"]) if records else []
 
 
 def read_traces(graph: Graph, keys: list[str]) -> list[Trace]:

@@ -36,7 +36,7 @@ from typing import Any, Iterable, Iterator
 
 from ..errors import VctraceError
 from .findings import Code, Finding
-from .limits import MAX_JSON_FILE_BYTES, MAX_NESTING, MAX_RECORD_BYTES
+from .limits import MAX_JSON_FILE_BYTES, MAX_KEY_BYTES, MAX_NESTING, MAX_RECORD_BYTES
 from .models import Action, Perturbation, Provenance, Trace
 from .text import parse_response, parse_trace_text, write_dag, write_explain
 from .validation import check
@@ -47,6 +47,9 @@ _SUFFIX = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".parquet": "
 _TEXT_FIELDS = ("question", "answer", "think", "report_text", "explain_verified")
 _TRACE_KEYS = {"explain", "dag", "actions", "response", "edges", "perturbation",
                "input_perturbation", "trace_id", "provenance"} | set(_TEXT_FIELDS)
+ID_FIELDS = ("trace_id", "id", "index")
+"""The fields a record's id is taken from, in order of precedence: ``trace_id`` (the JSON
+form), ``id`` (other files), ``index`` (VCR-Agent results rows)."""
 
 
 class FileReadError(VctraceError):
@@ -116,6 +119,11 @@ def trace_from_record(record: dict[str, Any], *, number: int | None = None,
     VCR-Agent results row (``explain``/``dag``/``input_perturbation``), or a row holding a
     tagged model ``response``. Fields that are not part of a trace are kept in
     ``provenance.extra``.
+
+    The trace's id is the first of :data:`ID_FIELDS` the record holds (not null, not blank),
+    as a string (``"index": 123`` gives ``"123"``); the field it came from is recorded as
+    ``provenance.extra["id_field"]``. Ids are not part of the content key; their length
+    limit is checked by validation (``trace_id_too_long``).
     """
     findings: list[Finding] = []
     perturbation, found = parse_perturbation(
@@ -126,7 +134,11 @@ def trace_from_record(record: dict[str, Any], *, number: int | None = None,
     prov = (provenance or Provenance()).model_copy(update={"record": number, "extra": extra})
     if isinstance(record.get("provenance"), dict):
         prov = prov.model_copy(update={"extra": extra | {"provenance": record["provenance"]}})
-    common = dict(trace_id=_text(record.get("trace_id")), perturbation=perturbation,
+    id_field, trace_id, found = _record_id(record)
+    findings += found
+    if id_field is not None:
+        prov = prov.model_copy(update={"extra": prov.extra | {"id_field": id_field}})
+    common = dict(trace_id=trace_id, perturbation=perturbation,
                   provenance=prov, **texts)
 
     if isinstance(record.get("actions"), list):
@@ -150,6 +162,27 @@ def trace_from_record(record: dict[str, Any], *, number: int | None = None,
 def _at(trace: Trace, extra: list[Finding], number: int | None) -> Trace:
     findings = [f.at_record(number) for f in extra + trace.findings]
     return trace.model_copy(update={"findings": findings})
+
+
+def _record_id(record: dict[str, Any]) -> tuple[str | None, str | None, list[Finding]]:
+    """(the field, the id as a string, findings) of the record's id; (None, None, …) when it
+    has none. A whole number is written as an integer (``123.0`` from a CSV or parquet column
+    is ``"123"``); null, NaN and blank values are no id; an integer too large to write as
+    text is a ``trace_id_too_long`` finding."""
+    for name in ID_FIELDS:
+        value = _plain(record.get(name))
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        try:
+            text = _text(value)
+        except ValueError:  # an int past Python's digit limit for str()
+            return name, None, [Finding.of(
+                Code.TRACE_ID_TOO_LONG, f"{name} is an integer of about "
+                f"{int(value.bit_length() * 0.30103):,} digits (limit {MAX_KEY_BYTES:,} bytes)",
+                field=name)]
+        if text is not None and text.strip():
+            return name, text, []
+    return None, None, []
 
 
 def _text(value: Any) -> str | None:

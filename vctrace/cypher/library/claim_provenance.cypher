@@ -4,8 +4,8 @@ MATCH (c:Claim {key: $claim})
 OPTIONAL MATCH (t:Trace)-[:HAS_ACTION]->(a:Action)-[:ASSERTS]->(c)
 OPTIONAL MATCH (t)-[:READ_FROM]->(i:InputRecord)
 WITH c, collect(DISTINCT CASE WHEN a IS NULL THEN null ELSE
-  {trace: t.key, trace_id: t.trace_id, action: a.id, file: i.file, record: i.record,
-   sha256: i.sha256} END) AS asserted_by
+  {trace: t.key, trace_id: t.trace_id, trace_ids: coalesce(t.trace_ids, []), action: a.id,
+   file: i.file, record: i.record, sha256: i.sha256} END) AS asserted_by
 OPTIONAL MATCH (v:Verdict)-[:JUDGES]->(c)
 OPTIONAL MATCH (r:VerificationRun {key: v.run})
 OPTIONAL MATCH (r)-[:USED_SOURCE]->(s:SourceRelease)

@@ -1,5 +1,6 @@
 // Traces using a primitive, with how many of their actions do. Parameters: primitive.
 MATCH (t:Trace)-[:HAS_ACTION]->(a:Action {primitive: $primitive})
-RETURN t.key AS trace, t.trace_id AS trace_id, t.drug AS drug, t.cell_line AS cell_line,
+RETURN t.key AS trace, t.trace_id AS trace_id, coalesce(t.trace_ids, []) AS trace_ids,
+       t.drug AS drug, t.cell_line AS cell_line,
        count(a) AS actions
 ORDER BY actions DESC, trace
