@@ -164,3 +164,17 @@ def test_bulk_files_carry_the_same_ids_as_the_transactional_path(neo4j, tmp_path
     assert add_trace_ids(neo4j.graph, result.more_ids) == 2
     assert _ids(neo4j) == transactional
 
+
+
+def test_http_finds_a_trace_by_any_id_and_names_the_keys_of_an_ambiguous_one(api, neo4j,
+                                                                              tmp_path):
+    rows = [json.loads(line) for line in DEMO_TRACES.read_text().splitlines()[:2]]
+    extra = [dict(rows[0], trace_id="again-1"), dict(rows[0], trace_id="both"),
+             dict(rows[1], trace_id="both")]
+    app_traces.ingest(neo4j.settings(), [_write(tmp_path / "h.jsonl", rows + extra)])
+    doc = api.get("/traces/again-1").json()
+    assert doc["trace_id"] == "demo-trametinib-c32"
+    assert doc["trace_ids"] == ["demo-trametinib-c32", "again-1", "both"]
+    ambiguous = api.get("/traces/both")
+    assert ambiguous.status_code == 422
+    assert all(k in ambiguous.text for k, _, _ in _ids(neo4j))
