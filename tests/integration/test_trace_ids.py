@@ -75,7 +75,8 @@ def test_hostile_ids_are_findings_not_crashes():
     assert trace_from_record(dict(row, id=float("nan"), index=9)).trace_id == "9"
 
 
-def test_same_content_under_two_ids_is_one_trace_with_both(neo4j, tmp_path):
+def test_same_content_under_two_ids_is_one_trace_with_both(neo4j, tmp_path, monkeypatch,
+                                                          capsys):
     row = _demo_row()
     first = _write(tmp_path / "a.jsonl", [dict(row, index=123)])
     second = _write(tmp_path / "b.jsonl", [dict(row, id="run2-7"), dict(row, index=123)])
@@ -92,6 +93,13 @@ def test_same_content_under_two_ids_is_one_trace_with_both(neo4j, tmp_path):
     assert resolve_trace_keys(neo4j.graph, "123") == [key]
     assert resolve_trace_keys(neo4j.graph, "run2-7") == [key]
     assert stored_trace_ids(neo4j.graph, key) == ["123", "run2-7"]
+    # the command line says how many ids it added
+    third = _write(tmp_path / "c.jsonl", [dict(row, id="cli-3")])
+    monkeypatch.setenv("VCTRACE_NEO4J_PASSWORD", neo4j.password)
+    assert main([*neo4j.cli, "ingest", "--no-progress", str(third)]) == 0
+    out = capsys.readouterr().out
+    assert "1 already stored, 0 invalid (not written), 1 new ids for stored traces" in out
+    assert "1 new ids, in " in out
 
 
 def test_ids_within_one_batch_and_a_first_record_without_id(neo4j):

@@ -253,8 +253,8 @@ def ingest(settings: Settings, paths: list[str | Path], *, batch_size: int | Non
     """Write the valid traces of each file into the graph as subgraphs, ``batch_size``
     traces per write transaction (default ``settings.batch_size``); traces already stored
     (same key) are skipped, so ingesting a file twice adds nothing, except that content met
-    again under another id gets that id added to its ``trace_ids`` (``ids_added``). Invalid records are
-    reported with their error findings and not written; a file that cannot be read is
+    again under another id gets that id added to its ``trace_ids`` (``ids_added``). Invalid
+    records are reported with their error findings and not written; a file that cannot be read is
     reported in its ``error``; a valid record that cannot be stored (Neo4j refuses one of
     its values) is reported in ``failures`` and skipped, the rest of its batch and the later
     files still written. Afterwards the new mentions are grounded to entities. Only a lost or

@@ -116,9 +116,10 @@ def render_ingest(result: use_cases.IngestResult) -> int:
             error(tally.error)
         if tally.error is None or tally.records:
             failed = f", {tally.failed} not stored" if tally.failed else ""
+            ids = f", {tally.ids_added} new ids for stored traces" if tally.ids_added else ""
             say(f"{tally.path}: {tally.records} records, {tally.written} written, "
                 f"{tally.existing} already stored, {tally.invalid} invalid (not written)"
-                f"{failed}")
+                f"{failed}{ids}")
             _print_rejected([tally])
             for failure in tally.failures:
                 say(f"  {failure}")
@@ -127,6 +128,7 @@ def render_ingest(result: use_cases.IngestResult) -> int:
     say(f"total: {total.written} traces written ({total.actions:,} actions, "
         f"{total.edges:,} edges), {total.existing} already stored, {total.invalid} invalid, "
         + (f"{total.failed} not stored, " if total.failed else "")
+        + (f"{total.ids_added} new ids, " if total.ids_added else "")
         + f"in {result.seconds:.1f} s ({rate:,.0f} traces/s)")
     if grounding.mentions:
         say(f"grounding: {grounding.grounded:,} of {grounding.mentions:,} ungrounded mentions "
