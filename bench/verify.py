@@ -33,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from vctrace.app.robustness import RobustnessOptions, robustness
 from vctrace.app.verification import VerifyRequest, report, verify
 from vctrace.kg.bulk_import import bulk_import
 from vctrace.kg.graph import Graph
@@ -145,6 +146,8 @@ def main() -> None:
     parser.add_argument("--pagecache", default="4g")
     parser.add_argument("--report", type=Path, help="also time `vctrace report` of the full "
                         "run and keep its JSON and HTML in this folder")
+    parser.add_argument("--robustness", action="store_true", help="also judge the run's "
+                        "counterfactuals (vctrace robustness) in the open and closed DTI world")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="vctrace-bench-verify-"))
@@ -193,6 +196,9 @@ def main() -> None:
             print("  metrics:", {k: round(v, 3) for k, v in written.metrics.items()
                                  if isinstance(v, float)})
 
+        if args.robustness:
+            print_robustness(settings)
+
         print(f"\nSLICE: the traces of {args.slice_drug}")
         traces = [f"drug={args.slice_drug}"]
         batched = verify(settings, VerifyRequest(traces=traces, run_name="slice-batched",
@@ -212,6 +218,22 @@ def main() -> None:
     finally:
         server.stop()
         shutil.rmtree(work, ignore_errors=True)
+
+
+def print_robustness(settings: Settings) -> None:
+    """The counterfactual table of the full run in both DTI worlds (nothing written)."""
+    print("\nROBUSTNESS of run bench (counterfactuals of supported claims, 50 per kind)")
+    for world in ("open", "closed"):
+        started = time.perf_counter()
+        result = robustness(settings, "bench", RobustnessOptions(dti_world=world), write=False)
+        print(f"  dti-kg world {world} ({time.perf_counter() - started:.1f} s); supported "
+              f"together with its counterfactual: {result.supported_with_original}")
+        for kind in result.kinds:
+            shares = [("refuted", kind.refuted_share), ("unverifiable", kind.unverifiable_share),
+                      ("supported", kind.supported_share)]
+            print(f"    {kind.kind:<16} {kind.verifier:<8} n={kind.counterfactuals:<4} "
+                  + "  ".join(f"{name} {'—' if v is None else f'{v:.2f}'}"
+                              for name, v in shares))
 
 
 if __name__ == "__main__":
