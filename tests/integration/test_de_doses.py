@@ -29,6 +29,7 @@ from vctrace.runs.engine import build_verifiers, verify
 from vctrace.runs.metrics import run_metrics, trace_metrics
 from vctrace.traces.records import read_traces
 
+from support.de_rows import de_row
 from support.verdicts import verdicts
 
 GENES = ["DUSP6", "SPRY4", "ETV5", "XIST"]
@@ -41,14 +42,9 @@ STATS = {  # gene -> per concentration (log2FC, padj); None = not tested
 
 
 def _row(gene, concentration, stats):
-    lfc, padj = stats if stats else (None, None)
-    return {"gene_name": gene, "baseMean": 0.0 if stats is None else 400.0,
-            "log2FoldChange": lfc, "lfcSE": None if stats is None else 0.3,
-            "stat": None if stats is None else lfc / 0.3,
-            "pvalue": None if stats is None else padj / 10, "padj": padj, "plate": "plate2",
-            "n_cells_trt": 600, "n_cells_ctrl": 9000, "Cell_ID_Cellosaur": "CVCL_1097",
-            "Cell_ID_DepMap": "ACH-000580", "Cell_Name_Vevo": "C32", "drug": "Trametinib",
-            "concentration": concentration, "concentration_unit": "uM"}
+    return de_row(gene, stats, drug="Trametinib", cell_line="C32",
+                  concentration=concentration, base_mean=400.0, plate="plate2",
+                  depmap="ACH-000580")
 
 
 def _perturbation(**dose):

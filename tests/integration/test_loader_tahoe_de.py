@@ -10,6 +10,7 @@ from vctrace.kg.gene_bitmap import is_set
 from vctrace.loaders.tahoe_de import COLUMNS, TahoeDELoader, condition_key
 from vctrace.traces.records import read_traces
 
+from support.de_rows import de_row
 from support.paths import EXAMPLES
 
 GENES = ["DUSP6", "SPRY4", "ETV5", "CCND1", "CDKN1B", "XIST"]
@@ -23,15 +24,8 @@ def shard(path, conditions=(("Trametinib", "C32"), ("Bortezomib", "A549"))):
     for drug, cell in conditions:
         for gene in GENES:
             stats = STATS[gene]
-            lfc, padj = stats if stats else (None, None)
-            rows.append({"gene_name": gene, "baseMean": 0.0 if stats is None else 250.0,
-                         "log2FoldChange": lfc, "lfcSE": None if stats is None else 0.3,
-                         "stat": None if stats is None else lfc / 0.3,
-                         "pvalue": None if stats is None else padj / 10, "padj": padj,
-                         "plate": "plate3", "n_cells_trt": 812, "n_cells_ctrl": 9000,
-                         "Cell_ID_Cellosaur": "CVCL_1097", "Cell_ID_DepMap": "ACH-000458",
-                         "Cell_Name_Vevo": cell, "drug": drug, "concentration": 0.5,
-                         "concentration_unit": "uM"})
+            rows.append(de_row(gene, stats, drug=drug, cell_line=cell, concentration=0.5,
+                               plate="plate3"))
     frame = pd.DataFrame(rows, columns=list(COLUMNS))
     frame.to_parquet(path)
     return path

@@ -20,6 +20,8 @@ import pandas as pd
 
 from vctrace.loaders.tahoe_de import COLUMNS
 
+from support.de_rows import de_row
+
 GENES = [f"G{i:02d}" for i in range(1, 21)]
 TEST_FRACTION = 0.5
 # (drug, concentration) -> {gene: (log2FC, padj) or None for not tested}
@@ -45,15 +47,9 @@ def write_de(path: Path, only: set[tuple[str, float]] | None = None) -> Path:
             continue
         for gene in GENES:
             stats = calls.get(gene, NOT_DE)
-            lfc, padj = stats if stats else (None, None)
-            rows.append({"gene_name": gene, "baseMean": 0.0 if stats is None else 200.0,
-                         "log2FoldChange": lfc, "lfcSE": None if stats is None else 0.3,
-                         "stat": None if stats is None else lfc / 0.3,
-                         "pvalue": None if stats is None else padj / 10, "padj": padj,
-                         "plate": "plate1", "n_cells_trt": 500, "n_cells_ctrl": 5000,
-                         "Cell_ID_Cellosaur": "CVCL_0001", "Cell_ID_DepMap": "ACH-000001",
-                         "Cell_Name_Vevo": "C1", "drug": drug,
-                         "concentration": concentration, "concentration_unit": "uM"})
+            rows.append(de_row(gene, stats, drug=drug, cell_line="C1",
+                               concentration=concentration, base_mean=200.0,
+                               cellosaurus="CVCL_0001", depmap="ACH-000001"))
     pd.DataFrame(rows, columns=list(COLUMNS)).to_parquet(path)
     return path
 
