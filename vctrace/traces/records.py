@@ -39,7 +39,7 @@ from .findings import Code, Finding
 from .limits import MAX_JSON_FILE_BYTES, MAX_KEY_BYTES, MAX_NESTING, MAX_RECORD_BYTES
 from .models import Action, Perturbation, Provenance, Trace
 from .text import parse_response, parse_trace_text, write_dag, write_explain
-from .validation import check
+from .validation import check, check_at
 
 FORMATS = ("jsonl", "json", "parquet", "csv", "text")
 _SUFFIX = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".parquet": "parquet",
@@ -47,6 +47,8 @@ _SUFFIX = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".parquet": "
 _TEXT_FIELDS = ("question", "answer", "think", "report_text", "explain_verified")
 _TRACE_KEYS = {"explain", "dag", "actions", "response", "edges", "perturbation",
                "input_perturbation", "trace_id", "provenance"} | set(_TEXT_FIELDS)
+_SCALARS = (str, int, float, bool, type(None))
+_NESTED = (dict, list)
 ID_FIELDS = ("trace_id", "id", "index")
 """The fields a record's id is taken from, in order of precedence: ``trace_id`` (the JSON
 form), ``id`` (other files), ``index`` (VCR-Agent results rows)."""
@@ -99,6 +101,8 @@ def parse_perturbation(value: Any) -> tuple[Perturbation | None, list[Finding]]:
 
 def _plain(value: Any) -> Any:
     """Plain JSON-able Python values (numpy arrays and scalars from parquet made lists/ints)."""
+    if type(value) in _SCALARS:
+        return value
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)) or type(value).__name__ == "ndarray":
@@ -131,13 +135,13 @@ def trace_from_record(record: dict[str, Any], *, number: int | None = None,
     findings += found
     texts = {name: _text(record.get(name)) for name in _TEXT_FIELDS}
     extra = {k: _plain(v) for k, v in record.items() if k not in _TRACE_KEYS}
-    prov = (provenance or Provenance()).model_copy(update={"record": number, "extra": extra})
     if isinstance(record.get("provenance"), dict):
-        prov = prov.model_copy(update={"extra": extra | {"provenance": record["provenance"]}})
+        extra["provenance"] = record["provenance"]
     id_field, trace_id, found = _record_id(record)
     findings += found
     if id_field is not None:
-        prov = prov.model_copy(update={"extra": prov.extra | {"id_field": id_field}})
+        extra["id_field"] = id_field
+    prov = (provenance or Provenance()).model_copy(update={"record": number, "extra": extra})
     common = dict(trace_id=trace_id, perturbation=perturbation,
                   provenance=prov, **texts)
 
@@ -156,7 +160,7 @@ def trace_from_record(record: dict[str, Any], *, number: int | None = None,
             Code.NOT_A_TRACE, "record has none of explain/dag, actions/edges or response; "
             f"keys: {', '.join(sorted(map(str, record))[:12])}")])
         return _at(trace, findings, number)
-    return _at(check(trace), findings, number)
+    return check_at(trace, findings, number)
 
 
 def _at(trace: Trace, extra: list[Finding], number: int | None) -> Trace:
@@ -376,21 +380,28 @@ def _encoding(path: Path) -> str:
     return "utf-8-sig"
 
 
-def _depth_and_size(value: Any) -> tuple[int, int]:
+def _depth_and_size(value: Any, *, sized: bool = False) -> tuple[int, int]:
     """Nesting depth of a record's values and the characters of its strings (iteratively:
-    a deeply nested record must not exhaust the stack here)."""
+    a deeply nested record must not exhaust the stack here). ``sized``: the caller knows the
+    record is within the size limit (a JSONL line is no longer than the limit, and a string
+    read from it no longer than the line): strings are not counted, and the size is 0."""
     depth = size = 0
     stack = [(value, 0)]
     while stack:
         item, level = stack.pop()
         if isinstance(item, str):
             size += len(item)
+        elif sized and type(item) in _SCALARS:
+            continue
         elif isinstance(item, (bytes, bytearray)):
             size += len(item)
         elif isinstance(item, dict):
             depth = max(depth, level + 1)
             if depth > MAX_NESTING:
                 break
+            if sized:  # keys of a JSON object are strings: only values can nest
+                stack.extend((v, level + 1) for v in item.values() if type(v) in _NESTED)
+                continue
             stack.extend((k, level + 1) for k in item.keys())
             stack.extend((v, level + 1) for v in item.values())
         elif isinstance(item, (list, tuple)) or type(item).__name__ == "ndarray":
@@ -401,12 +412,12 @@ def _depth_and_size(value: Any) -> tuple[int, int]:
     return depth, size
 
 
-def _record_trace(record: Any, number: int, prov: Provenance) -> Trace:
+def _record_trace(record: Any, number: int, prov: Provenance, *, sized: bool = False) -> Trace:
     """One record read from a file as a trace; what cannot become one is a trace with an
-    error finding (never an exception)."""
+    error finding (never an exception). ``sized``: see :func:`_depth_and_size`."""
     if not isinstance(record, dict):
         return _bad(number, prov, Code.NOT_A_TRACE, "record is not a JSON object")
-    depth, size = _depth_and_size(record)
+    depth, size = _depth_and_size(record, sized=sized)
     if depth > MAX_NESTING:
         return _bad(number, prov, Code.NESTING_TOO_DEEP,
                     f"values nested more than {MAX_NESTING} levels deep; refused")
@@ -478,7 +489,7 @@ def _jsonl(path: Path, prov: Provenance) -> Iterator[Trace]:
             yield _bad(number, prov, Code.NESTING_TOO_DEEP,
                        "JSON nested too deeply to read; refused")
             continue
-        trace = _record_trace(record, number, prov)
+        trace = _record_trace(record, number, prov, sized=True)
         yield _at(trace, findings, number) if findings else trace
 
 

@@ -6,8 +6,11 @@ argument aliases, ``set_context`` with or without an id. Every such deviation is
 :class:`~vctrace.traces.findings.Finding` with its line, and every line that cannot be read is
 kept in ``Trace.unparsed_lines``: nothing is dropped silently.
 
-Each call is read with Python's own expression parser (``ast``) restricted to literal values,
-which handles both quote styles, escapes and nested lists exactly; nothing is ever evaluated.
+Each line is read in one pass by a scanner of regular expressions when it has the common shape
+(keyword arguments whose values are double-quoted strings without escapes, or lists of them;
+edge lines). Any other line is read with Python's own expression parser (``ast``) restricted
+to literal values, which handles both quote styles, escapes and nested lists exactly; nothing
+is ever evaluated. Both give the same result for every line the scanner reads.
 
 Writing produces the canonical form: one call per line, keyword arguments in registry order
 (unknown ones after, in their original order), strings in double quotes, lists JSON-style.
@@ -20,13 +23,12 @@ import json
 import re
 import warnings
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 from . import primitives
 from .findings import Code, Finding
 from .models import Action, Edge, Trace
 
-_FENCE = re.compile(r"^\s*```")
 _CALL_START = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*\(")
 _TAGS = ("think", "answer", "explain", "dag")
 
@@ -36,34 +38,33 @@ def _tag_block(text: str, tag: str) -> str | None:
     return match.group(1) if match else None
 
 
-def _split_lines(text: str) -> Iterator[tuple[int, str, str]]:
-    """Yield (line number, stripped line, original line) for every line with content."""
-    for number, original in enumerate(text.splitlines(), start=1):
-        stripped = original.strip()
-        if not stripped or _FENCE.match(stripped):
-            continue
-        yield number, stripped, original
-
-
 class _Deviations:
     """Collects tolerated layout deviations of a block and reports each kind once, at its
     first line, with the count (a fully indented block is one finding, not forty)."""
 
     def __init__(self, field: str):
         self.field = field
-        self.lines: dict[str, list[int]] = {}
+        self.indented: list[int] = []
+        self.comma: list[int] = []
+        self.first = ""  # the kind met first: findings keep that order
 
     def note(self, number: int, stripped: str, original: str) -> None:
-        if original != original.lstrip():
-            self.lines.setdefault("leading indentation", []).append(number)
-        if stripped.endswith(","):
-            self.lines.setdefault("trailing comma after the call", []).append(number)
+        if original[0].isspace():
+            self.indented.append(number)
+            self.first = self.first or "indented"
+        if stripped[-1] == ",":
+            self.comma.append(number)
+            self.first = self.first or "comma"
 
     def findings(self) -> list[Finding]:
+        kinds = [("leading indentation", self.indented),
+                 ("trailing comma after the call", self.comma)]
+        if self.first == "comma":
+            kinds.reverse()
         return [Finding.of(Code.FORMAT_DEVIATION,
                            f"{kind} on {len(lines)} line(s): {_ranges(lines)}",
                            field=self.field, line=lines[0])
-                for kind, lines in self.lines.items()]
+                for kind, lines in kinds if lines]
 
 
 def _ranges(numbers: list[int]) -> str:
@@ -85,41 +86,47 @@ class _Call:
     keywords: list[tuple[str, Any]]
 
 
+# The scanner: the common line shape, read by regular expressions alone. A keyword call whose
+# values are double-quoted strings without escapes, or lists of such strings; an edge line with
+# two such strings and an optional relation. The grammar is unambiguous (every repetition
+# starts with a distinct character), so a hostile line cannot make the matcher backtrack
+# without end. Anything else is read by :func:`_ast_call`, which gives the same result for what
+# the scanner reads, more slowly.
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+_STR = r'"[^"\\]*"'
+_ITEMS = rf"(?:{_STR}\s*,\s*)*(?:{_STR}\s*)?"
+_PAIR = rf"{_NAME}\s*=\s*(?:{_STR}|\[\s*{_ITEMS}\])"
+_SCAN_CALL = re.compile(rf"({_NAME})\s*\(\s*((?:{_PAIR}\s*,\s*)*(?:{_PAIR}\s*)?)\)"
+                        rf"(?:\s*[,;])?")
+_SCAN_PAIRS = re.compile(rf'({_NAME})\s*=\s*(?:"([^"\\]*)"|(\[)\s*({_ITEMS})\])')
 _LIST_ITEM = re.compile(r'"([^"\\]*)"')
-
-
-_PAIR = re.compile(r'\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(?:"([^"\\]*)"|'
-                   r'\[\s*((?:"[^"\\]*"\s*,\s*)*(?:"[^"\\]*"\s*)?)\])\s*(?:,|\Z)')
-_CALL_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*\((.*)\)\s*[,;]?\s*\Z", re.S)
 _EDGE_LINE = re.compile(r'edge\(\s*"([^"\\]*)"\s*,\s*"([^"\\]*)"\s*'
                         r'(?:,\s*relation\s*=\s*"([^"\\]*)"\s*)?,?\s*\)\s*[,;]?\s*\Z')
 
 
+def _scan_keywords(stripped: str) -> tuple[str, dict[str, Any]] | None:
+    """(name, keyword arguments) of a line the scanner reads whole; ``None`` otherwise (and
+    for a repeated keyword, which the expression parser reports)."""
+    call = _SCAN_CALL.fullmatch(stripped)
+    if call is None:
+        return None
+    keywords: dict[str, Any] = {}
+    for key, string, bracket, items in _SCAN_PAIRS.findall(call.group(2)):
+        if key in keywords:
+            return None
+        keywords[key] = _LIST_ITEM.findall(items) if bracket else string
+    return call.group(1), keywords
+
+
 def _fast_call(text: str) -> _Call | None:
-    """The common case, read with a few regular expressions: keyword arguments whose values
-    are double-quoted strings without escapes or lists of such strings, and plain edge lines.
-    Anything else returns ``None`` and is read by :func:`_ast_call`, which gives the same
-    result more slowly."""
+    """A line the scanner reads, as a call; ``None`` when :func:`_ast_call` must read it."""
     edge = _EDGE_LINE.match(text)
     if edge:
         source, target, relation = edge.groups()
         return _Call("edge", [source, target],
                      [] if relation is None else [("relation", relation)])
-    call = _CALL_LINE.match(text)
-    if not call:
-        return None
-    inner, pos, keywords, seen = call.group(2), 0, [], set()
-    while pos < len(inner):
-        pair = _PAIR.match(inner, pos)
-        if pair is None:
-            return None if inner[pos:].strip() else _Call(call.group(1), [], keywords)
-        key, string, items = pair.groups()
-        if key in seen:
-            return None
-        seen.add(key)
-        keywords.append((key, string if string is not None else _LIST_ITEM.findall(items)))
-        pos = pair.end()
-    return _Call(call.group(1), [], keywords)
+    scanned = _scan_keywords(text)
+    return None if scanned is None else _Call(scanned[0], [], list(scanned[1].items()))
 
 
 def _ast_call(text: str, line: int, field: str,
@@ -166,34 +173,9 @@ def _read_call(stripped: str, line: int, field: str,
     return (fast, None) if fast is not None else _ast_call(stripped, line, field, findings)
 
 
-@dataclass
-class _Block:
-    """The calls of one block of text (explain or dag), with what could not be read."""
-
-    calls: list[tuple[int, str, _Call]]  # (line number, original line, call)
-    unparsed: list[str]
-    findings: list[Finding]
-
-
-def _read_block(text: str, field: str, expect: str | None = None) -> _Block:
-    """Read every line of a block as a call; a line that is not one (or, with ``expect``,
-    is a call of another name) is kept in ``unparsed`` with a finding."""
-    block = _Block([], [], [])
-    deviations = _Deviations(field)
-    for number, stripped, original in _split_lines(text):
-        deviations.note(number, stripped, original)
-        call, reason = _read_call(stripped, number, field, block.findings)
-        if call is not None and expect is not None and call.name != expect:
-            call, reason = None, f"expected {expect}(...), found {_preview(call.name)}(...)"
-        if call is None:
-            block.unparsed.append(original)
-            block.findings.append(Finding.of(Code.UNPARSEABLE_LINE,
-                                             f"{reason}: {_preview(stripped)}",
-                                             field=field, line=number))
-        else:
-            block.calls.append((number, original, call))
-    block.findings[:0] = deviations.findings()
-    return block
+def _unparseable(reason: str | None, stripped: str, field: str, number: int) -> Finding:
+    return Finding.of(Code.UNPARSEABLE_LINE, f"{reason}: {_preview(stripped)}", field=field,
+                      line=number)
 
 
 def parse_explain(text: str, *, field: str = "explain") -> tuple[list[Action], list[str],
@@ -203,26 +185,79 @@ def parse_explain(text: str, *, field: str = "explain") -> tuple[list[Action], l
     Returns (actions, unparsed lines, findings). Argument checks that need the registry
     (unknown primitive or argument, aliases, list types, lengths) are made here because they
     concern one line; checks across lines are in :mod:`vctrace.traces.validation`.
+
+    Findings come in a fixed order: layout deviations, then what reading the lines found (in
+    line order), then the argument checks (in line order).
     """
-    block = _read_block(text, field)
-    actions: list[Action] = []
-    for number, original, call in block.calls:
+    actions, unparsed = _explain_rows(text, field)
+    return [Action(**row) for row in actions[0]], unparsed, actions[1]
+
+
+def _explain_rows(text: str, field: str) -> tuple[tuple[list[dict[str, Any]], list[Finding]],
+                                                   list[str]]:
+    """((the actions as model fields, findings), unparsed lines) of explain text: one pass,
+    the scanner first, the expression parser for what it cannot read."""
+    rows: list[dict[str, Any]] = []
+    unparsed: list[str] = []
+    read: list[Finding] = []  # found while reading lines
+    checked: list[Finding] = []  # found checking arguments
+    deviations = _Deviations(field)
+    for number, original in enumerate(text.splitlines(), start=1):
+        stripped = original.strip()
+        if not stripped or stripped.startswith("```"):
+            continue
+        deviations.note(number, stripped, original)
+        scanned = _scan_keywords(stripped)
+        if scanned is not None:
+            name, raw_args = scanned
+            action_id = raw_args.pop("id", None)
+            fast = _FAST_ARGS.get(name)
+            if fast is None or fast[0] is not primitives.get(name):
+                fast = _fast_args(name)
+            if fast is not None and fast[1].issuperset(raw_args) and all(
+                    type(raw_args[k]) is list for k in fast[2] if k in raw_args):
+                args = raw_args  # canonical already: nothing to map or report
+            else:
+                args = _canonical_args(name, raw_args, number, field, checked)
+            rows.append({"id": action_id, "primitive": name, "args": args, "line": number,
+                         "source_line": original})
+            continue
+        call, reason = _read_call(stripped, number, field, read)
+        if call is None:
+            unparsed.append(original)
+            read.append(_unparseable(reason, stripped, field, number))
+            continue
         name = call.name
         if call.positional:
-            block.findings.append(Finding.of(
+            checked.append(Finding.of(
                 Code.POSITIONAL_ARGUMENT,
                 f"{name}: {len(call.positional)} positional argument(s); only keyword "
                 "arguments are allowed", field=field, line=number))
         raw_args = dict(call.keywords)
         action_id = raw_args.pop("id", None)
         if action_id is not None and not isinstance(action_id, str):
-            block.findings.append(Finding.of(Code.BAD_ID, f"id {action_id!r} is not a string",
-                                             field=field, line=number))
+            checked.append(Finding.of(Code.BAD_ID, f"id {action_id!r} is not a string",
+                                      field=field, line=number))
             action_id = str(action_id)
-        args = _canonical_args(name, raw_args, number, field, block.findings)
-        actions.append(Action(id=action_id, primitive=name, args=args, line=number,
-                              source_line=original))
-    return actions, block.unparsed, block.findings
+        args = _canonical_args(name, raw_args, number, field, checked)
+        rows.append({"id": action_id, "primitive": name, "args": args, "line": number,
+                     "source_line": original})
+    return (rows, deviations.findings() + read + checked), unparsed
+
+
+_FAST_ARGS: dict[str, tuple[primitives.PrimitiveSpec, frozenset[str], tuple[str, ...]]] = {}
+
+
+def _fast_args(name: str) -> tuple[primitives.PrimitiveSpec, frozenset[str],
+                                   tuple[str, ...]] | None:
+    """(spec, argument names that need no mapping, list arguments) of a primitive, cached
+    per spec object (a primitive registered again is read afresh)."""
+    spec = primitives.get(name)
+    if spec is None:
+        return None
+    entry = (spec, frozenset(spec.arguments) - frozenset(spec.aliases), spec.list_args)
+    _FAST_ARGS[name] = entry
+    return entry
 
 
 def _canonical_args(name: str, raw: dict[str, Any], line: int, field: str,
@@ -269,20 +304,55 @@ def _preview(text: str, limit: int = 80) -> str:
 
 def parse_dag(text: str, *, field: str = "dag") -> tuple[list[Edge], list[str], list[Finding]]:
     """Parse dag text (``edge("nA", "nB", relation="causal")`` lines) into edges."""
-    block = _read_block(text, field, expect="edge")
-    edges: list[Edge] = []
-    for number, original, call in block.calls:
-        edge = _edge_from_call(call, number, field, block.findings)
-        if edge is None:
-            block.unparsed.append(original)
+    rows, unparsed, findings = _dag_rows(text, field)
+    return [Edge(**row) for row in rows], unparsed, findings
+
+
+def _dag_rows(text: str, field: str) -> tuple[list[dict[str, Any]], list[str], list[Finding]]:
+    """(the edges as model fields, unparsed lines, findings) of dag text, in one pass.
+
+    Order as before the scanner: layout deviations, reading findings, edge findings; the
+    lines read but not edges come after the lines that could not be read."""
+    rows: list[dict[str, Any]] = []
+    unparsed: list[str] = []
+    late_unparsed: list[str] = []
+    read: list[Finding] = []
+    checked: list[Finding] = []
+    deviations = _Deviations(field)
+    for number, original in enumerate(text.splitlines(), start=1):
+        stripped = original.strip()
+        if not stripped or stripped.startswith("```"):
             continue
-        edge.line, edge.source_line = number, original
-        edges.append(edge)
-    return edges, block.unparsed, block.findings
+        deviations.note(number, stripped, original)
+        edge = _EDGE_LINE.match(stripped)
+        if edge is not None:
+            source, target, relation = edge.groups()
+            if relation is None:
+                checked.append(Finding.of(Code.MISSING_RELATION,
+                                          "edge without relation; read as causal",
+                                          field=field, line=number))
+                relation = "causal"
+            rows.append({"source": source, "target": target, "relation": relation,
+                         "line": number, "source_line": original})
+            continue
+        call, reason = _read_call(stripped, number, field, read)
+        if call is not None and call.name != "edge":
+            call, reason = None, f"expected edge(...), found {_preview(call.name)}(...)"
+        if call is None:
+            unparsed.append(original)
+            read.append(_unparseable(reason, stripped, field, number))
+            continue
+        row = _edge_from_call(call, number, field, checked)
+        if row is None:
+            late_unparsed.append(original)
+            continue
+        row.update(line=number, source_line=original)
+        rows.append(row)
+    return rows, unparsed + late_unparsed, deviations.findings() + read + checked
 
 
 def _edge_from_call(call: _Call, line: int, field: str,
-                    findings: list[Finding]) -> Edge | None:
+                    findings: list[Finding]) -> dict[str, Any] | None:
     kwargs, positional = dict(call.keywords), call.positional
     names = ("source", "target", "relation")
     values = dict(zip(names, positional))
@@ -305,7 +375,7 @@ def _edge_from_call(call: _Call, line: int, field: str,
                                    "edge without relation; read as causal",
                                    field=field, line=line))
         relation = "causal"
-    return Edge(source=values["source"], target=values["target"], relation=str(relation))
+    return {"source": values["source"], "target": values["target"], "relation": str(relation)}
 
 
 def parse_trace_text(explain: str, dag: str | None, **fields: Any) -> Trace:
@@ -321,8 +391,9 @@ def parse_trace_text(explain: str, dag: str | None, **fields: Any) -> Trace:
             explain_lines.append("" if is_edge else line)
             dag_lines.append(line if is_edge else "")
         explain, dag = "\n".join(explain_lines), "\n".join(dag_lines)
-    actions, unparsed_a, findings_a = parse_explain(explain)
-    edges, unparsed_d, findings_d = parse_dag(dag)
+    (actions, findings_a), unparsed_a = _explain_rows(explain, "explain")
+    edges, unparsed_d, findings_d = _dag_rows(dag, "dag")
+    # the models are built from plain rows by pydantic in one call (not one call per line)
     return Trace(actions=actions, edges=edges, unparsed_lines=unparsed_a + unparsed_d,
                  findings=findings_a + findings_d, **fields)
 

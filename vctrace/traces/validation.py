@@ -25,25 +25,41 @@ from .models import Action, Trace
 _TEXT_FIELDS = ("trace_id", "question", "answer", "think", "report_text", "explain_verified")
 
 
+_SPECS: dict[str, tuple[primitives.PrimitiveSpec, bool]] = {}
+
+
+def _spec(name: str) -> tuple[primitives.PrimitiveSpec, bool] | None:
+    """(spec, whether it takes a direction) of a primitive, cached per spec object."""
+    spec = primitives.get(name)
+    if spec is None:
+        return None
+    cached = _SPECS.get(name)
+    if cached is None or cached[0] is not spec:
+        cached = _SPECS[name] = (spec, spec.has_direction)
+    return cached
+
+
 def _action_findings(action: Action) -> list[Finding]:
     found: list[Finding] = []
-    spec = primitives.get(action.primitive)
-    if spec is None:
+    cached = _spec(action.primitive)
+    if cached is None:
         return found  # already reported by the parser as unknown_primitive
+    spec, has_direction = cached
+    args = action.args
     at = {"field": "explain", "line": action.line}
     if spec.takes_id and not action.id:
         found.append(Finding.of(Code.MISSING_ID, f"{spec.name} has no id", **at))
     for name in spec.required:
-        if name not in action.args:
+        if name not in args:
             found.append(Finding.of(Code.MISSING_REQUIRED_ARGUMENT,
                                     f"{spec.name} needs {name!r}", **at))
-        elif action.args[name] in ("", [], None):
+        elif args[name] in ("", [], None):
             found.append(Finding.of(Code.EMPTY_ARGUMENT, f"{spec.name}: {name!r} is empty", **at))
-    if spec.required_any and not any(action.args.get(n) for n in spec.required_any):
+    if spec.required_any and not any(args.get(n) for n in spec.required_any):
         found.append(Finding.of(Code.MISSING_REQUIRED_ARGUMENT,
                                 f"{spec.name} needs one of {', '.join(spec.required_any)}", **at))
-    if spec.has_direction and "direction" in action.args:
-        value = action.args["direction"]
+    if has_direction and "direction" in args:
+        value = args["direction"]
         if value not in primitives.DIRECTIONS:
             found.append(Finding.of(Code.BAD_DIRECTION,
                                     f"{spec.name}: direction {value!r} is not 'up' or 'down'",
@@ -54,18 +70,25 @@ def _action_findings(action: Action) -> list[Finding]:
 def normalise_directions(trace: Trace) -> Trace:
     """Map direction values that differ from ``up``/``down`` only by case or spaces, with an
     info finding per change; other values are left for validation to report."""
-    actions, notes = [], []
-    for action in trace.actions:
+    actions, notes = _normalised_actions(trace.actions)
+    return trace.model_copy(update={"actions": actions, "findings": trace.findings + notes})
+
+
+def _normalised_actions(actions: list[Action]) -> tuple[list[Action], list[Finding]]:
+    """(the actions with direction spellings normalised, a finding per change); the same
+    action objects where nothing changes."""
+    out, notes = [], []
+    for action in actions:
         value = action.args.get("direction")
-        if isinstance(value, str) and value not in primitives.DIRECTIONS \
+        if value is not None and value not in primitives.DIRECTIONS and isinstance(value, str) \
                 and value.strip().lower() in primitives.DIRECTIONS:
             args = dict(action.args, direction=value.strip().lower())
             action = action.model_copy(update={"args": args})
             notes.append(Finding.of(Code.DIRECTION_NORMALISED,
                                     f"direction {value!r} read as {args['direction']!r}",
                                     field="explain", line=action.line))
-        actions.append(action)
-    return trace.model_copy(update={"actions": actions, "findings": trace.findings + notes})
+        out.append(action)
+    return out, notes
 
 
 def key_bytes(value: str) -> int:
@@ -97,6 +120,11 @@ def _argument_limits(action: Action) -> list[Finding]:
             if len(value) > _SHORT and key_bytes(value) > MAX_KEY_BYTES:
                 found.append(_too_long(action, f"argument {name!r}", value))
         elif isinstance(value, (list, tuple)):
+            try:  # items whose lengths are all short need no closer look
+                if max(map(len, value), default=0) <= _SHORT and len(value) <= MAX_LIST_ITEMS:
+                    continue
+            except TypeError:  # an item without a length (a number, None)
+                pass
             if len(value) > MAX_LIST_ITEMS:
                 found.append(Finding.of(Code.TOO_MANY_ITEMS, f"{action.primitive}: argument "
                                         f"{name!r} has {len(value):,} items (limit "
@@ -172,6 +200,25 @@ def _clean(value: Any) -> bool:
     return False
 
 
+def _actions_clean(actions: list[Action]) -> bool:
+    """True when every id and argument of ``actions`` is a string or a list of strings and
+    none holds a NUL: one scan of their joined text (the common case); ``False`` sends the
+    caller to the check per action."""
+    parts: list[Any] = []
+    for action in actions:
+        if action.id is not None:
+            parts.append(action.id)
+        for value in action.args.values():
+            if type(value) is list:
+                parts.extend(value)
+            else:
+                parts.append(value)
+    try:
+        return "\x00" not in "".join(parts)
+    except TypeError:  # a value that is not a string: checked one by one
+        return False
+
+
 def content_findings(trace: Trace) -> list[Finding]:
     """NUL characters and NaN/infinite numbers anywhere in what would be stored: neither
     survives a round trip (NUL is cut by many tools; NaN/Infinity are not JSON)."""
@@ -182,8 +229,10 @@ def content_findings(trace: Trace) -> list[Finding]:
         places.append((trace.perturbation.raw, {"field": "perturbation"}))
     places += [(value, {"field": str(key)}) for key, value in trace.provenance.extra.items()
                if not _clean(value)]
-    places += [((a.id, a.args), {"field": "explain", "line": a.line}) for a in trace.actions
-               if not (_clean(a.id) and all(_clean(v) for v in a.args.values()))]
+    if not _actions_clean(trace.actions):
+        places += [((a.id, a.args), {"field": "explain", "line": a.line})
+                   for a in trace.actions
+                   if not (_clean(a.id) and all(_clean(v) for v in a.args.values()))]
     found = []
     for value, at in places:
         nul, nonfinite = _hostile(value)
@@ -215,7 +264,6 @@ def validate_structure(trace: Trace) -> list[Finding]:
         found.append(Finding.of(Code.MULTIPLE_CONTEXT, f"{len(contexts)} set_context lines",
                                 field="explain", line=contexts[1].line))
 
-    graph = nx.DiGraph()
     seen: dict[str, Action] = {}
     for action in trace.actions:
         if action.id is None:
@@ -226,35 +274,81 @@ def validate_structure(trace: Trace) -> list[Finding]:
                                     f"{seen[action.id].line}", field="explain", line=action.line))
             continue
         seen[action.id] = action
-        graph.add_node(action.id)
 
+    # the DAG as plain successor sets: one pass over the edges, no graph library for the
+    # common (acyclic) case
+    successors: dict[str, set[str]] = {}
+    targets: set[str] = set()
+    order = {action_id: index for index, action_id in enumerate(seen)}
+    backward = False  # edges that all lead to a later action make no cycle
     for edge in trace.edges:
         at = {"field": "dag", "line": edge.line}
         if edge.relation not in primitives.RELATIONS:
             found.append(Finding.of(Code.BAD_RELATION,
                                     f"relation {edge.relation!r} is not causal or correlative",
                                     **at))
-        missing = [end for end in (edge.source, edge.target) if end not in seen]
+        source, target = edge.source, edge.target
+        missing = [end for end in (source, target) if end not in seen]
         if missing:
             found.append(Finding.of(Code.DANGLING_EDGE,
-                                    f"edge {edge.source} -> {edge.target}: no action with id "
+                                    f"edge {source} -> {target}: no action with id "
                                     f"{', '.join(repr(m) for m in missing)}", **at))
             continue
-        if graph.has_edge(edge.source, edge.target):
+        if not backward and order[source] >= order[target]:
+            backward = True  # not in line order: the topological pass decides
+        out = successors.get(source)
+        if out is None:
+            successors[source] = {target}
+        elif target in out:
             found.append(Finding.of(Code.DUPLICATE_EDGE,
-                                    f"edge {edge.source} -> {edge.target} given twice", **at))
-        graph.add_edge(edge.source, edge.target, line=edge.line)
+                                    f"edge {source} -> {target} given twice", **at))
+        else:
+            out.add(target)
+        targets.add(target)
 
-    cycles = [] if nx.is_directed_acyclic_graph(graph) else _cycles(graph)
-    for cycle in cycles:
+    if backward and not _acyclic(successors):
+        found += _cycle_findings(trace, seen)
+    found += _terminal_findings(trace, seen, successors, targets)
+    return found
+
+
+def _acyclic(successors: dict[str, set[str]]) -> bool:
+    """Whether the graph of ``successors`` has no cycle (Kahn's topological pass)."""
+    indegree: dict[str, int] = {}
+    for out in successors.values():
+        for target in out:
+            indegree[target] = indegree.get(target, 0) + 1
+    ready = [node for node in successors if node not in indegree]
+    done = 0
+    while ready:
+        node = ready.pop()
+        done += 1
+        for target in successors.get(node, ()):
+            left = indegree[target] - 1
+            indegree[target] = left
+            if left == 0:
+                ready.append(target)
+    nodes = set(successors) | set(indegree)
+    return done == len(nodes)
+
+
+def _cycle_findings(trace: Trace, seen: dict[str, Action]) -> list[Finding]:
+    """A finding per cycle (one representative cycle per strongly connected component), from
+    a networkx graph built only when the trace has a cycle, edge by edge in the order given
+    (the last line of an edge given twice locates it)."""
+    graph = nx.DiGraph()
+    graph.add_nodes_from(seen)
+    for edge in trace.edges:
+        if edge.source in seen and edge.target in seen:
+            graph.add_edge(edge.source, edge.target, line=edge.line)
+    found = []
+    for cycle in _cycles(graph):
         # located at the cycle's last-written edge: the one that closed it
         lines = [graph.edges[u, cycle[(i + 1) % len(cycle)]]["line"] or 0
                  for i, u in enumerate(cycle)]
         path = " -> ".join(cycle + [cycle[0]])
         found.append(Finding.of(Code.CYCLE, f"cycle {path}", field="dag",
                                 line=max(lines) or None))
-
-    found += _terminal_findings(trace, graph)
     return found
 
 
@@ -270,7 +364,8 @@ def _cycles(graph: nx.DiGraph) -> list[list[str]]:
     return cycles
 
 
-def _terminal_findings(trace: Trace, graph: nx.DiGraph) -> list[Finding]:
+def _terminal_findings(trace: Trace, seen: dict[str, Action],
+                       successors: dict[str, set[str]], targets: set[str]) -> list[Finding]:
     found = []
     last = trace.actions[-1]
     measurable = primitives.measurable_primitives()
@@ -280,14 +375,15 @@ def _terminal_findings(trace: Trace, graph: nx.DiGraph) -> list[Finding]:
                                 f"output ({', '.join(measurable)})",
                                 field="explain", line=last.line))
     for action in trace.actions:
-        if action.id is None or action.primitive == "set_context" or action.id not in graph:
+        if action.id is None or action.primitive == "set_context" or action.id not in seen:
             continue
-        if graph.degree(action.id) == 0:
+        if action.id in successors:
+            continue
+        if action.id not in targets:
             found.append(Finding.of(Code.ISOLATED_ACTION,
                                     f"{action.id} ({action.primitive}) has no edges",
                                     field="explain", line=action.line))
-        elif graph.out_degree(action.id) == 0 and action.primitive not in measurable \
-                and primitives.get(action.primitive):
+        elif action.primitive not in measurable and primitives.get(action.primitive):
             found.append(Finding.of(Code.NON_MEASURABLE_SINK,
                                     f"{action.id} ({action.primitive}) ends a path without a "
                                     "measurable output", field="explain", line=action.line))
@@ -295,9 +391,26 @@ def _terminal_findings(trace: Trace, graph: nx.DiGraph) -> list[Finding]:
 
 
 def check(trace: Trace) -> Trace:
-    """The trace with direction spellings normalised and structural findings appended."""
-    trace = normalise_directions(trace)
-    return trace.model_copy(update={"findings": trace.findings + validate_structure(trace)})
+    """The trace with direction spellings normalised and structural findings appended (a new
+    trace: the given one is left as it is)."""
+    actions, notes = _normalised_actions(trace.actions)
+    if notes:
+        trace = trace.model_copy(update={"actions": actions,
+                                         "findings": trace.findings + notes})
+    return trace.model_copy(update={"actions": list(actions),
+                                    "findings": trace.findings + validate_structure(trace)})
+
+
+def check_at(trace: Trace, before: list[Finding], record: int | None) -> Trace:
+    """:func:`check`, with the findings ``before`` put first and every finding placed at
+    ``record`` (one copy of the trace, not one per step)."""
+    actions, notes = _normalised_actions(trace.actions)
+    if notes:
+        trace = trace.model_copy(update={"actions": actions,
+                                         "findings": trace.findings + notes})
+    findings = before + trace.findings + validate_structure(trace)
+    return trace.model_copy(update={"actions": list(actions),
+                                    "findings": [f.at_record(record) for f in findings]})
 
 
 def is_valid(trace: Trace) -> bool:
