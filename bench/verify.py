@@ -18,13 +18,17 @@ traces of one drug (``--slice-drug``) are verified twice more: batched (5,000 cl
 batch) and one claim at a time (batches of one: a query for the claim, the verifier's queries,
 a write: the one-query-per-claim approach), and the per-claim speeds are compared. Times are
 the runs' own (connecting is not counted). ``--report DIR`` also times `vctrace report`
-(vctrace.app.verification.report: metrics, JSON and HTML). Prints figures; asserts nothing
+(vctrace.app.verification.report: metrics, JSON and HTML). After the full run the verdicts are
+counted by verifier, status and reason (a table; ``--counts-out FILE`` also writes it as JSON:
+a list of ``{verifier, status, reason, n}`` sorted by those three), so that a change of the
+engine or a verifier can be checked to give the same verdicts. Prints figures; asserts nothing
 about time.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import shutil
 import tempfile
@@ -43,6 +47,7 @@ from vctrace.kg.server import LocalNeo4j, free_port
 from vctrace.loaders.primekg import COLUMNS_12, PrimeKGLoader
 from vctrace.loaders.tahoe_de import COLUMNS, TahoeDELoader
 from vctrace.runs.engine import DEFAULT_VERIFIERS
+from vctrace.runs.metrics import verdict_outcomes
 from vctrace.settings import Settings
 from vctrace.traces.synthetic import N_CELL_LINES, N_DRUGS, N_GENES, synthetic_traces
 
@@ -146,6 +151,8 @@ def main() -> None:
     parser.add_argument("--pagecache", default="4g")
     parser.add_argument("--report", type=Path, help="also time `vctrace report` of the full "
                         "run and keep its JSON and HTML in this folder")
+    parser.add_argument("--counts-out", type=Path, help="write the full run's verdict counts "
+                        "by verifier, status and reason to this JSON file")
     parser.add_argument("--robustness", action="store_true", help="also judge the run's "
                         "counterfactuals (vctrace robustness) in the open and closed DTI world")
     args = parser.parse_args()
@@ -190,6 +197,12 @@ def main() -> None:
         print(f"  TOTAL {result.seconds:.1f} s: {claims:,} claim judgements = "
               f"{claims / result.seconds:,.0f} claims/s; verdicts {result.counts}")
 
+        counts = verdict_counts(settings, "bench")
+        print_counts(counts)
+        if args.counts_out:
+            args.counts_out.write_text(json.dumps(counts, indent=1) + "\n")
+            print(f"  counts written to {args.counts_out}")
+
         if args.report:
             written = timed("report (metrics, outcomes, coverage, scores; JSON and HTML)",
                             lambda: report(settings, "bench", args.report))
@@ -218,6 +231,22 @@ def main() -> None:
     finally:
         server.stop()
         shutil.rmtree(work, ignore_errors=True)
+
+
+def verdict_counts(settings: Settings, run: str) -> list[dict[str, object]]:
+    """The run's verdicts by verifier, status and reason, sorted by those three."""
+    with Graph.connect(settings) as graph:
+        rows = verdict_outcomes(graph, run)
+    return sorted(({"verifier": r["verifier"], "status": r["status"], "reason": r["reason"],
+                    "n": r["verdicts"]} for r in rows),
+                  key=lambda r: (r["verifier"], r["status"], r["reason"]))
+
+
+def print_counts(counts: list[dict[str, object]]) -> None:
+    print("\nVERDICTS by verifier, status and reason")
+    for r in counts:
+        print(f"  {r['verifier']:<10} {r['status']:<13} {r['reason']:<30} {r['n']:>9,}")
+    print(f"  {'total':<55} {sum(int(r['n']) for r in counts):>9,}")
 
 
 def print_robustness(settings: Settings) -> None:

@@ -14,6 +14,12 @@ model: the one place its defaults live; CLI flags are generated from it), the re
 it adds to :class:`Reason`, and ``judge``; its statements in ``vctrace/cypher/verifiers/``;
 and its test. The batch engine (``vctrace.runs.engine``) fetches the pending subjects, calls
 ``judge`` one batch at a time and stores the verdicts.
+
+A verifier whose decision is a plain function of the graph may also judge *inside* the graph
+(``judges_in_graph`` and :meth:`Verifier.store_in_graph`): one statement per batch reads the
+subjects, decides and creates the verdicts, so no subject row travels to Python. It must write
+exactly what ``judge`` followed by the engine's write would (a test compares both), and may
+leave subjects it cannot spell exactly to ``judge``.
 """
 
 from __future__ import annotations
@@ -184,6 +190,7 @@ class Verifier:
     checks_truth: ClassVar[bool] = True
     Options: ClassVar[type[BaseModel]] = NoOptions
     cli_prefix: ClassVar[str] = ""  # before its options' flag names (--boltz-cache)
+    judges_in_graph: ClassVar[bool] = False  # the engine calls store_in_graph, not judge
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -211,6 +218,16 @@ class Verifier:
     def judge(self, subjects: list[Any]) -> list[Verdict]:
         """Verdicts for a batch of subjects: at least one per subject."""
         raise NotImplementedError
+
+    def store_in_graph(self, run: str, rows: list[dict[str, str]]) -> tuple[int, list[str]]:
+        """Judge the subjects of ``rows`` and store their verdicts inside the graph (only for
+        verifiers with ``judges_in_graph``). ``rows``: ``{"subject": key, "key": verdict key}``
+        (the key of the subject's verdict, whole-subject verdicts only). The verdicts carry
+        what ``create_verdicts`` stores for ``judge``'s verdicts, run ``run`` and this
+        verifier's name and version. Returns the number of verdicts created and the subjects
+        left to ``judge`` (those the statement cannot judge exactly); a subject missing from
+        the graph is neither."""
+        raise NotImplementedError(f"verifier {self.name!r} does not judge in the graph")
 
     def record(self) -> dict[str, Any]:
         """What the run record keeps of this verifier."""

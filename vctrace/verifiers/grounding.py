@@ -8,6 +8,13 @@ that looks entities up says which kinds it accepts with the ``match_kinds`` opti
 (:class:`MatchOptions`; default: every kind) and reads its claims through
 :func:`accepted_links`, which drops the links of other kinds: a mention linked only by a kind
 it does not accept counts as ungrounded for it.
+
+The engine judges grounding inside the graph (:meth:`GroundingVerifier.store_in_graph`,
+``verifiers/grounding_verdicts.cypher``): the statement that reads a batch's mentions writes
+its verdicts, the same ones :meth:`GroundingVerifier.judge` gives. ``judge`` stays the
+reference, the path for claims whose mention texts the statement cannot spell exactly in
+JSON (anything but printable ASCII without quotes and backslashes), and what in-memory callers
+(robustness) use.
 """
 
 from __future__ import annotations
@@ -23,6 +30,9 @@ from ..traces.identity import normalise_text
 from .base import ClaimRow, Reason, Status, Verdict, Verifier
 
 MATCH_KINDS = tuple(kind.value for kind in MatchKind)
+# text that json.dumps writes as it is and that sorts the same in Cypher and Python (a Java
+# regex, matched against the whole string): printable ASCII except '"' and '\'
+JSON_PLAIN = r'[ !#-\[\]-~]*'
 MatchKindName = Literal["exact", "synonym", "normalised", "fuzzy"]
 
 
@@ -65,6 +75,20 @@ class GroundingVerifier(Verifier):
     primitives = tuple(primitives.REGISTRY)
     checks_truth = False
     Options = MatchOptions
+    judges_in_graph = True
+
+    def store_in_graph(self, run: str, rows: list[dict[str, str]]) -> tuple[int, list[str]]:
+        """See :meth:`Verifier.store_in_graph`: one statement for the batch."""
+        kinds = list(getattr(self.options, "match_kinds", MATCH_KINDS))
+        codes = {"supported": Status.SUPPORTED.value, "unverifiable": Status.UNVERIFIABLE.value,
+                 "no_entity_arguments": Reason.NO_ENTITY_ARGUMENTS.value,
+                 "all_grounded": Reason.ALL_GROUNDED.value,
+                 "ungrounded_entities": Reason.UNGROUNDED_ENTITIES.value}
+        record = self.graph.write(
+            "verifiers/grounding_verdicts", rows=rows, run=run, verifier=self.name,
+            version=self.version, kinds=kinds, all_kinds=set(kinds) >= set(MATCH_KINDS),
+            codes=codes, safe=JSON_PLAIN)[0]
+        return record["created"], record["left"]
 
     def judge(self, subjects: list[ClaimRow]) -> list[Verdict]:
         verdicts = []
