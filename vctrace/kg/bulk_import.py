@@ -42,35 +42,62 @@ def _array(value: list[str]) -> str:
 
 
 _ENCODE = {"string[]": _array, "long": lambda value: str(int(value))}
+_FLUSH_ROWS = 4096
 
 
 class CsvFile:
     """One CSV file with a typed neo4j-admin header; ``None`` is written as an empty field
-    (no property), strings always quoted (an empty string stays an empty string)."""
+    (no property), strings always quoted (an empty string stays an empty string). Rows are
+    written in blocks of :data:`_FLUSH_ROWS` lines."""
 
     def __init__(self, path: Path, columns: list[tuple[str, str]]):
         self.path, self.columns = path, columns
-        self.encoders = [(name, _ENCODE.get(kind, _quote)) for name, kind in columns]
+        # None: a string column, quoted inline (the common case, without a call per cell)
+        self.encoders = [(name, _ENCODE.get(kind, None if kind in ("", "string") else _quote))
+                         for name, kind in columns]
         self.handle = path.open("w", encoding="utf-8", newline="")
         header = [name if kind in ("", "string") else f"{name}:{kind}"
                   for name, kind in columns]
-        self.handle.write(",".join(header) + "\n")
+        self.lines = [",".join(header)]
         self.rows = 0
 
     def write(self, values: dict[str, Any]) -> None:
-        self.handle.write(",".join("" if (v := values.get(name)) is None else encode(v)
-                                   for name, encode in self.encoders) + "\n")
-        self.rows += 1
+        cells = []
+        for name, encode in self.encoders:
+            value = values.get(name)
+            if value is None:
+                cells.append("")
+            elif encode is not None:
+                cells.append(encode(value))
+            elif type(value) is str:
+                cells.append('"' + value.replace('"', '""') + '"')
+            else:
+                cells.append(_quote(value))
+        self._line(",".join(cells))
 
     def write_relationship(self, start: str, end: str, rel_type: str, *props: Any) -> None:
         """Positional fast path for relationship files (start, end, type, properties)."""
-        cells = [_quote(start), _quote(end), rel_type]
-        cells += ["" if v is None else encode(v)
-                  for v, (_, encode) in zip(props, self.encoders[3:])]
-        self.handle.write(",".join(cells) + "\n")
+        line = f'"{start.replace(chr(34), chr(34) * 2)}","{end.replace(chr(34), chr(34) * 2)}",' \
+            + rel_type
+        if props:
+            line += "," + ",".join("" if v is None else _quote(v) if encode is None
+                                   else encode(v)
+                                   for v, (_, encode) in zip(props, self.encoders[3:]))
+        self._line(line)
+
+    def _line(self, line: str) -> None:
+        self.lines.append(line)
         self.rows += 1
+        if len(self.lines) >= _FLUSH_ROWS:
+            self._flush()
+
+    def _flush(self) -> None:
+        self.handle.write("\n".join(self.lines) + "\n")
+        self.lines = []
 
     def close(self) -> None:
+        if self.lines:
+            self._flush()
         self.handle.close()
 
 

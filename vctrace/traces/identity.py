@@ -31,9 +31,14 @@ from .models import Action, Trace
 _SPACES = re.compile(r"\s+")
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                              default=str)
+"""The canonical JSON encoding (one encoder for every digest: what ``json.dumps`` with these
+options builds anew on each call)."""
+
+
 def _digest(payload: Any) -> str:
-    encoded = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
-                         default=str)
+    encoded = _CANONICAL.encode(payload)
     return hashlib.sha256(unicodedata.normalize("NFC", encoded).encode("utf-8")).hexdigest()[:32]
 
 
@@ -49,8 +54,9 @@ def _normalise(text: str) -> str:  # names recur across traces: cached
 
 def normalise_value(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
-        return sorted({normalise_text(v) for v in value})
-    return normalise_text(value)
+        return sorted({_normalise(v) if isinstance(v, str) else _normalise(str(v))
+                       for v in value})
+    return _normalise(value) if isinstance(value, str) else _normalise(str(value))
 
 
 def trace_key(trace: Trace) -> str:
