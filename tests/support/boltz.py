@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import shlex
 import sys
 from pathlib import Path
 
 from support.paths import FAKE_BOLTZ
 
 
-def write_fake_boltz(folder: Path) -> str:
+def write_fake_boltz(folder: Path, env: dict[str, str] | None = None) -> str:
     """An executable `boltz` stand-in (``fake_boltz.py``) run by this interpreter (PATH may lack
-    the venv); its path."""
+    the venv); its path. ``env``: FAKE_BOLTZ_* settings fixed in the script itself (for
+    processes that do not inherit this one's environment, such as Ray workers)."""
     path = folder / "fake-boltz"
-    path.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{FAKE_BOLTZ}" "$@"\n')
+    exports = "".join(f"export {k}={shlex.quote(v)}\n" for k, v in (env or {}).items())
+    path.write_text(f'#!/bin/sh\n{exports}exec "{sys.executable}" "{FAKE_BOLTZ}" "$@"\n')
     path.chmod(0o755)
     return str(path)
 

@@ -31,7 +31,9 @@ SEEN_SHOWN = 8  # evidence items a generator saw listed per trace in the audit t
 def _epilog() -> str:
     lines = "\n".join(f"  {v.name:<11}{v.description}" for v in CATALOG)
     return (f"\b\nVerifiers:\n{lines}\n\nDefault: {','.join(DEFAULTS)} (dti-boltz needs a "
-            "GPU, Boltz-2 and --fasta).")
+            "GPU, Boltz-2 and --fasta; --boltz-backend ray or --ray-address spreads its pairs "
+            "over a Ray cluster as tasks of --boltz-pairs-per-task pairs with --boltz-ray-gpus "
+            "GPUs each, caching each finished task: see docs/ray.md).")
 
 
 # ---------------------------------------------------------------- verify
