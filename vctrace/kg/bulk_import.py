@@ -42,13 +42,13 @@ def _array(value: list[str]) -> str:
 
 
 _ENCODE = {"string[]": _array, "long": lambda value: str(int(value))}
-_FLUSH_ROWS = 4096
 
 
 class CsvFile:
     """One CSV file with a typed neo4j-admin header; ``None`` is written as an empty field
-    (no property), strings always quoted (an empty string stays an empty string). Rows are
-    written in blocks of :data:`_FLUSH_ROWS` lines."""
+    (no property), strings always quoted (an empty string stays an empty string).
+    ``multiline`` tells whether a written row holds a line break (inside a quoted field): only
+    such files need neo4j-admin's slow multi-line parsing."""
 
     def __init__(self, path: Path, columns: list[tuple[str, str]]):
         self.path, self.columns = path, columns
@@ -58,8 +58,9 @@ class CsvFile:
         self.handle = path.open("w", encoding="utf-8", newline="")
         header = [name if kind in ("", "string") else f"{name}:{kind}"
                   for name, kind in columns]
-        self.lines = [",".join(header)]
+        self.handle.write(",".join(header) + "\n")
         self.rows = 0
+        self.multiline = False
 
     def write(self, values: dict[str, Any]) -> None:
         cells = []
@@ -86,18 +87,12 @@ class CsvFile:
         self._line(line)
 
     def _line(self, line: str) -> None:
-        self.lines.append(line)
+        if not self.multiline and ("\n" in line or "\r" in line):
+            self.multiline = True
+        self.handle.write(line + "\n")
         self.rows += 1
-        if len(self.lines) >= _FLUSH_ROWS:
-            self._flush()
-
-    def _flush(self) -> None:
-        self.handle.write("\n".join(self.lines) + "\n")
-        self.lines = []
 
     def close(self) -> None:
-        if self.lines:
-            self._flush()
         self.handle.close()
 
 
@@ -118,6 +113,8 @@ class BulkResult:
     claims: int = 0
     mentions: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
+    multiline_files: list[Path] = field(default_factory=list)
+    """The files with a line break inside a field (only these are parsed multi-line)."""
     more_ids: dict[str, list[str]] = field(default_factory=dict)
     """Trace key -> every id of content met again under other ids than the one its node was
     written with: recorded after the import with :func:`~vctrace.kg.trace_store.add_trace_ids`
@@ -238,6 +235,10 @@ class _Writer:
         rels = [f.path for f in self.rels.values() if f.rows]
         return nodes, rels
 
+    def multiline(self) -> list[Path]:
+        return [f.path for f in list(self.nodes.values()) + list(self.rels.values())
+                if f.rows and f.multiline]
+
 
 def write_import_files(traces: Iterable[Trace], folder: Path) -> tuple[BulkResult, list[Path],
                                                                        list[Path]]:
@@ -251,20 +252,33 @@ def write_import_files(traces: Iterable[Trace], folder: Path) -> tuple[BulkResul
     finally:
         nodes, rels = writer.close()
     result.more_ids = {key: writer.ids[key] for key in sorted(writer.grown)}
+    result.multiline_files = writer.multiline()
     return result, nodes, rels
 
 
+def _multiline_option(multiline: list[Path] | None) -> list[str]:
+    """neo4j-admin's multi-line parsing, which parses a file in one thread: for every file
+    (``None``: the files' contents are not known), for the files listed, or for none."""
+    if multiline is None:
+        return ["--multiline-fields=true"]
+    if not multiline:
+        return ["--multiline-fields=false"]
+    return ["--multiline-fields-format=v2",
+            "--multiline-fields=" + ",".join(str(path) for path in multiline)]
+
+
 def admin_import(server: LocalNeo4j, nodes: list[Path], rels: list[Path],
-                 folder: Path) -> dict[str, float]:
+                 folder: Path, *, multiline: list[Path] | None = None) -> dict[str, float]:
     """Replace the local ``server``'s database with the given CSV files: stop the server, run
     ``neo4j-admin database import full``, start it again. Returns the seconds of each step.
-    On failure the server is started again (with its old store) and the tool's output
-    raised as :class:`BulkImportError`."""
+    ``multiline``: the files that may hold a line break inside a field (``None``: any may);
+    the others are parsed in parallel. On failure the server is started again (with its old
+    store) and the tool's output raised as :class:`BulkImportError`."""
     seconds = {}
     t0 = time.perf_counter()
     server.stop()
     cmd = ["java", "-Xmx2g", "-cp", server._classpath(), ADMIN_TOOL, "database", "import",
-           "full", "neo4j", "--overwrite-destination=true", "--multiline-fields=true",
+           "full", "neo4j", "--overwrite-destination=true", *_multiline_option(multiline),
            "--array-delimiter=U+001F", f"--report-file={folder / 'import.report'}",
            *[f"--nodes={path}" for path in nodes],
            *[f"--relationships={path}" for path in rels]]
@@ -290,5 +304,6 @@ def bulk_import(server: LocalNeo4j, traces: Iterable[Trace], folder: Path) -> Bu
     t0 = time.perf_counter()
     result, nodes, rels = write_import_files(traces, folder)
     result.seconds["write files"] = time.perf_counter() - t0
-    result.seconds.update(admin_import(server, nodes, rels, folder))
+    result.seconds.update(admin_import(server, nodes, rels, folder,
+                                       multiline=result.multiline_files))
     return result
