@@ -11,7 +11,7 @@ from vctrace.traces.findings import Code
 from vctrace.traces.models import Perturbation
 from vctrace.traces.synthetic import synthetic_traces
 from vctrace.traces.text import (_ast_call, _fast_call, _scan_keywords, parse_trace_text,
-                                 write_dag, write_explain)
+                                 write_explain)
 from vctrace.traces.validation import check, is_valid
 
 LINES = [
