@@ -189,8 +189,8 @@ def parse_explain(text: str, *, field: str = "explain") -> tuple[list[Action], l
     Findings come in a fixed order: layout deviations, then what reading the lines found (in
     line order), then the argument checks (in line order).
     """
-    actions, unparsed = _explain_rows(text, field)
-    return [Action(**row) for row in actions[0]], unparsed, actions[1]
+    (rows, findings), unparsed = _explain_rows(text, field)
+    return [Action(**row) for row in rows], unparsed, findings
 
 
 def _explain_rows(text: str, field: str) -> tuple[tuple[list[dict[str, Any]], list[Finding]],
