@@ -33,15 +33,19 @@ class Settings(BaseSettings):
 
     Neo4j: when ``neo4j_uri`` is set (``VCTRACE_NEO4J_URI``, e.g. a Docker container, a cluster
     or Aura) that server is used with ``neo4j_user``/``neo4j_password`` and nothing is started
-    locally. Otherwise the local server under ``home`` is used (``vctrace db start``), with a
-    password generated on first start and kept in ``home/neo4j/password``.
+    locally; a routing URI (``neo4j://``, ``neo4j+s://`` for Aura) sends reads to followers
+    and writes to the leader (``docs/cluster.md``). Otherwise the local server under ``home``
+    is used (``vctrace db start``), with a password generated on first start and kept in
+    ``home/neo4j/password``.
     """
 
     model_config = SettingsConfigDict(env_prefix="VCTRACE_", extra="ignore")
 
     home: Path = Field(default_factory=_default_home,
                        description="where the local Neo4j server, its jars and data live")
-    neo4j_uri: str | None = Field(None, description="an existing Neo4j to use instead")
+    neo4j_uri: str | None = Field(None, description="an existing Neo4j to use instead "
+                                  "(bolt:// one server; neo4j:// or neo4j+s:// a cluster or "
+                                  "Aura, through routing)")
     neo4j_user: str = "neo4j"
     neo4j_password: str | None = None
     neo4j_database: str = "neo4j"

@@ -11,21 +11,55 @@ with parameters; labels and relationship types go into a statement only through
 
 Everything below the application layer receives a ``Graph``; nothing else opens a driver or a
 session.
+
+**Clusters and Aura** (``neo4j://`` / ``neo4j+s://`` URIs; see ``docs/cluster.md``). Every
+statement runs in one of the driver's *managed* transactions, which the driver routes and
+retries (for up to 30 s, on lost connections, a leader switch and transient errors):
+
+- :meth:`Graph.read` and :meth:`Graph.read_transaction`: a READ transaction, routed to a
+  reader (a follower or read replica);
+- :meth:`Graph.write`, :meth:`Graph.write_batches`, :meth:`Graph.write_each` (the schema) and
+  :meth:`Graph.write_transaction`: a WRITE transaction, routed to the leader. A retried
+  transaction runs again from the start, so the work must be idempotent (vctrace's writes
+  MERGE on content keys).
+- :meth:`Graph.auto_commit` is the exception: ``CALL … IN TRANSACTIONS`` needs an implicit
+  (auto-commit) transaction, which the driver never retries, because the batches it committed
+  before a failure stay committed. Every such statement of vctrace is idempotent (deletes, and
+  MERGEs that complete an interrupted run), so ``auto_commit`` runs it again from the start on
+  a retryable error, a bounded number of times (:data:`AUTO_COMMIT_ATTEMPTS`), and the
+  batches already committed are found done.
+
+Every session shares the driver's ``execute_query`` bookmark manager, so work is causally
+chained across the gateway: a read routed to a follower sees every write this process
+committed before it (read-your-writes), whichever API wrote it.
 """
 
 from __future__ import annotations
 
+import logging
+import time
 from contextlib import contextmanager
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence, TypeVar
 
 import neo4j
 from neo4j import Driver, GraphDatabase
-from neo4j.exceptions import (AuthError, ClientError, DatabaseError, ServiceUnavailable,
-                              SessionExpired)
+from neo4j.exceptions import (AuthError, ClientError, DatabaseError, DriverError, Neo4jError,
+                              ServiceUnavailable, SessionExpired)
 
 from ..errors import DatabaseUnavailable, VctraceError
 from .. import cypher
 from ..settings import Settings
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: How often :meth:`Graph.auto_commit` runs a statement in all when it fails with an error the
+#: driver calls retryable (lost connection, leader switch, transient error); the waits between
+#: tries double from :data:`AUTO_COMMIT_FIRST_WAIT_S` (1 + 2 + 4 + 8 s: a leader election
+#: usually takes a few seconds).
+AUTO_COMMIT_ATTEMPTS = 5
+AUTO_COMMIT_FIRST_WAIT_S = 1.0
 
 
 class GraphError(VctraceError):
@@ -141,17 +175,71 @@ class Graph:
 
     def auto_commit(self, name: str | "Statement", **params: Any) -> None:
         """Run a statement that batches itself (``CALL … IN TRANSACTIONS`` needs an implicit
-        transaction)."""
-        with self.session() as session:
-            session.run(_text(name), params).consume()
+        transaction, routed to the leader).
+
+        The driver does not retry implicit transactions; this does, because every statement
+        run here must be **idempotent**: on an error the driver calls retryable (a lost
+        connection, a leader switch, a deadlock between batches) the statement runs again
+        from the start, up to :data:`AUTO_COMMIT_ATTEMPTS` times in all, and finds the batches
+        committed before the failure already done. Other errors, and the last retryable one,
+        are raised (lost connections as :class:`GraphUnavailable`, refusals as the driver's
+        errors)."""
+        text = _text(name)
+        wait_s = AUTO_COMMIT_FIRST_WAIT_S
+        for attempt in range(1, AUTO_COMMIT_ATTEMPTS + 1):
+            try:
+                with self.session() as session:
+                    session.run(text, params).consume()
+                return
+            except GraphUnavailable as exc:
+                error: BaseException = exc.__cause__ or exc
+            except (DriverError, Neo4jError) as exc:
+                error = exc
+            retryable = isinstance(error, (DriverError, Neo4jError)) and error.is_retryable()
+            if not retryable or attempt == AUTO_COMMIT_ATTEMPTS:
+                with self._mapped():
+                    raise error
+            log.warning("auto-commit statement failed (%s); running it again in %g s "
+                        "(attempt %d of %d)", error, wait_s, attempt + 1, AUTO_COMMIT_ATTEMPTS)
+            time.sleep(wait_s)
+            wait_s *= 2
+
+    def read_transaction(self, work: Callable[..., T], *args: Any,
+                         timeout_s: float | None = None,
+                         metadata: dict[str, Any] | None = None, **kwargs: Any) -> T:
+        """``work(tx, *args, **kwargs)`` in a managed READ transaction (routed to a reader,
+        retried by the driver on retryable errors, so ``work`` may run more than once);
+        its return value. ``timeout_s`` defaults to the graph's; ``metadata`` tags the
+        transaction (``SHOW TRANSACTIONS``). Errors are mapped like :meth:`read`'s."""
+        return self._transaction(neo4j.READ_ACCESS, work, args, kwargs, timeout_s, metadata)
+
+    def write_transaction(self, work: Callable[..., T], *args: Any,
+                          timeout_s: float | None = None,
+                          metadata: dict[str, Any] | None = None, **kwargs: Any) -> T:
+        """``work(tx, *args, **kwargs)`` in a managed WRITE transaction (routed to the leader
+        and retried, e.g. after a leader switch or a deadlock: ``work`` must be idempotent);
+        its return value. Errors are mapped like :meth:`write`'s."""
+        return self._transaction(neo4j.WRITE_ACCESS, work, args, kwargs, timeout_s, metadata)
+
+    def _transaction(self, mode: str, work: Callable[..., T], args: tuple, kwargs: dict,
+                     timeout_s: float | None, metadata: dict[str, Any] | None) -> T:
+        unit = neo4j.unit_of_work(timeout=self.timeout_s if timeout_s is None else timeout_s,
+                                  metadata=metadata)(work)
+        with self.session(read_only=mode == neo4j.READ_ACCESS) as session, _rejections():
+            run = session.execute_read if mode == neo4j.READ_ACCESS else session.execute_write
+            return run(unit, *args, **kwargs)
 
     @contextmanager
     def session(self, *, read_only: bool = False) -> Iterator[neo4j.Session]:
-        """A driver session for explicit transactions (trace batches, user queries). Only the
-        kg layer uses it; errors from it are mapped like those of ``read``/``write``."""
+        """A driver session (only the kg layer uses it). Run work in it with the managed
+        ``session.execute_read``/``execute_write`` (routed and retried), not explicit
+        transactions; ``session.run`` only for ``CALL … IN TRANSACTIONS`` (see
+        :meth:`auto_commit`). It shares the bookmarks of ``read``/``write`` (causal
+        consistency in a cluster); errors from it are mapped like theirs."""
         mode = neo4j.READ_ACCESS if read_only else neo4j.WRITE_ACCESS
-        with self._mapped(), self.driver.session(database=self.database,
-                                                 default_access_mode=mode) as session:
+        with self._mapped(), self.driver.session(
+                database=self.database, default_access_mode=mode,
+                bookmark_manager=self.driver.execute_query_bookmark_manager) as session:
             yield session
 
     def _execute(self, name: str | "Statement", params: dict[str, Any],

@@ -19,10 +19,13 @@ the HTTP service later).
      found in the operators' details, where Neo4j has already replaced literals by
      parameters (plugins such as APOC: ``apoc.*``, and ``graph.*``).
 
-2. **Run.** The query then runs in a READ access-mode transaction (a write that got past the
-   plan check is still refused by the database), with a transaction timeout (enforced by the
-   server, which terminates the transaction) and metadata ``vctrace_query`` tagging it. Rows
-   past ``limit`` are not fetched: the transaction is rolled back, which stops the work.
+2. **Run.** The query then runs in a managed READ transaction (``session.execute_read``: a
+   cluster routes it to a follower or read replica, and the driver runs it again after a lost
+   connection or a leader switch, but not after the query's own errors: memory, timeout,
+   termination), so a write that got past the plan check is still refused by the database;
+   with a transaction timeout (enforced by the server, which terminates the transaction) and
+   metadata ``vctrace_query`` tagging it. Rows past ``limit`` are not fetched: the
+   transaction is rolled back, which stops the work.
 
 3. **Deadline.** Neo4j checks for termination between rows, not inside the evaluation of one
    expression: ``reduce(s = '', x IN range(1, 2000000) | s + 'x')`` keeps a CPU busy after its
@@ -38,6 +41,10 @@ the HTTP service later).
    query can keep at most ``max_adhoc`` cores busy for its timeout, then at most one until its
    expression ends, and meanwhile further ad-hoc queries get :class:`QueryBusy`. The check is
    not atomic: clients racing in the same instant may exceed the cap by their number.
+   In a cluster, ``SHOW TRANSACTIONS`` sees one member's transactions (the reader the check is
+   routed to), so the cap holds per member, roughly, and the termination after the deadline
+   reaches the query only when routed to the member running it; the server-side transaction
+   timeout holds on every member.
 
 Per-transaction memory is limited by the server (``db.memory.transaction.max``, written by
 :mod:`vctrace.kg.server`); a query over it fails with ``MemoryPoolOutOfMemoryError``, reported
@@ -159,10 +166,19 @@ def check(graph: Graph, text: str, params: dict[str, Any] | None = None, *,
           timeout_s: float = 30.0) -> None:
     """Plan ``text`` with EXPLAIN (nothing runs) and raise :class:`QueryRefused` unless the
     gate allows it."""
+    def explain(tx: neo4j.ManagedTransaction) -> neo4j.ResultSummary:
+        try:
+            return tx.run("EXPLAIN " + text, params or {}).consume()
+        except Neo4jError as exc:
+            if _retry_worthwhile(exc):
+                raise
+            raise _NotRetried(exc) from exc
+
     try:
         with graph.session(read_only=True) as session:
-            summary = session.run(neo4j.Query("EXPLAIN " + text, timeout=timeout_s),
-                                  params or {}).consume()
+            summary = session.execute_read(neo4j.unit_of_work(timeout=timeout_s)(explain))
+    except _NotRetried as exc:
+        raise _refusal(exc.error, timeout_s) from exc.error
     except Neo4jError as exc:
         raise _refusal(exc, timeout_s) from exc
     reasons = refusals(summary.query_type, summary.plan, graph.database)
@@ -199,10 +215,12 @@ def run_read_only(graph: Graph, text: str, params: dict[str, Any] | None = None,
     tag = secrets.token_hex(12)
     metadata = {"vctrace_query": tag, "vctrace_adhoc": adhoc}
     outcome: dict[str, Any] = {}
+    gave_up = threading.Event()
 
     def work() -> None:
         try:
-            outcome["value"] = _run(graph, text, params or {}, timeout_s, limit, metadata)
+            outcome["value"] = _run(graph, text, params or {}, timeout_s, limit, metadata,
+                                    gave_up)
         except BaseException as exc:  # handed to the caller's thread
             outcome["error"] = exc
 
@@ -211,9 +229,11 @@ def run_read_only(graph: Graph, text: str, params: dict[str, Any] | None = None,
     try:
         worker.join(timeout_s + grace_s)
     except BaseException:  # Ctrl-C: stop the server's work too
+        gave_up.set()
         _terminate(graph, tag)
         raise
     if worker.is_alive():
+        gave_up.set()
         _terminate(graph, tag)
         raise QueryTimedOut(
             f"the query timed out: no answer within {timeout_s:g} s; Neo4j was told to "
@@ -228,19 +248,66 @@ def run_read_only(graph: Graph, text: str, params: dict[str, Any] | None = None,
     return outcome["value"]
 
 
+class _NotRetried(Exception):
+    """Carries a database error out of a managed transaction without the driver's retry: the
+    driver retries every transient error, but a query over the memory limit fails the same
+    way again (only lost connections and cluster changes are worth a new try)."""
+
+    def __init__(self, error: Neo4jError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+class _Rows(Exception):
+    """Ends the user query's transaction with its rows: an exception makes the managed
+    transaction roll back (which stops the server's work past ``limit`` rows, where a commit
+    would first run the query to its end) and is handed back without a retry."""
+
+    def __init__(self, keys: list[str], rows: list[list[Any]]) -> None:
+        super().__init__(f"{len(rows)} rows")
+        self.keys, self.rows = keys, rows
+
+
+def _retry_worthwhile(exc: Neo4jError) -> bool:
+    """Whether the driver should run a failed user query again: a transient error of the
+    cluster (leader switch, a database briefly unavailable), not one of the query's own
+    (memory, timeouts, termination)."""
+    code = exc.code or ""
+    return exc.is_retryable() and "Memory" not in code and "Terminated" not in code
+
+
 def _run(graph: Graph, text: str, params: dict[str, Any], timeout_s: float, limit: int,
-         metadata: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
-    with graph.session(read_only=True) as session:
-        with session.begin_transaction(metadata=metadata, timeout=timeout_s) as tx:
+         metadata: dict[str, Any], gave_up: threading.Event) -> tuple[list[str], list[list[Any]]]:
+    """Run the query in a managed READ transaction (``session.execute_read``: routed to a
+    reader of a cluster, run again by the driver after a lost connection or a cluster change)
+    with the gate's timeout and metadata; its columns and at most ``limit`` rows, always
+    rolled back. A retry that would start after the caller gave up (``gave_up``) does not."""
+
+    def query(tx: neo4j.ManagedTransaction) -> None:
+        if gave_up.is_set():
+            raise QueryTimedOut("the query timed out (the client gave up before a retry)")
+        try:
             result = tx.run(text, params)
             keys = list(result.keys())
             rows: list[list[Any]] = []
             for record in result:
                 if len(rows) >= limit:
-                    break  # the rollback below stops the rest
+                    break
                 rows.append([_plain(v) for v in record.values()])
-            tx.rollback()
-            return keys, rows
+        except Neo4jError as exc:
+            if _retry_worthwhile(exc):
+                raise
+            raise _NotRetried(exc) from exc
+        raise _Rows(keys, rows)
+
+    try:
+        with graph.session(read_only=True) as session:
+            session.execute_read(neo4j.unit_of_work(metadata=metadata, timeout=timeout_s)(query))
+    except _Rows as done:
+        return done.keys, done.rows
+    except _NotRetried as failed:
+        raise failed.error from None
+    raise AssertionError("unreachable: the query's transaction ends with _Rows or an error")
 
 
 def _terminate(graph: Graph, tag: str) -> None:

@@ -36,6 +36,11 @@ Hygiene (issue 9):
   global transaction timeout (ingest and verify run long transactions on purpose), user
   queries get theirs from the gate.
 
+**Routing**: the server advertises its real Bolt address (``server.bolt.advertised_address``),
+so it can be reached with ``neo4j://127.0.0.1:PORT`` as well as ``bolt://``: the routing table
+it returns names itself as router, reader and writer (the test suite runs through it with
+``--neo4j-scheme=neo4j``).
+
 The server runs in its own process group with its pid in ``run/vctrace.pid``, so ``stop`` works
 from another process; SIGTERM lets its shutdown hook checkpoint the store.
 """
@@ -211,6 +216,10 @@ class LocalNeo4j:
         r = self.root.resolve()
         settings = {
             "server.default_listen_address": "127.0.0.1",
+            # the address the routing table gives out (neo4j:// URIs): the real one, so a
+            # routing driver comes back to this server and not to a hostname that does not
+            # resolve to it
+            "server.default_advertised_address": "127.0.0.1",
             "server.bolt.enabled": "true",
             "server.bolt.listen_address": f"127.0.0.1:{self.port}",
             "server.bolt.advertised_address": f"127.0.0.1:{self.port}",
