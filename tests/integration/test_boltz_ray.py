@@ -170,3 +170,13 @@ def test_a_killed_ray_run_resumes_without_rescoring_finished_pairs(kb, fasta, tm
     assert len(scored) == 2 and len(set(scored)) == 2
     assert {v[:2] for v in _decisions(kb.driver, "r").values()} >= \
         {("refuted", "predicted_non_binder")}
+
+
+def test_gpu_tasks_on_a_local_ray_without_gpus_are_refused_not_left_waiting(tmp_path,
+                                                                            monkeypatch):
+    from vctrace.verifiers import _boltz_ray
+    monkeypatch.setattr(_boltz_ray, "_STARTED_HERE", [True])  # as if connect() started it
+    settings, counter = _fake(tmp_path)
+    with pytest.raises(BoltzRunError, match="no GPU for Ray tasks reserving 1 GPU"):
+        fan_out(settings, _inputs(), lambda *a: None, num_gpus=1)
+    assert not counter.exists()

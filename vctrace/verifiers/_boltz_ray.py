@@ -23,6 +23,7 @@ program at the path given, and vctrace importable (the task function lives here)
 from __future__ import annotations
 
 import math
+import os
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -60,9 +61,25 @@ def connect(address: str | None = None) -> Any:
     cluster at ``address`` (or ``RAY_ADDRESS``), else a new local one."""
     ray = require_ray()
     if not ray.is_initialized():
+        local = not address and not os.environ.get("RAY_ADDRESS")
         ray.init(address=address or None, include_dashboard=False, log_to_driver=False,
                  logging_level="warning")
+        _STARTED_HERE[:] = [local]
     return ray
+
+
+_STARTED_HERE: list[bool] = []  # [True] once connect() started a local Ray
+
+
+def _check_fits(ray: Any, num_gpus: float) -> None:
+    """Refuse GPU tasks on a local Ray this process started on a machine without GPUs: no
+    node could ever run them and they would wait forever. (A cluster may add GPU nodes by
+    autoscaling, so there Ray decides.)"""
+    if num_gpus > 0 and _STARTED_HERE == [True] and not ray.cluster_resources().get("GPU"):
+        raise BoltzRunError(
+            f"this machine has no GPU for Ray tasks reserving {num_gpus:g} GPU(s): use "
+            "--boltz-accelerator cpu or --boltz-ray-gpus 0, or --ray-address of a cluster "
+            "with GPUs")
 
 
 def batch_sizes(pairs: int, slots: int, largest: int = MAX_PAIRS_PER_TASK) -> int:
@@ -119,6 +136,7 @@ def fan_out(settings: BoltzSettings, inputs: dict[str, str], store: Store, *,
     has ended when any failed (the finished ones are stored)."""
     started = time.perf_counter()
     ray = connect(address)
+    _check_fits(ray, num_gpus)
     ids = sorted(inputs)
     size = pairs_per_task or batch_sizes(len(ids), slots(ray, num_gpus, num_cpus))
     stats = FanOutStats(pairs=len(ids), pairs_per_task=size)
