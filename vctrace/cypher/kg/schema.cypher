@@ -33,3 +33,4 @@ CREATE INDEX verdict_run_verifier IF NOT EXISTS FOR (n:Verdict) ON (n.run, n.ver
 CREATE CONSTRAINT boltz_score_key IF NOT EXISTS FOR (n:BoltzScore) REQUIRE n.key IS UNIQUE;
 CREATE CONSTRAINT generation_run_key IF NOT EXISTS FOR (n:GenerationRun) REQUIRE n.key IS UNIQUE;
 CREATE CONSTRAINT evidence_key IF NOT EXISTS FOR (n:Evidence) REQUIRE n.key IS UNIQUE;
+CREATE FULLTEXT INDEX trace_ids_exact IF NOT EXISTS FOR (n:Trace) ON EACH [n.trace_ids] OPTIONS {indexConfig: {`fulltext.analyzer`: 'keyword'}};

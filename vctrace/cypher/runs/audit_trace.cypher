@@ -1,4 +1,5 @@
-// A trace (by key or by any of its ids): its input record, the claims of its actions in order,
+// A trace (by key or by any of its ids: trace_id through its index, trace_ids through the
+// keyword full-text index trace_ids_exact): its input record, the claims of its actions in order,
 // its own verdicts (structure) and the versions linked to it (refined from / refined into).
 // A key match wins; an id that names several contents gives the first by key, with the keys
 // of the others in trace.also_named (callers that need one trace report the ambiguity).
@@ -7,7 +8,10 @@ CALL () {
   UNION
   MATCH (t:Trace {trace_id: $ref}) RETURN t, 0 AS rank
   UNION
-  MATCH (t:Trace) WHERE $ref IN t.trace_ids RETURN t, 0 AS rank
+  CALL db.index.fulltext.queryNodes('trace_ids_exact',
+       '"' + replace(replace($ref, '\\', '\\\\'), '"', '\\"') + '"') YIELD node AS t
+  WITH t WHERE t:Trace AND $ref IN t.trace_ids
+  RETURN t, 0 AS rank
 }
 WITH t, max(rank) AS rank
 ORDER BY rank DESC, t.key
