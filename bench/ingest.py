@@ -8,20 +8,34 @@ parsing overlap with batched Neo4j writes; the grounding of new mentions that fo
 apart). Also times a second ingest of the same file (idempotency: reads and parses it again,
 writes nothing), and the offline bulk path (`vctrace ingest --bulk`,
 vctrace.app.traces.bulk_ingest) into a second, empty server, and compares both graphs.
-Prints traces/s and actions/s. Not a test: it asserts nothing about time.
+Prints traces/s and actions/s, and the peak resident memory of this Python process and of the
+Neo4j server while `vctrace ingest` runs (sampled every 0.1 s).
+
+Baseline, measured in the same run on the same server before the ingest (and deleted again):
+the naive write path, one MERGE statement per trace, per action (with its claim and
+mentions) and per edge, one transaction per trace, over the first `--naive` traces
+(vctrace/cypher/traces/naive_*.cypher); its traces/s against the batched path's gives the
+ratio. Not a test: it asserts nothing about time.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import tempfile
+import threading
 import time
+from itertools import islice
 from pathlib import Path
 
+from vctrace import cypher
 from vctrace.app import database
 from vctrace.app.traces import bulk_ingest, ingest
-from vctrace.kg.server import free_port
+from vctrace.kg.graph import Graph
+from vctrace.kg.server import LocalNeo4j, free_port
+from vctrace.kg.trace_store import _claim_row, trace_row
+from vctrace.traces.identity import claim_key, trace_key
 from vctrace.settings import Settings
 from vctrace.traces.records import read_traces, write_traces_file
 from vctrace.traces.synthetic import synthetic_traces
@@ -37,6 +51,73 @@ def local_settings(home: Path, args: argparse.Namespace) -> Settings:
                     batch_size=args.batch_size)
 
 
+def rss_bytes(pid: int) -> int:
+    """The resident memory of process ``pid`` now (0 when it is gone)."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+class PeakMemory:
+    """Samples the resident memory of some processes every ``every`` seconds in a thread,
+    keeping each one's peak (a context manager)."""
+
+    def __init__(self, pids: dict[str, int], every: float = 0.1):
+        self.pids, self.every = pids, every
+        self.peak = {name: rss_bytes(pid) for name, pid in pids.items()}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            for name, pid in self.pids.items():
+                self.peak[name] = max(self.peak[name], rss_bytes(pid))
+
+    def __enter__(self) -> "PeakMemory":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def __str__(self) -> str:
+        return ", ".join(f"{name} {peak / 2**20:,.0f} MiB" for name, peak in self.peak.items())
+
+
+def _naive_trace(tx, tkey: str, trace) -> None:
+    row = trace_row(tkey, trace)
+    tx.run(cypher.load("traces/naive_trace"), row=row).consume()
+    for action, action_row in zip(trace.actions, row["actions"]):
+        claim = _claim_row(trace, action, claim_key(trace, action))
+        tx.run(cypher.load("traces/naive_action"), trace_key=tkey, claim=claim,
+               action=action_row).consume()
+    for edge in row["edges"]:
+        tx.run(cypher.load("traces/naive_edge"), trace_key=tkey, edge=edge).consume()
+
+
+def naive_rate(settings: Settings, path: Path, n: int) -> float:
+    """Traces/s of the naive path (one MERGE statement per trace, action and edge, one
+    transaction per trace) over the first ``n`` valid traces of ``path``, written into the
+    server of ``settings`` and deleted afterwards; parsing included, as in the ingest."""
+    with Graph.connect(settings) as graph:
+        t0 = time.perf_counter()
+        traces = islice((t for t in read_traces(path) if is_valid(t)), n)
+        done = 0
+        with graph.session() as session:
+            for trace in traces:
+                session.execute_write(_naive_trace, trace_key(trace), trace)
+                done += 1
+        seconds = time.perf_counter() - t0
+        graph.auto_commit("kg/clear_graph")
+    return done / seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     parser.add_argument("--n", type=int, default=18_950)
@@ -44,6 +125,8 @@ def main() -> None:
     parser.add_argument("--heap", default="2g")
     parser.add_argument("--pagecache", default="2g")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--naive", type=int, default=300,
+                        help="traces written by the naive path for the baseline ratio")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="vctrace-bench-"))
@@ -71,7 +154,10 @@ def main() -> None:
         database.start(settings)
         print(f"Neo4j started in {time.perf_counter() - t0:.1f} s (heap {args.heap}, "
               f"page cache {args.pagecache})")
-        result = ingest(settings, [path])
+        naive = naive_rate(settings, path, args.naive) if args.naive else None
+        pids = {"Python": os.getpid(), "Neo4j": LocalNeo4j.from_settings(settings).pid() or 0}
+        with PeakMemory(pids) as memory:
+            result = ingest(settings, [path])
         total, seconds = result.total, result.seconds
         transactional_rate = total.written / seconds
         print(f"INGEST (vctrace ingest: read + parse + validate overlapped with Neo4j writes, "
@@ -79,6 +165,12 @@ def main() -> None:
               f"{seconds:.1f} s = {transactional_rate:,.0f} traces/s, "
               f"{total.actions / seconds:,.0f} actions/s, {total.edges / seconds:,.0f} edges/s "
               f"(batch {result.batch_size})")
+        print(f"peak resident memory during the ingest: {memory}")
+        if naive:
+            print(f"baseline (naive path: one MERGE statement per trace, action and edge, one "
+                  f"transaction per trace; first {args.naive:,} traces): {naive:,.1f} traces/s; "
+                  f"batched ingest {transactional_rate / naive:.1f}x the naive path "
+                  f"(naive, extrapolated: {args.n / naive:,.0f} s for {args.n:,} traces)")
         again = ingest(settings, [path])
         print(f"re-ingest (idempotent, file read and parsed again): {again.total.written} "
               f"written, {again.total.existing:,} already stored, in {again.seconds:.1f} s")

@@ -1,5 +1,6 @@
 """Traces in Neo4j: subgraph shape, idempotency, invalid records kept out, lossless read-back,
-hostile strings stored verbatim, and the ingest/show/db CLI against the real server."""
+hostile strings stored verbatim, batches safe to retry (a managed write transaction run again
+after it committed), and the ingest/show/db CLI against the real server."""
 
 import json
 import re
@@ -9,6 +10,7 @@ import sys
 import pytest
 
 from vctrace.cli import main
+from vctrace.kg import trace_store
 from vctrace.kg.trace_store import (InvalidTraceError, graph_summary, read_traces as read_stored,
                                     resolve_trace_keys, write_traces)
 from vctrace.traces.identity import claim_key, trace_key
@@ -16,7 +18,7 @@ from vctrace.traces.records import read_traces
 from vctrace.traces.text import parse_trace_text
 from vctrace.traces.validation import check, is_valid
 
-from support.paths import EXAMPLES, SAMPLE_FILES
+from support.paths import DEMO_TRACES, EXAMPLES, SAMPLE_FILES
 
 ALL_FILES = SAMPLE_FILES + [EXAMPLES / "demo_traces.jsonl"]
 
@@ -234,3 +236,34 @@ def test_demo_runs_against_the_configured_server(neo4j, monkeypatch, capsys, tmp
     assert re.search(r"^\s+kg\s+100\s+1\.000\s", out, re.MULTILINE)
     assert re.search(r"^\s+imported\s+5\s", out, re.MULTILINE)
     assert len(list((tmp_path / "reports").glob("run-*.report.html"))) == 1
+
+
+def _shape(neo4j) -> tuple:
+    """Counts of every label and relationship type, and of all properties."""
+    records, _, _ = neo4j.driver.execute_query(
+        "MATCH (n) UNWIND labels(n) AS label RETURN label, count(*) AS n ORDER BY label")
+    labels = [tuple(r.values()) for r in records]
+    records, _, _ = neo4j.driver.execute_query(
+        "MATCH ()-[r]->() RETURN type(r) AS type, count(*) AS n, "
+        "sum(size(keys(r))) AS props ORDER BY type")
+    return labels, [tuple(r.values()) for r in records], _count(
+        neo4j, "MATCH (n) RETURN sum(size(keys(n)))")
+
+
+def test_a_batch_run_again_after_it_committed_writes_nothing_twice(neo4j):
+    """The driver runs a batch's unit of work again when the answer to its commit is lost
+    (or the leader changed): it checks what is stored inside the transaction, so a second run
+    of the same prepared batch finds every trace and claim and adds nothing."""
+    traces = [t for t in read_traces(DEMO_TRACES) if is_valid(t)]
+    batch = trace_store._prepare_batch(neo4j.graph, traces)
+    with neo4j.graph.session() as session:
+        first = session.execute_write(trace_store._write_batch, batch)
+        shape = _shape(neo4j)
+        again = session.execute_write(trace_store._write_batch, batch)
+    assert first.traces_written == len({trace_key(t) for t in traces}) > 1
+    assert first.mentions and first.actions_written == sum(len(t.actions) for t in traces)
+    assert again.traces_written == 0 and again.traces_existing == len(traces)
+    assert not again.mentions and again.actions_written == 0
+    assert _shape(neo4j) == shape
+    stored = read_stored(neo4j.graph, [trace_key(t) for t in traces])
+    assert stored == traces

@@ -39,8 +39,14 @@ it has been ingested under, the first one first (the content key ignores ids). I
 stored content under a new id appends that id (:func:`add_trace_ids`); the same id again
 changes nothing. Traces are found by any of their ids (index ``trace_trace_ids``).
 
-Throughput: one Cypher query writes a whole batch of trace subgraphs; parsing and building
-the next batch in Python overlaps with Neo4j writing the current one (a writer thread).
+Throughput: a batch is one managed write transaction of two round trips: which of its traces
+and claims are stored (``existing_keys``), then one statement (``create_traces``) that writes
+every new trace subgraph of the batch with its new claims and their mentions. Shared nodes
+(mentions, drugs, cell lines, input records, stored claims) are looked up or MERGEd once per
+batch, and rows name them by position, so the statement reads nothing after it starts
+writing (see the statement's comment for why that matters to Neo4j's planner). Parsing and
+building the next batch in Python overlaps with Neo4j writing the current one (a writer
+thread).
 """
 
 from __future__ import annotations
@@ -322,7 +328,10 @@ def evidence_row(trace: Trace, tkey: str, index_of: dict[str, int]
 
 
 def trace_row(tkey: str, trace: Trace) -> dict[str, Any]:
-    """The parameter row that ``create_traces.cypher`` turns into one trace subgraph."""
+    """The row of one trace subgraph: its properties, its actions (label, properties, claim
+    key) and edges (positions of their actions), its drug and cell line (the bulk import
+    writes CSV from it; :func:`_write_params` turns rows into ``create_traces``'s
+    parameters)."""
     if not is_valid(trace):
         raise InvalidTraceError("refusing to store an invalid trace "
                                 f"(record {trace.provenance.record})")
@@ -354,7 +363,7 @@ class _PreparedBatch:
     rows: dict[str, dict[str, Any] | None]  # trace key -> row; None when already stored
     inputs: list[dict[str, Any]]
     size: int
-    claims: list[dict[str, Any]] = field(default_factory=list)  # claims not stored yet
+    claims: dict[str, dict[str, Any]] = field(default_factory=dict)  # by key, of the rows
     traces: list[Trace] = field(default_factory=list)  # those converted (size of them)
     failed: list[FailedTrace] = field(default_factory=list)  # those that could not be
     evidence: dict[str, dict[str, Any]] = field(default_factory=dict)  # trace key -> links
@@ -408,9 +417,12 @@ def _prepare(traces: list[Trace], keys: list[str], stored: set[str]) -> _Prepare
         if input_row is not None:
             inputs.append(input_row)
     return _PreparedBatch(rows=rows, inputs=inputs, size=len(kept),
-                          claims=list(claims.values()), traces=[t for _, t in kept],
+                          claims=claims, traces=[t for _, t in kept],
                           failed=failed, evidence=evidence, evidence_nodes=nodes,
                           ids=id_rows(kept))
+
+
+ACTION_LABEL_SET = frozenset(ACTION_LABELS)
 
 
 @lru_cache(maxsize=1)
@@ -419,16 +431,80 @@ def _create_traces_query() -> str:
     return cypher.load("traces/create_traces", ACTION_LABEL=ACTION_LABELS)
 
 
+def _write_params(new: list[dict[str, Any]], claims: dict[str, dict[str, Any]],
+                  stored: set[str], inputs: list[dict[str, Any]]
+                  ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The parameters of ``create_traces.cypher`` for the ``new`` trace rows (see
+    :func:`trace_row`), and the claim rows it creates. Shared nodes are listed once each
+    (mentions, drugs, cell lines, input records; the claims the rows assert, those already
+    ``stored`` first) and rows name them by position in those lists."""
+    needed = dict.fromkeys(a["claim_key"] for row in new for a in row["actions"])
+    stored_keys = [k for k in needed if k in stored]
+    created = [claims[k] for k in needed if k not in stored]
+    claim_at = {k: i for i, k in enumerate(stored_keys + [c["key"] for c in created])}
+    mentions: dict[str, int] = {}
+    mention_rows, claim_rows = [], []
+    for c in created:
+        links = []
+        for m in c["mentions"]:
+            if m["key"] not in mentions:
+                mentions[m["key"]] = len(mention_rows)
+                mention_rows.append({"key": m["key"], "text": m["text"]})
+            links.append({"i": mentions[m["key"]], "role": m["role"]})
+        claim_rows.append({"key": c["key"], "props": c["props"], "mentions": links})
+    input_at: dict[str, int] = {}
+    inputs_of: dict[str, list[int]] = {}
+    input_rows = []
+    for i in inputs:
+        if i["key"] not in input_at:
+            input_at[i["key"]] = len(input_rows)
+            input_rows.append({"key": i["key"], "props": i["props"]})
+        inputs_of.setdefault(i["trace_key"], []).append(input_at[i["key"]])
+    drugs: dict[str, int] = {}
+    cells: dict[str, int] = {}
+    drug_rows, cell_rows, trace_rows = [], [], []
+    for row in new:
+        drug, cell = row["drug_key"], row["cell_line_key"]
+        if drug is not None and drug not in drugs:
+            drugs[drug] = len(drug_rows)
+            drug_rows.append({"key": drug, "name": row["drug"]})
+        if cell is not None and cell not in cells:
+            cells[cell] = len(cell_rows)
+            cell_rows.append({"key": cell, "name": row["cell_line"]})
+        actions, labels = [], {}
+        for i, a in enumerate(row["actions"]):
+            if a["label"] not in ACTION_LABEL_SET:  # no line of the statement would set it
+                raise InvalidTraceError(f"unknown action label {a['label']!r}")
+            actions.append({"claim": claim_at[a["claim_key"]], "props": a["props"]})
+            labels.setdefault(a["label"], []).append(i)
+        trace_rows.append({"props": row["props"], "drug": drugs.get(drug),
+                           "cell_line": cells.get(cell),
+                           "inputs": inputs_of.get(row["props"]["key"], []),
+                           "actions": actions, "labels": labels, "edges": row["edges"]})
+    params = {"mentions": mention_rows, "drugs": drug_rows, "cell_lines": cell_rows,
+              "inputs": input_rows, "stored_claims": stored_keys, "claims": claim_rows,
+              "traces": trace_rows}
+    return params, created
+
+
 def _write_batch(tx: ManagedTransaction, batch: _PreparedBatch) -> WriteResult:
-    # checked again inside the transaction: the pre-check ran outside it
-    existing = {r["key"] for r in tx.run(cypher.load("traces/existing_traces"), keys=list(batch.rows))}
+    """The unit of work of one batch, run by the driver as a managed write transaction (so
+    retried on a transient error or a cluster's leader switch): which traces and claims are
+    stored is checked inside it, so a retry after an attempt that did commit writes nothing
+    twice."""
+    found = tx.run(cypher.load("traces/existing_keys"), traces=list(batch.rows),
+                   claims=list(batch.claims)).single()
+    existing, stored = set(found["traces"]), set(found["claims"])
     new = [row for key, row in batch.rows.items() if key not in existing and row is not None]
-    if batch.claims:
-        tx.run(cypher.load("traces/merge_claims"), claims=batch.claims).consume()
+    new_keys = {row["props"]["key"] for row in new}
+    created: list[dict[str, Any]] = []
     if new:
-        tx.run(_create_traces_query(), traces=new).consume()
-    if batch.inputs:
-        tx.run(cypher.load("traces/link_inputs"), inputs=batch.inputs).consume()
+        params, created = _write_params(
+            new, batch.claims, stored, [i for i in batch.inputs if i["trace_key"] in new_keys])
+        tx.run(_create_traces_query(), **params).consume()
+    old_inputs = [i for i in batch.inputs if i["trace_key"] not in new_keys]
+    if old_inputs:  # records read again, of traces stored before
+        tx.run(cypher.load("traces/link_inputs"), inputs=old_inputs).consume()
     seen = [batch.evidence[row["props"]["key"]] for row in new
             if row["props"]["key"] in batch.evidence]
     if seen:  # generated traces only: other batches send nothing more
@@ -438,14 +514,14 @@ def _write_batch(tx: ManagedTransaction, batch: _PreparedBatch) -> WriteResult:
         tx.run(cypher.load("traces/link_evidence"), traces=seen).consume()
     # ids beyond the one a new trace was created with: stored traces met again, and traces
     # met several times in this batch (rare: one statement only when there are any)
-    created = {row["props"]["key"]: row["props"].get("trace_ids", []) for row in new}
+    created_ids = {row["props"]["key"]: row["props"].get("trace_ids", []) for row in new}
     more = [{"key": key, "ids": ids} for key, ids in batch.ids.items()
-            if ids != created.get(key)]
+            if ids != created_ids.get(key)]
     added = _add_ids(tx, more) if more else 0
     return WriteResult(traces_written=len(new), traces_existing=batch.size - len(new),
                        ids_added=added,
                        written=[row["props"]["key"] for row in new],
-                       mentions={m["key"] for c in batch.claims for m in c["mentions"]},
+                       mentions={m["key"] for c in created for m in c["mentions"]},
                        actions_written=sum(len(r["actions"]) for r in new),
                        edges_written=sum(len(r["edges"]) for r in new))
 
@@ -470,25 +546,27 @@ def add_trace_ids(graph: Graph, ids: dict[str, list[str]]) -> int:
 
 
 def _prepare_batch(graph: Graph, traces: list[Trace]) -> _PreparedBatch:
-    """Rows for one batch, leaving out traces and claims that are already stored (checked
-    again inside the write transaction: this look-up runs while the previous batch is still
-    being written)."""
+    """Rows for one batch, leaving out traces that are already stored (checked again inside
+    the write transaction, with the claims: this look-up runs while the previous batch is
+    still being written, and only saves building rows for traces stored before)."""
     keys = [trace_key(t) for t in traces]
     records = graph.read("traces/existing_traces", keys=keys)
-    batch = _prepare(traces, keys, {r["key"] for r in records})
-    records = graph.read("traces/existing_claims", keys=[c["key"] for c in batch.claims])
-    known = {r["key"] for r in records}
-    # stored claims need no MERGE (and their mentions are already linked)
-    batch.claims = [c for c in batch.claims if c["key"] not in known]
-    return batch
+    return _prepare(traces, keys, {r["key"] for r in records})
 
 
-def _write_isolated(graph: Graph, session: Any, batch: _PreparedBatch) -> WriteResult:
+CONSTRAINT_FAILED = "Neo.ClientError.Schema.ConstraintValidationFailed"
+
+
+def _write_isolated(graph: Graph, session: Any, batch: _PreparedBatch, *,
+                    again: bool = True) -> WriteResult:
     """Write ``batch`` in one transaction; when Neo4j refuses it (a value too large to
     index, a constraint), write each half again in a transaction of its own, down to the
     single traces that are refused: those are reported and skipped, every other trace is
     written. A batch of n traces with k refused ones costs at most about 2·k·log2(n) extra
-    transactions (none when nothing is refused)."""
+    transactions (none when nothing is refused). A broken uniqueness constraint is first
+    taken for what it almost always is, another writer having stored one of the batch's
+    traces or claims between this transaction's check and its writes, and the whole batch
+    is tried once more (its check then sees them)."""
     result = WriteResult(failed=list(batch.failed))
     try:
         return result.add(session.execute_write(_write_batch, batch))
@@ -496,6 +574,9 @@ def _write_isolated(graph: Graph, session: Any, batch: _PreparedBatch) -> WriteR
         reason = store_rejection(exc)
         if reason is None or not batch.traces:
             raise
+        if again and getattr(exc, "code", None) == CONSTRAINT_FAILED:
+            return _write_isolated(graph, session, _prepare_batch(graph, batch.traces),
+                                   again=False)
     if len(batch.traces) == 1:
         return result.add(WriteResult(failed=[_failed(batch.traces[0], reason)]))
     middle = len(batch.traces) // 2
