@@ -147,10 +147,12 @@ def binding_verdict(claim: ClaimRow, records: dict[str, list[dict[str, Any]]],
     """The verdict on a drug → protein ``binds_to`` claim given the curated records of its
     drugs (:meth:`DtiKgVerifier.curated_records`) and the world (module docstring)."""
     drugs, genes = claim.entity_keys("actor", "Drug"), claim.entity_keys("target", "Gene")
-    mine = [dict(t, drug=d) for d in drugs for t in records.get(d, [])]
-    known = [t for t in mine if not t.get("negative")]
-    hits = [t for t in known if t["gene"] in genes]
-    against = [t for t in mine if t.get("negative") and t["gene"] in genes]
+    wanted = set(genes)
+    mine = [(d, t) for d in drugs for t in records.get(d, [])]
+    known = [t for _, t in mine if not t.get("negative")]
+    # only the records about the claimed proteins are copied (with their drug) into evidence
+    hits = [dict(t, drug=d) for d, t in mine if not t.get("negative") and t["gene"] in wanted]
+    against = [dict(t, drug=d) for d, t in mine if t.get("negative") and t["gene"] in wanted]
     evidence: dict[str, Any] = {"drugs": drugs, "proteins": genes, "world": world}
     if hits:
         evidence.update(edges=hits, kinds=sorted({h["kind"] for h in hits}))

@@ -15,6 +15,10 @@ kind, none of which reach the term (which itself has members), is *refuted*
 ``modulates_pathway_activity`` a missing link is *unverifiable* (``no_target_in_pathway``):
 drugs act on pathways through more than their direct targets.
 
+A batch is judged set-wise: per term kind one statement reads every gene's (or drug's curated
+targets') annotations and every claimed term once (``term_annotations``,
+``drug_target_annotations``), and the (gene, term) and (term, drug) pairs are decided here.
+
 Pathway and term arguments are looked up through their grounding links of the match kinds the
 ``match_kinds`` option accepts (default: all; see :mod:`vctrace.verifiers.grounding`).
 """
@@ -73,9 +77,7 @@ class PathwayVerifier(Verifier):
                 wanted.setdefault(label, set()).update((g, term) for g in genes)
         found: dict[tuple[str, str], dict[str, Any]] = {}
         for label, pairs in sorted(wanted.items()):
-            for r in self.query(_labelled("verifiers/term_membership", label),
-                                pairs=[{"gene": g, "term": t} for g, t in sorted(pairs)]):
-                found[(r["gene"], r["term"])] = r
+            found.update(self._annotated(label, pairs))
         verdicts = []
         for claim in claims:
             genes, terms = plans[claim.key]
@@ -110,10 +112,7 @@ class PathwayVerifier(Verifier):
                     wanted.setdefault(label, set()).add((term, claim.drug))
         found: dict[tuple[str, str], dict[str, Any]] = {}
         for label, pairs in sorted(wanted.items()):
-            rows = [{"term": t, "drug": d, "drugs": sorted({d, compact(d)})}
-                    for t, d in sorted(pairs)]
-            for r in self.query(_labelled("verifiers/drug_target_terms", label), pairs=rows):
-                found[(r["term"], r["drug"])] = r
+            found.update(self._targeted(label, pairs))
         verdicts = []
         for claim in claims:
             terms = [t for _, t in self._terms(claim, "pathway", tuple(TERM_RELATIONS))]
@@ -134,3 +133,69 @@ class PathwayVerifier(Verifier):
                 verdicts.append(Verdict(claim.key, Status.UNVERIFIABLE, Reason.NO_TARGET_IN_PATHWAY,
                                         evidence=evidence))
         return verdicts
+
+    def _annotated(self, label: str, pairs: set[tuple[str, str]]
+                   ) -> dict[tuple[str, str], dict[str, Any]]:
+        """(gene, term) -> its annotation row (``term_name``, ``hits``: the gene's distinct
+        annotations to the term or a descendant, at most 5, ``gene_annotations``,
+        ``term_members``) for the pairs whose gene and term are both in the graph; one
+        statement for the batch, every gene and term read once."""
+        genes, terms = sorted({g for g, _ in pairs}), sorted({t for _, t in pairs})
+        records = self.query(_labelled("verifiers/term_annotations", label),
+                             genes=genes, terms=terms)
+        if not records:
+            return {}
+        term_of = {t["key"]: t for t in records[0]["terms"]}
+        gene_of = {g["gene"]: g for g in records[0]["genes"]}
+        found = {}
+        for gene, term in sorted(pairs):
+            g, t = gene_of.get(gene), term_of.get(term)
+            if g is None or t is None:
+                continue
+            hits = _reaching(g["hits"], term, ("term", "name", "release"), 5)
+            found[(gene, term)] = {"gene": gene, "term": term, "term_name": t["name"],
+                                   "hits": hits, "gene_annotations": g["annotations"],
+                                   "term_members": t["members"]}
+        return found
+
+    def _targeted(self, label: str, pairs: set[tuple[str, str]]
+                  ) -> dict[tuple[str, str], dict[str, Any]]:
+        """(term, drug as the claim names it) -> ``term_name`` and ``hits`` (the drug's
+        curated targets annotated to the term or a descendant, at most 10) for the pairs whose
+        term is in the graph; one statement for the batch, every drug and term read once."""
+        forms = {d: sorted({d, compact(d)}) for _, d in pairs}
+        records = self.query(_labelled("verifiers/drug_target_annotations", label),
+                             drugs=sorted({f for fs in forms.values() for f in fs}),
+                             terms=sorted({t for t, _ in pairs}))
+        if not records:
+            return {}
+        term_of = {t["key"]: t for t in records[0]["terms"]}
+        hits_of = {d["drug"]: d["hits"] for d in records[0]["drugs"]}
+        found = {}
+        for term, drug in sorted(pairs):
+            t = term_of.get(term)
+            if t is None:
+                continue
+            annotations = [h for f in forms[drug] for h in hits_of.get(f, [])]
+            found[(term, drug)] = {"term": term, "drug": drug, "term_name": t["name"],
+                                   "hits": _reaching(annotations, term,
+                                                     ("gene", "drug", "term", "release"), 10),
+                                   "term_members": t["members"]}
+        return found
+
+
+def _reaching(annotations: list[dict[str, Any]], term: str, fields: tuple[str, ...],
+              limit: int) -> list[dict[str, Any]]:
+    """The distinct annotations (as ``fields``) to ``term`` itself or to a term below it, in
+    the graph's order, at most ``limit``."""
+    out: list[dict[str, Any]] = []
+    seen = set()
+    for a in annotations:
+        if a["term"] == term or term in a["reaches"]:
+            values = tuple(a[f] for f in fields)
+            if values not in seen:
+                seen.add(values)
+                out.append(dict(zip(fields, values)))
+                if len(out) == limit:
+                    break
+    return out
