@@ -206,7 +206,8 @@ def _explain_rows(text: str, field: str) -> tuple[tuple[list[dict[str, Any]], li
         stripped = original.strip()
         if not stripped or stripped.startswith("```"):
             continue
-        deviations.note(number, stripped, original)
+        if original[0].isspace() or stripped[-1] == ",":
+            deviations.note(number, stripped, original)
         scanned = _scan_keywords(stripped)
         if scanned is not None:
             name, raw_args = scanned
@@ -323,7 +324,8 @@ def _dag_rows(text: str, field: str) -> tuple[list[dict[str, Any]], list[str], l
         stripped = original.strip()
         if not stripped or stripped.startswith("```"):
             continue
-        deviations.note(number, stripped, original)
+        if original[0].isspace() or stripped[-1] == ",":
+            deviations.note(number, stripped, original)
         edge = _EDGE_LINE.match(stripped)
         if edge is not None:
             source, target, relation = edge.groups()

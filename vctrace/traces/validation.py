@@ -145,9 +145,34 @@ def _too_long(action: Action, what: str, value: str) -> Finding:
                       field="explain", line=action.line)
 
 
+def _flat_text(actions: list[Action]) -> tuple[list[str], str] | None:
+    """(every id and argument string of ``actions``, their joined text) when all are
+    strings or lists of strings within the item limit (the common case, checked in bulk);
+    ``None`` sends the checks to each action."""
+    parts: list[Any] = []
+    for action in actions:
+        if action.id is not None:
+            parts.append(action.id)
+        for value in action.args.values():
+            if type(value) is list:
+                if len(value) > MAX_LIST_ITEMS:
+                    return None
+                parts.extend(value)
+            else:
+                parts.append(value)
+    try:
+        return parts, "".join(parts)
+    except TypeError:  # a value that is not a string
+        return None
+
+
 def limit_findings(trace: Trace) -> list[Finding]:
     """The storage limits of :mod:`vctrace.traces.limits`: sizes of keyed and indexed
     strings, numbers of actions, edges and list items."""
+    return _limit_findings(trace, _flat_text(trace.actions))
+
+
+def _limit_findings(trace: Trace, flat: tuple[list[str], str] | None) -> list[Finding]:
     found: list[Finding] = []
     if len(trace.actions) > MAX_ACTIONS:
         found.append(Finding.of(Code.TOO_MANY_ACTIONS, f"{len(trace.actions):,} actions "
@@ -164,6 +189,8 @@ def limit_findings(trace: Trace) -> list[Finding]:
             found.append(Finding.of(Code.NAME_TOO_LONG, f"the {what} name is "
                                     f"{key_bytes(name):,} bytes in UTF-8 (limit "
                                     f"{MAX_KEY_BYTES:,})", field="perturbation"))
+    if flat is not None and max(map(len, flat[0]), default=0) <= _SHORT:
+        return found  # no string long enough to reach the key limit
     for action in trace.actions:
         found += _argument_limits(action)
     return found
@@ -200,28 +227,13 @@ def _clean(value: Any) -> bool:
     return False
 
 
-def _actions_clean(actions: list[Action]) -> bool:
-    """True when every id and argument of ``actions`` is a string or a list of strings and
-    none holds a NUL: one scan of their joined text (the common case); ``False`` sends the
-    caller to the check per action."""
-    parts: list[Any] = []
-    for action in actions:
-        if action.id is not None:
-            parts.append(action.id)
-        for value in action.args.values():
-            if type(value) is list:
-                parts.extend(value)
-            else:
-                parts.append(value)
-    try:
-        return "\x00" not in "".join(parts)
-    except TypeError:  # a value that is not a string: checked one by one
-        return False
-
-
 def content_findings(trace: Trace) -> list[Finding]:
     """NUL characters and NaN/infinite numbers anywhere in what would be stored: neither
     survives a round trip (NUL is cut by many tools; NaN/Infinity are not JSON)."""
+    return _content_findings(trace, _flat_text(trace.actions))
+
+
+def _content_findings(trace: Trace, flat: tuple[list[str], str] | None) -> list[Finding]:
     places: list[tuple[Any, dict[str, Any]]] = [
         (getattr(trace, name), {"field": name}) for name in _TEXT_FIELDS
         if not _clean(getattr(trace, name))]
@@ -229,7 +241,7 @@ def content_findings(trace: Trace) -> list[Finding]:
         places.append((trace.perturbation.raw, {"field": "perturbation"}))
     places += [(value, {"field": str(key)}) for key, value in trace.provenance.extra.items()
                if not _clean(value)]
-    if not _actions_clean(trace.actions):
+    if flat is None or "\x00" in flat[1]:
         places += [((a.id, a.args), {"field": "explain", "line": a.line})
                    for a in trace.actions
                    if not (_clean(a.id) and all(_clean(v) for v in a.args.values()))]
@@ -247,7 +259,8 @@ def content_findings(trace: Trace) -> list[Finding]:
 
 def validate_structure(trace: Trace) -> list[Finding]:
     """Findings of the checks that concern the trace as a whole."""
-    found: list[Finding] = limit_findings(trace) + content_findings(trace)
+    flat = _flat_text(trace.actions)
+    found: list[Finding] = _limit_findings(trace, flat) + _content_findings(trace, flat)
     if not trace.actions:
         return found + [Finding.of(Code.EMPTY_TRACE, "the trace has no actions",
                                    field="explain")]
