@@ -1,4 +1,9 @@
-"""Structural validation of a trace (networkx), as findings with codes and locations.
+"""Structural validation of a trace, as findings with codes and locations.
+
+The DAG checks are one pass over the edges with plain successor sets: edges that all lead to a
+later action (the usual case) need no further test; otherwise a topological pass decides, and
+only a trace that has a cycle is built as a networkx graph, to name one cycle per strongly
+connected component.
 
 ``validate_structure`` returns the findings of the checks across lines; ``check`` attaches
 them to a parsed trace; ``is_valid`` is the *validity* metric of ``shared/spec/verification.md``:
