@@ -113,9 +113,15 @@ class DEVerifier(Verifier):
         """Claim key -> the dose the perturbations of its traces state, for claims whose
         every asserting trace states the same one (the claim key does not hold the dose, so
         traces that differ cannot narrow a verdict they share)."""
-        out = {}
-        for r in self.query("verifiers/claim_perturbations", keys=keys) if keys else []:
-            doses = {stated_dose(json.loads(p)) if p else None for p in r["perturbations"]}
+        out: dict[str, tuple[float, str | None]] = {}
+        records = self.query("verifiers/claim_perturbations", keys=keys) if keys else []
+        parsed: dict[str, tuple[float, str | None] | None] = {}  # the same record, once
+        for r in records[0]["rows"] if records else []:
+            doses = set()
+            for p in r["perturbations"]:
+                if p and p not in parsed:
+                    parsed[p] = stated_dose(json.loads(p))
+                doses.add(parsed[p] if p else None)
             if len(doses) == 1 and None not in doses:
                 out[r["key"]] = doses.pop()
         return out
