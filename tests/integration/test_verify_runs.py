@@ -41,13 +41,15 @@ KILLER = """
 import os, signal, sys
 from vctrace.verifiers import grounding
 calls = [0]
-judge = grounding.GroundingVerifier.judge
-def killing_judge(self, subjects):
-    calls[0] += 1
-    if calls[0] == 4:  # after three committed batches: no cleanup, no finally blocks
-        os.kill(os.getpid(), signal.SIGKILL)
-    return judge(self, subjects)
-grounding.GroundingVerifier.judge = killing_judge
+def killing(method):  # grounding judges in the graph (store_in_graph), else in judge
+    def wrapped(self, *args):
+        calls[0] += 1
+        if calls[0] == 4:  # after three committed batches: no cleanup, no finally blocks
+            os.kill(os.getpid(), signal.SIGKILL)
+        return method(self, *args)
+    return wrapped
+grounding.GroundingVerifier.judge = killing(grounding.GroundingVerifier.judge)
+grounding.GroundingVerifier.store_in_graph = killing(grounding.GroundingVerifier.store_in_graph)
 from vctrace.cli import main
 sys.exit(main(sys.argv[1:]))
 """
@@ -271,21 +273,26 @@ def test_a_run_survives_a_crashed_and_restarted_neo4j(tmp_path):
             load_knowledge_and_traces(graph, tmp_path)
             calls = [0]
             judge = grounding.GroundingVerifier.judge
+            in_graph = grounding.GroundingVerifier.store_in_graph
 
-            def crashing_judge(self, subjects):
-                calls[0] += 1
-                if calls[0] == 4:
-                    os.killpg(server.pid(), signal.SIGKILL)
-                    time.sleep(1)
-                return judge(self, subjects)
+            def crashing(method):  # grounding judges in the graph, else in judge
+                def wrapped(self, *args):
+                    calls[0] += 1
+                    if calls[0] == 4:
+                        os.killpg(server.pid(), signal.SIGKILL)
+                        time.sleep(1)
+                    return method(self, *args)
+                return wrapped
 
-            grounding.GroundingVerifier.judge = crashing_judge
+            grounding.GroundingVerifier.judge = crashing(judge)
+            grounding.GroundingVerifier.store_in_graph = crashing(in_graph)
             try:
                 with pytest.raises(GraphUnavailable, match="run the same command again"):
                     verify(graph, build_verifiers(graph, DEFAULT), run_name="crashed",
                            batch_size=2)
             finally:
                 grounding.GroundingVerifier.judge = judge
+                grounding.GroundingVerifier.store_in_graph = in_graph
         server.start()  # the stale pid file is noticed; recovery from the transaction log
         with connect() as driver:
             graph = Graph(driver, uri=server.uri)

@@ -6,6 +6,10 @@ releases loaded then (``USED_SOURCE``). For each verifier the engine asks the gr
 subjects (claims of the declared primitives, or traces) of the run have no verdict from that
 verifier yet, and works through them in batches: one query for the subjects' rows, the
 verifier's own set-based evidence queries, one write transaction for the batch's verdicts.
+A verifier that judges inside the graph (``judges_in_graph``: grounding) gets no rows: one
+statement per batch reads, judges and creates the verdicts (two batches in flight, so that
+Neo4j uses both of a small machine's cores), and the few subjects it leaves are judged the
+ordinary way afterwards.
 
 Resuming is the same code path: a batch's verdicts are written in one transaction (on a writer
 thread, while the next batch is read and judged), and the pending subjects are those without a
@@ -74,6 +78,7 @@ cypher.allow_names(("Trace", "Claim"))
 DEFAULT_VERIFIERS = ("structure", "grounding", "dti-kg", "de", "pathway")
 STALE_AFTER_S = 30 * 60     # no heartbeat this long: an owner on another machine is gone
 LINK_BATCH_SIZE = 10_000    # COVERS links per transaction when a run is created
+IN_GRAPH_IN_FLIGHT = 2      # statements of a verifier judging in the graph run at once (1 or 2)
 
 # the owners (see _owner_id) of the runs this process is working on right now
 _ACTIVE_OWNERS: set[str] = set()
@@ -217,21 +222,24 @@ def _store(graph: Graph, run: str, verifier: Verifier,
                 verifier=verifier.name, version=verifier.version)
 
 
-def _pending(graph: Graph, run: str, verifier: Verifier
-             ) -> tuple[list[str], int]:
+def _pending(graph: Graph, run: str, verifier: Verifier,
+             claims: list[list[str]] | None = None) -> tuple[list[str], int]:
     """The subjects of the run that ``verifier`` has not judged yet (ordered by context, then
-    key), and how many it has."""
+    key), and how many it has. ``claims``: the run's claims as ``runs/pending_claims`` gives
+    them, when already read (they are read once per run, not once per verifier)."""
     if verifier.subject == "trace":
-        records = graph.read("runs/pending_traces", run=run)
+        records = graph.read("runs/pending_traces", run=run)[0]["keys"]
     else:
-        records = graph.read("runs/pending_claims", run=run,
-                             primitives=list(verifier.primitives))
+        if claims is None:
+            claims = graph.read("runs/pending_claims", run=run)[0]["keys"]
+        wanted = set(verifier.primitives)
+        records = {(key, drug, cell) for key, drug, cell, primitive in claims
+                   if primitive in wanted}
     judged = graph.read("runs/judged_subjects", run=run, verifier=verifier.name)
     done = set(judged[0]["keys"])
     # claims of one (drug, cell line) context next to each other: a batch then looks each
     # context's evidence (DE experiments, drug targets) up once
-    pending = sorted((drug, cell, key) for key, drug, cell in records[0]["keys"]
-                     if key not in done)
+    pending = sorted((drug, cell, key) for key, drug, cell in records if key not in done)
     return [key for _, _, key in pending], len(done)
 
 
@@ -398,24 +406,45 @@ class _Writer:
     def _loop(self) -> None:
         while True:
             item = self.queue.get()
-            if item is None:
-                return
-            if self.error is not None:
-                continue  # drain: nothing after a failed batch is written
-            verifier, verdicts, done = item
-            t0 = time.perf_counter()
             try:
-                _store(self.graph, self.run, verifier, verdicts)
-                if self.owner:
-                    self.graph.write("runs/heartbeat_run", run=self.run, owner=self.owner)
-                done()
+                if item is None:
+                    return
+                if self.error is None:  # else drain: nothing after a failed batch is written
+                    self._run(item)
+            finally:
+                self.queue.task_done()
+
+    def _run(self, item: Any) -> None:
+        if callable(item):  # a batch judged in the graph: it keeps its own time
+            try:
+                item()
             except BaseException as exc:  # re-raised in the caller
                 self.error = exc
-            self.seconds += time.perf_counter() - t0
+            return
+        verifier, verdicts, done = item
+        t0 = time.perf_counter()
+        try:
+            _store(self.graph, self.run, verifier, verdicts)
+            if self.owner:
+                self.graph.write("runs/heartbeat_run", run=self.run, owner=self.owner)
+            done()
+        except BaseException as exc:  # re-raised in the caller
+            self.error = exc
+        self.seconds += time.perf_counter() - t0
 
     def put(self, verifier: Verifier, verdicts: list[Verdict], done: Callable[[], None]) -> None:
         self._raise()
         self.queue.put((verifier, verdicts, done))
+
+    def put_job(self, job: Callable[[], None]) -> None:
+        """Run ``job`` (a batch judged in the graph) on the writer thread."""
+        self._raise()
+        self.queue.put(job)
+
+    def wait(self) -> None:
+        """Wait until everything queued so far is done (raising a failure)."""
+        self.queue.join()
+        self._raise()
 
     def close(self, raise_error: bool = True) -> None:
         """Wait until every queued batch is stored (also when the caller is failing)."""
@@ -511,21 +540,22 @@ def _judge(graph: Graph, opened: OpenRun, progress: Callable[[str, int], Any] | 
            stop: Callable[[], bool] | None) -> RunResult:
     run, batch_size = opened.run, opened.batch_size
     result = RunResult(run=run, resumed=opened.resumed, traces=opened.traces)
+    claims: list[list[str]] | None = None  # the run's claims, read for the first claim verifier
     for verifier in opened.verifiers:
         t0 = time.perf_counter()
         done = VerifierProgress(verifier.name)
-        keys, done.already_done = _pending(graph, run, verifier)
+        if verifier.subject == "claim" and claims is None:
+            claims = graph.read("runs/pending_claims", run=run)[0]["keys"]
+        keys, done.already_done = _pending(graph, run, verifier, claims)
         bar = progress(verifier.name, len(keys)) if progress else None
         writer = _Writer(graph, run, opened.owner)
         try:
+            if verifier.judges_in_graph and verifier.subject == "claim":
+                keys = _judge_in_graph(graph, opened, verifier, keys, done, bar, writer, stop)
             for start in range(0, len(keys), batch_size):
                 if stop is not None and stop():
                     raise RunStopped(f"run {run!r} was stopped; it resumes on request")
                 chunk = keys[start:start + batch_size]
-                if verifier.judges_in_graph and verifier.subject == "claim":
-                    chunk = _in_graph(graph, opened, verifier, chunk, done, bar)
-                    if not chunk:
-                        continue
                 t1 = time.perf_counter()
                 rows = (_trace_rows if verifier.subject == "trace" else claim_rows)(
                     graph, chunk)
@@ -564,22 +594,41 @@ def _judge(graph: Graph, opened: OpenRun, progress: Callable[[str, int], Any] | 
     return result
 
 
-def _in_graph(graph: Graph, opened: OpenRun, verifier: Verifier, chunk: list[str],
-              done: VerifierProgress, bar: Any) -> list[str]:
-    """Judge and store ``chunk`` inside the graph (one statement, then the heartbeat); the
-    subjects left for ``judge``. Runs on the caller's thread: the statement is the work, and
-    Neo4j writes one transaction at a time anyway."""
-    t0 = time.perf_counter()
-    rows = [{"subject": key, "key": verdict_key(opened.run, verifier.name, key, None)}
-            for key in chunk]
-    created, left = verifier.store_in_graph(opened.run, rows)
-    graph.write("runs/heartbeat_run", run=opened.run, owner=opened.owner)
-    done.write_s += time.perf_counter() - t0
-    done.subjects += len(chunk) - len(left)
-    done.verdicts += created
-    if bar is not None:
-        bar.update(len(chunk) - len(left))
-    return left
+def _judge_in_graph(graph: Graph, opened: OpenRun, verifier: Verifier, keys: list[str],
+                    done: VerifierProgress, bar: Any, writer: _Writer,
+                    stop: Callable[[], bool] | None) -> list[str]:
+    """Judge and store ``keys`` inside the graph, a batch per statement (each followed by the
+    heartbeat); the subjects the statements left for ``judge``. Two batches are in flight
+    (alternately on this thread and on the writer's): Neo4j runs a statement on one core, so
+    the second keeps the other busy; batches hold distinct claims, so they do not contend for
+    locks."""
+    left: list[str] = []
+    lock = threading.Lock()
+
+    def one(chunk: list[str]) -> None:
+        t0 = time.perf_counter()
+        rows = [{"subject": key, "key": verdict_key(opened.run, verifier.name, key, None)}
+                for key in chunk]
+        created, rest = verifier.store_in_graph(opened.run, rows)
+        graph.write("runs/heartbeat_run", run=opened.run, owner=opened.owner)
+        with lock:
+            done.write_s += time.perf_counter() - t0
+            done.subjects += len(chunk) - len(rest)
+            done.verdicts += created
+            left.extend(rest)
+            if bar is not None:
+                bar.update(len(chunk) - len(rest))
+
+    for n, start in enumerate(range(0, len(keys), opened.batch_size)):
+        if stop is not None and stop():
+            raise RunStopped(f"run {opened.run!r} was stopped; it resumes on request")
+        chunk = keys[start:start + opened.batch_size]
+        if IN_GRAPH_IN_FLIGHT > 1 and n % 2 == 0:
+            writer.put_job(lambda chunk=chunk: one(chunk))
+        else:
+            one(chunk)
+    writer.wait()
+    return sorted(left)
 
 
 def build_verifiers(graph: Graph, names: Iterable[str], *,
