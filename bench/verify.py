@@ -21,7 +21,10 @@ the runs' own (connecting is not counted). ``--report DIR`` also times `vctrace 
 (vctrace.app.verification.report: metrics, JSON and HTML). After the full run the verdicts are
 counted by verifier, status and reason (a table; ``--counts-out FILE`` also writes it as JSON:
 a list of ``{verifier, status, reason, n}`` sorted by those three), so that a change of the
-engine or a verifier can be checked to give the same verdicts. Prints figures; asserts nothing
+engine or a verifier can be checked to give the same verdicts; ``--against REV`` does that
+check in the same run: the code of git revision REV verifies the same graph as run
+``against`` (a subprocess importing a `git archive` of REV), and its counts and time are
+compared with this code's (the baseline ratio of the engine's own history). Prints figures; asserts nothing
 about time.
 """
 
@@ -29,8 +32,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -153,6 +159,9 @@ def main() -> None:
                         "run and keep its JSON and HTML in this folder")
     parser.add_argument("--counts-out", type=Path, help="write the full run's verdict counts "
                         "by verifier, status and reason to this JSON file")
+    parser.add_argument("--against", metavar="REV", help="also verify the same graph with the "
+                        "code of git REV (run 'against', in a subprocess) and compare its "
+                        "verdict counts and time with this code's")
     parser.add_argument("--robustness", action="store_true", help="also judge the run's "
                         "counterfactuals (vctrace robustness) in the open and closed DTI world")
     args = parser.parse_args()
@@ -203,6 +212,9 @@ def main() -> None:
             args.counts_out.write_text(json.dumps(counts, indent=1) + "\n")
             print(f"  counts written to {args.counts_out}")
 
+        if args.against:
+            against(settings, args.against, args.batch_size, counts, result.seconds)
+
         if args.report:
             written = timed("report (metrics, outcomes, coverage, scores; JSON and HTML)",
                             lambda: report(settings, "bench", args.report))
@@ -231,6 +243,44 @@ def main() -> None:
     finally:
         server.stop()
         shutil.rmtree(work, ignore_errors=True)
+
+
+AGAINST = """
+import json, sys
+from vctrace.app.verification import VerifyRequest, verify
+from vctrace.settings import Settings
+result = verify(Settings(), VerifyRequest(run_name="against", batch_size=int(sys.argv[1])))
+print(json.dumps({"seconds": result.seconds,
+                  "verifiers": {v.name: v.seconds for v in result.verifiers}}))
+"""
+
+
+def against(settings: Settings, rev: str, batch_size: int, counts: list[dict[str, object]],
+            seconds: float) -> None:
+    """Verify the same graph with the code of git ``rev`` (a subprocess importing a `git
+    archive` of it; the password travels in the environment) and compare its verdict counts
+    by verifier, status and reason, and its time, with this run's."""
+    repo = Path(__file__).resolve().parent.parent
+    with tempfile.TemporaryDirectory(prefix="vctrace-against-") as src:
+        archive = subprocess.run(["git", "-C", str(repo), "archive", rev], check=True,
+                                 capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", src], input=archive, check=True)
+        env = {**os.environ, "PYTHONPATH": src, "VCTRACE_NEO4J_URI": settings.neo4j_uri,
+               "VCTRACE_NEO4J_USER": settings.neo4j_user,
+               "VCTRACE_NEO4J_PASSWORD": settings.neo4j_password or ""}
+        done = subprocess.run([sys.executable, "-c", AGAINST, str(batch_size)], env=env,
+                              check=True, capture_output=True, text=True, cwd=src)
+    old = json.loads(done.stdout.strip().splitlines()[-1])
+    old_counts = verdict_counts(settings, "against")
+    same = old_counts == counts
+    print(f"\nAGAINST {rev}: the same graph verified by that code in {old['seconds']:.1f} s "
+          f"({', '.join(f'{k} {v:.1f} s' for k, v in old['verifiers'].items())}); this code "
+          f"{seconds:.1f} s: {old['seconds'] / seconds:.2f}x the speed of {rev}")
+    print(f"  verdict counts by verifier, status and reason: "
+          f"{'IDENTICAL' if same else 'DIFFERENT'} ({sum(int(c['n']) for c in counts):,} "
+          f"verdicts here, {sum(int(c['n']) for c in old_counts):,} there)")
+    if not same:
+        print_counts(old_counts)
 
 
 def verdict_counts(settings: Settings, run: str) -> list[dict[str, object]]:
