@@ -23,7 +23,7 @@ import json
 import re
 import warnings
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterator
 
 from . import primitives
 from .findings import Code, Finding
@@ -36,6 +36,18 @@ _TAGS = ("think", "answer", "explain", "dag")
 def _tag_block(text: str, tag: str) -> str | None:
     match = re.search(rf"<{tag}>(.*?)</{tag}>", text, flags=re.S | re.I)
     return match.group(1) if match else None
+
+
+def _content_lines(text: str, deviations: "_Deviations") -> Iterator[tuple[int, str, str]]:
+    """The non-blank lines of a block outside code fences: number (from 1), stripped text and
+    the line as written, noting each tolerated layout deviation (indentation, a trailing comma) on the way."""
+    for number, original in enumerate(text.splitlines(), start=1):
+        stripped = original.strip()
+        if not stripped or stripped.startswith("```"):
+            continue
+        if original[0].isspace() or stripped[-1] == ",":
+            deviations.note(number, stripped, original)
+        yield number, stripped, original
 
 
 class _Deviations:
@@ -202,12 +214,7 @@ def _explain_rows(text: str, field: str) -> tuple[tuple[list[dict[str, Any]], li
     read: list[Finding] = []  # found while reading lines
     checked: list[Finding] = []  # found checking arguments
     deviations = _Deviations(field)
-    for number, original in enumerate(text.splitlines(), start=1):
-        stripped = original.strip()
-        if not stripped or stripped.startswith("```"):
-            continue
-        if original[0].isspace() or stripped[-1] == ",":
-            deviations.note(number, stripped, original)
+    for number, stripped, original in _content_lines(text, deviations):
         scanned = _scan_keywords(stripped)
         if scanned is not None:
             name, raw_args = scanned
@@ -320,12 +327,7 @@ def _dag_rows(text: str, field: str) -> tuple[list[dict[str, Any]], list[str], l
     read: list[Finding] = []
     checked: list[Finding] = []
     deviations = _Deviations(field)
-    for number, original in enumerate(text.splitlines(), start=1):
-        stripped = original.strip()
-        if not stripped or stripped.startswith("```"):
-            continue
-        if original[0].isspace() or stripped[-1] == ",":
-            deviations.note(number, stripped, original)
+    for number, stripped, original in _content_lines(text, deviations):
         edge = _EDGE_LINE.match(stripped)
         if edge is not None:
             source, target, relation = edge.groups()
