@@ -35,8 +35,6 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import verify as verify_bench  # noqa: E402  (bench/verify.py: the graph it builds)
 
@@ -44,15 +42,9 @@ from vctrace.app import audit as audit_case  # noqa: E402
 from vctrace.app import queries, traces  # noqa: E402
 from vctrace.app.graph_session import shared_connections  # noqa: E402
 from vctrace.app.verification import VerifyRequest, verify  # noqa: E402
-from vctrace.kg.bulk_import import bulk_import  # noqa: E402
 from vctrace.kg.graph import Graph  # noqa: E402
-from vctrace.kg.grounding import ground  # noqa: E402
-from vctrace.kg.schema import init_schema  # noqa: E402
 from vctrace.kg.server import LocalNeo4j, free_port  # noqa: E402
-from vctrace.loaders.primekg import PrimeKGLoader  # noqa: E402
-from vctrace.loaders.tahoe_de import TahoeDELoader  # noqa: E402
 from vctrace.settings import Settings  # noqa: E402
-from vctrace.traces.synthetic import synthetic_traces  # noqa: E402
 
 AUDIT_GOAL_MS = 50.0
 QUERY_GOAL_MS = 100.0
@@ -63,23 +55,7 @@ def build(server: LocalNeo4j, work: Path, n: int, de_genes: int, slice_drug: str
     ``bench-closed``)."""
     timed = verify_bench.timed
     print("set-up")
-    rows = timed("generate kg.csv", lambda: verify_bench.write_kg(work / "kg.csv",
-                                                                  random.Random(0)))
-    de_rows = timed("generate DE shards", lambda: verify_bench.write_de(
-        work / "de", de_genes, np.random.default_rng(0)))
-    print(f"  kg.csv {rows:,} rows; DE {de_rows:,} rows")
-    server.start()
-    timed(f"ingest --bulk {n:,} traces", lambda: bulk_import(
-        server, synthetic_traces(n), work / "import"))
-    settings = Settings(neo4j_uri=server.uri, neo4j_user="neo4j",
-                        neo4j_password=server.password())
-    with Graph.connect(settings) as graph:
-        init_schema(graph)
-        timed("load PrimeKG-shaped kg.csv", lambda: PrimeKGLoader(graph).load(
-            [work / "kg.csv"], {"source_version": "bench"}))
-        timed("load DE shards", lambda: TahoeDELoader(graph).load(
-            sorted((work / "de").glob("*.parquet")), {"source_version": "bench"}))
-        timed("ground", lambda: ground(graph, rebuild=True))
+    settings = verify_bench.bench_graph(server, work, n, de_genes)
     timed("verify (run bench)", lambda: verify(settings, VerifyRequest(run_name="bench")))
     timed(f"verify {slice_drug} --dti-world closed (run bench-closed)", lambda: verify(
         settings, VerifyRequest(run_name="bench-closed", traces=[f"drug={slice_drug}"],

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import shutil
 import signal
 import sys
@@ -31,19 +30,13 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from verify import write_de, write_kg  # noqa: E402  (the verify bench's knowledge)
+from verify import bench_graph  # noqa: E402  (the verify bench's knowledge)
 
 from vctrace.app.traces import ingest  # noqa: E402
 from vctrace.app.verification import VerifyRequest, verify  # noqa: E402
-from vctrace.kg.graph import Graph  # noqa: E402
-from vctrace.kg.grounding import ground  # noqa: E402
-from vctrace.kg.schema import init_schema  # noqa: E402
 from vctrace.kg.server import LocalNeo4j, free_port  # noqa: E402
-from vctrace.loaders.primekg import PrimeKGLoader  # noqa: E402
-from vctrace.loaders.tahoe_de import TahoeDELoader  # noqa: E402
 from vctrace.settings import Settings  # noqa: E402
 from vctrace.traces.records import write_traces_file  # noqa: E402
 from vctrace.traces.synthetic import synthetic_trace  # noqa: E402
@@ -92,17 +85,7 @@ def main() -> None:
     try:
         print("set-up (not timed as part of the curve)")
         t0 = time.perf_counter()
-        write_kg(work / "kg.csv", random.Random(0))
-        write_de(work / "de", args.de_genes, np.random.default_rng(0))
-        server.start()
-        settings = Settings(neo4j_uri=server.uri, neo4j_user="neo4j",
-                            neo4j_password=server.password())
-        with Graph.connect(settings) as graph:
-            init_schema(graph)
-            PrimeKGLoader(graph).load([work / "kg.csv"], {"source_version": "bench"})
-            TahoeDELoader(graph).load(sorted((work / "de").glob("*.parquet")),
-                                      {"source_version": "bench"})
-            ground(graph, rebuild=True)
+        settings = bench_graph(server, work, 0, args.de_genes)
         pid = server.pid()
         print(f"  knowledge loaded in {time.perf_counter() - t0:.0f} s; store "
               f"{store_mb(server.root):,.0f} MB; Neo4j heap {args.heap}, page cache "

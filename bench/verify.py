@@ -147,6 +147,30 @@ def timed(label: str, fn):
     return value
 
 
+def bench_graph(server: LocalNeo4j, work: Path, n: int, de_genes: int) -> Settings:
+    """The bench's graph on ``server`` (started here): the kg.csv and DE shards written under
+    ``work``, ``n`` synthetic traces by ``ingest --bulk`` (none for 0), the knowledge loaded
+    and grounded, each step timed; the settings that reach it."""
+    rows = timed("generate kg.csv", lambda: write_kg(work / "kg.csv", random.Random(0)))
+    de_rows = timed("generate DE shards", lambda: write_de(
+        work / "de", de_genes, np.random.default_rng(0)))
+    print(f"  kg.csv {rows:,} rows; DE {de_rows:,} rows")
+    server.start()
+    if n:
+        timed(f"ingest --bulk {n:,} traces", lambda: bulk_import(
+            server, synthetic_traces(n), work / "import"))
+    settings = Settings(neo4j_uri=server.uri, neo4j_user="neo4j",
+                        neo4j_password=server.password())
+    with Graph.connect(settings) as graph:
+        init_schema(graph)
+        timed("load PrimeKG-shaped kg.csv", lambda: PrimeKGLoader(graph).load(
+            [work / "kg.csv"], {"source_version": "bench"}))
+        timed("load DE shards", lambda: TahoeDELoader(graph).load(
+            sorted((work / "de").glob("*.parquet")), {"source_version": "bench"}))
+        timed("ground", lambda: ground(graph, rebuild=True))
+    return settings
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=18_950)
@@ -173,22 +197,8 @@ def main() -> None:
                         pagecache=args.pagecache)
     try:
         print("set-up")
-        rows = timed("generate kg.csv", lambda: write_kg(work / "kg.csv", random.Random(0)))
-        de_rows = timed("generate DE shards", lambda: write_de(
-            work / "de", args.de_genes, np.random.default_rng(0)))
-        print(f"  kg.csv {rows:,} rows; DE {de_rows:,} rows")
-        server.start()
-        timed(f"ingest --bulk {args.n:,} traces", lambda: bulk_import(
-            server, synthetic_traces(args.n), work / "import"))
-        settings = Settings(neo4j_uri=server.uri, neo4j_user="neo4j",
-                            neo4j_password=server.password())
+        settings = bench_graph(server, work, args.n, args.de_genes)
         with Graph.connect(settings) as graph:
-            init_schema(graph)
-            timed("load PrimeKG-shaped kg.csv", lambda: PrimeKGLoader(graph).load(
-                [work / "kg.csv"], {"source_version": "bench"}))
-            timed("load DE shards", lambda: TahoeDELoader(graph).load(
-                sorted((work / "de").glob("*.parquet")), {"source_version": "bench"}))
-            timed("ground", lambda: ground(graph, rebuild=True))
             records, _, _ = graph.driver.execute_query(
                 "MATCH ()-[r]->() RETURN count(r) AS rels")
             print(f"  graph: {records[0]['rels']:,} relationships")
