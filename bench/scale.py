@@ -158,18 +158,22 @@ def print_curve(steps: list[dict]) -> None:
 
 
 def plot(steps: list[dict], out: Path) -> None:
-    """Seconds and peak memory against the number of traces, on one figure of two panels."""
+    """Cost per trace and peak memory against the number of traces, on one figure of two
+    panels."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     traces = [s["traces"] for s in steps]
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
-    left.plot(traces, [s["ingest_s"] for s in steps], "o-", label="ingest (increment)")
-    left.plot(traces, [s["verify_s"] for s in steps], "s-", label="verify (all traces)")
-    unit = steps[0]["verify_s"] / steps[0]["traces"]
-    left.plot(traces, [unit * t for t in traces], ":", color="grey", label="verify, linear")
-    left.set(xlabel="traces in the store", ylabel="seconds", title="time (2 cores)")
+    left.plot(traces, [s["ingest_s"] / s["added"] * 1e3 for s in steps], "o-",
+              label="ingest (per trace added)")
+    left.plot(traces, [s["verify_s"] / s["traces"] * 1e3 for s in steps], "s-",
+              label="verify (per trace in the store)")
+    left.axhline(steps[0]["verify_s"] / steps[0]["traces"] * 1e3, ls=":", color="grey",
+                 label="linear: the 1x cost")
+    left.set(xlabel="traces in the store", ylabel="ms per trace", ylim=(0, None),
+             title="cost per trace (2 cores)")
     left.legend()
     for key, label in (("ingest_neo4j", "Neo4j, ingest"), ("verify_neo4j", "Neo4j, verify"),
                        ("ingest_python", "Python, ingest"), ("verify_python", "Python, verify")):
