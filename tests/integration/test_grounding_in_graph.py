@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from vctrace.runs import engine
-from vctrace.runs.engine import build_verifiers, claim_rows, complete_verdicts, verdict_key
+from vctrace.runs.engine import claim_rows, complete_verdicts, verdict_key
 from vctrace.verifiers.grounding import GroundingVerifier
 
 from support.verdicts import run_all
