@@ -101,7 +101,7 @@ def _timed_batch(tx, batch, timings, server, explain) -> None:
         t0 = time.perf_counter()
         params, _ = trace_store._write_params(new, batch.claims, stored, batch.inputs)
         timings["parameters (Python)"] += time.perf_counter() - t0
-        run("create_traces", trace_store._create_traces_query(), **params)
+        run("create_traces", cypher.load("traces/create_traces"), **params)
 
 
 def _print_plan(plan, depth: int = 0) -> None:

@@ -31,6 +31,16 @@ def _shape(driver):
             Counter((r["t"], tuple(sorted(r["k"]))) for r in rels))
 
 
+def _counts(driver):
+    """The counts ingest keeps: traces per claim, actions per primitive of each trace."""
+    claims, _, _ = driver.execute_query("MATCH (c:Claim) RETURN c.key, c.n_traces ORDER BY 1")
+    traces, _, _ = driver.execute_query(
+        "MATCH (t:Trace) RETURN t.key, t.primitives, t.primitive_counts ORDER BY 1")
+    counts = [r.values() for r in claims], [r.values() for r in traces]
+    assert any(n > 1 for _, n in counts[0]) and all(r[2] for r in counts[1])
+    return counts
+
+
 def _local_home(tmp_path, monkeypatch) -> tuple[list[str], Path, str]:
     """Global options of a fresh local server home (its jars linked) on a free port."""
     home = tmp_path / "home"
@@ -58,7 +68,7 @@ def test_import_files_have_typed_headers(tmp_path):
 def test_bulk_graph_equals_transactional_graph(neo4j, tmp_path, monkeypatch, capsys):
     traces = [t for f in FILES for t in read_traces(f)]
     list(write_traces(neo4j.graph, traces))
-    transactional = (graph_summary(neo4j.graph), _shape(neo4j.driver))
+    transactional = (graph_summary(neo4j.graph), _shape(neo4j.driver), _counts(neo4j.driver))
 
     cli, home, port = _local_home(tmp_path, monkeypatch)
     try:
@@ -79,6 +89,7 @@ def test_bulk_graph_equals_transactional_graph(neo4j, tmp_path, monkeypatch, cap
             nodes, rels = _shape(driver)
             assert dict(nodes) == dict(transactional[1][0])
             assert dict(rels) == dict(transactional[1][1])
+            assert _counts(driver) == transactional[2]  # what the library queries read
             stored = read_stored(Graph(driver), [trace_key(t) for t in traces])
             assert stored == traces  # lossless, exactly as the transactional path
         # a second bulk load would replace the store: refused

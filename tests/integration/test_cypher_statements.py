@@ -17,9 +17,9 @@ import vctrace.runs.engine  # noqa: F401
 import vctrace.verifiers  # noqa: F401
 
 # a declared name for each placeholder: TYPE and REL stand for relationship types, the others
-# for labels (ACTION_LABEL is filled as the trace store does, once per primitive label)
+# for labels
 FILL = {"LABEL": "Gene", "A": "Drug", "B": "Gene", "TYPE": "PROTEIN_PROTEIN",
-        "REL": "PROTEIN_PROTEIN", "ACTION_LABEL": vctrace.kg.trace_store.ACTION_LABELS}
+        "REL": "PROTEIN_PROTEIN"}
 
 
 def texts(name: str) -> list[str]:

@@ -41,8 +41,6 @@ def test_a_placeholder_takes_only_a_declared_name():
     for unsafe in ("NotADeclaredLabel", "Gene {key: 1}) DETACH DELETE n //", "Gene`", ""):
         with pytest.raises(UnsafeName):
             cypher.load("loaders/merge_primekg_nodes", LABEL=unsafe)
-    with pytest.raises(UnsafeName):  # one bad name in a tuple spoils it
-        cypher.load("traces/create_traces", ACTION_LABEL=("BindsTo", "Evil"))
     with pytest.raises(UnsafeName):
         cypher.allow_names(["Gene) DETACH DELETE (n"])
     assert "NotADeclaredLabel" not in cypher._ALLOWED
@@ -57,12 +55,6 @@ def test_exactly_the_placeholders_of_a_statement_are_filled():
         cypher.load("kg/graph_summary", LABEL="Gene")  # a statement without placeholders
     edges = cypher.load("loaders/merge_primekg_edges", A="Drug", B="Gene", TYPE="DRUG_PROTEIN")
     assert "MERGE (a)-[e:DRUG_PROTEIN]->(b)" in edges
-
-
-def test_a_tuple_of_names_repeats_the_lines_holding_the_placeholder():
-    text = cypher.load("traces/create_traces", ACTION_LABEL=("BindsTo", "SetContext"))
-    assert "SET n:BindsTo)" in text and "SET n:SetContext)" in text
-    assert text.count("FOREACH (") == 2 and "$$" not in text
 
 
 def test_multi_statement_files_split_into_statements():

@@ -51,27 +51,17 @@ def _raw(name: str) -> str:
     return resource.read_text(encoding="utf-8").strip()
 
 
-def load(name: str, **names: str | tuple[str, ...]) -> str:
+def load(name: str, **names: str) -> str:
     """The text of statement ``name`` (``owner/file``, no suffix), with each ``$$KEY$$``
-    placeholder replaced by ``names[KEY]``, which must be a declared name. Given a tuple of
-    names, each line holding the placeholder is repeated once per name (static labels per
-    primitive, say)."""
+    placeholder replaced by ``names[KEY]``, which must be a declared name."""
     text = _raw(name)
     wanted = set(_PLACEHOLDER.findall(text))
     if wanted != set(names):
         raise ValueError(f"statement {name} takes names {sorted(wanted)}, got {sorted(names)}")
     for key, value in names.items():
-        values = (value,) if isinstance(value, str) else tuple(value)
-        unsafe = [v for v in values if v not in _ALLOWED]
-        if unsafe or not values:
-            raise UnsafeName(f"{unsafe[0] if unsafe else value!r} is not a declared label "
-                             "or relationship type")
-        marker = "$$" + key + "$$"
-        if isinstance(value, str):
-            text = text.replace(marker, value)
-        else:
-            text = "\n".join("\n".join(line.replace(marker, v) for v in values)
-                             if marker in line else line for line in text.splitlines())
+        if value not in _ALLOWED:
+            raise UnsafeName(f"{value!r} is not a declared label or relationship type")
+        text = text.replace("$$" + key + "$$", value)
     return text
 
 

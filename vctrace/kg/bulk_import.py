@@ -41,7 +41,8 @@ def _array(value: list[str]) -> str:
     return _quote(ARRAY_DELIMITER.join(value)) if value else ""
 
 
-_ENCODE = {"string[]": _array, "long": lambda value: str(int(value))}
+_ENCODE = {"string[]": _array, "long": lambda value: str(int(value)),
+           "long[]": lambda value: ARRAY_DELIMITER.join(str(int(v)) for v in value)}
 
 
 class CsvFile:
@@ -102,6 +103,7 @@ _TRACE_COLUMNS = [("key", "ID(Trace)"), ("trace_id", ""), ("trace_ids", "string[
                   ("explain_verified", ""), ("perturbation_json", ""), ("provenance_json", ""),
                   ("findings_json", ""), ("layout_json", ""), ("unparsed_lines", "string[]"),
                   ("n_actions", "long"), ("n_edges", "long"), ("primitives", "string[]"),
+                  ("primitive_counts", "long[]"),
                   ("ingested_at", "datetime"), (":LABEL", "")]
 
 
@@ -135,8 +137,11 @@ class _Writer:
         self.grown: set[str] = set()  # keys with ids beyond the one their node was written with
         self._node("traces", _TRACE_COLUMNS)
         self._node("claims", [("key", "ID(Claim)"), ("primitive", ""), ("args_json", ""),
-                              ("drug", ""), ("cell_line", ""), ("created_at", "datetime"),
-                              (":LABEL", "")])
+                              ("drug", ""), ("cell_line", ""), ("n_traces", "long"),
+                              ("created_at", "datetime"), (":LABEL", "")])
+        # claim rows are written at the end, when how many traces assert each is known
+        self.claims: dict[str, dict[str, Any]] = {}
+        self.asserting: dict[str, int] = {}
         self._node("mentions", [("key", "ID(Mention)"), ("text", ""), (":LABEL", "")])
         for name, group in (("drugs", "Drug"), ("cell_lines", "CellLine")):
             self._node(name, [("key", f"ID({group})"), ("name", ""), ("source", ""),
@@ -198,6 +203,8 @@ class _Writer:
                 self.nodes[file].write({"key": key, "name": name, "source": "trace",
                                         ":LABEL": label})
             self._rel("perturbed_by" if kind == "drug" else "in_cell_line", tkey, key, rel)
+        for ckey in {a["claim_key"] for a in row["actions"]}:
+            self.asserting[ckey] = self.asserting.get(ckey, 0) + 1
         for action, action_row in zip(trace.actions, row["actions"]):
             action_id = f"{tkey}:{action_row['props']['idx']}"
             self.nodes[f"actions_{action_row['label']}"].write(
@@ -209,8 +216,7 @@ class _Writer:
             if ckey not in self.seen["claim"]:
                 self.seen["claim"].add(ckey)
                 claim = _claim_row(trace, action, ckey)
-                self.nodes["claims"].write({"key": ckey, ":LABEL": "Claim",
-                                            "created_at": self.now, **claim["props"]})
+                self.claims[ckey] = claim["props"]
                 result.claims += 1
                 for mention in claim["mentions"]:
                     if mention["key"] not in self.seen["mention"]:
@@ -229,6 +235,10 @@ class _Writer:
         result.edges += len(row["edges"])
 
     def close(self) -> tuple[list[Path], list[Path]]:
+        claims = self.nodes["claims"]
+        for ckey, props in self.claims.items():
+            claims.write({"key": ckey, ":LABEL": "Claim", "created_at": self.now,
+                          "n_traces": self.asserting[ckey], **props})
         for f in list(self.nodes.values()) + list(self.rels.values()):
             f.close()
         nodes = [f.path for f in self.nodes.values() if f.rows]

@@ -53,9 +53,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, Iterable, Iterator
 
 from neo4j import ManagedTransaction
@@ -204,6 +204,7 @@ def _layout(trace: Trace) -> dict[str, Any]:
 
 
 def _trace_props(tkey: str, trace: Trace) -> dict[str, Any]:
+    used = Counter(a.primitive for a in trace.actions)
     props = {
         "key": tkey, "trace_id": trace.trace_id,
         "trace_ids": [trace.trace_id] if trace.trace_id is not None else None,
@@ -217,7 +218,8 @@ def _trace_props(tkey: str, trace: Trace) -> dict[str, Any]:
         "layout_json": _dumps(_layout(trace)),
         "unparsed_lines": trace.unparsed_lines or None,  # no property rather than []
         "n_actions": len(trace.actions), "n_edges": len(trace.edges),
-        "primitives": sorted({a.primitive for a in trace.actions}),
+        "primitives": sorted(used),
+        "primitive_counts": [used[p] for p in sorted(used)],  # actions of each, in that order
     }
     props.update(_generation_props(trace))
     return {k: v for k, v in props.items() if v is not None}
@@ -425,19 +427,19 @@ def _prepare(traces: list[Trace], keys: list[str], stored: set[str]) -> _Prepare
 ACTION_LABEL_SET = frozenset(ACTION_LABELS)
 
 
-@lru_cache(maxsize=1)
-def _create_traces_query() -> str:
-    """``create_traces.cypher`` with one static label assignment per registered primitive."""
-    return cypher.load("traces/create_traces", ACTION_LABEL=ACTION_LABELS)
-
-
 def _write_params(new: list[dict[str, Any]], claims: dict[str, dict[str, Any]],
                   stored: set[str], inputs: list[dict[str, Any]]
                   ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The parameters of ``create_traces.cypher`` for the ``new`` trace rows (see
     :func:`trace_row`), and the claim rows it creates. Shared nodes are listed once each
     (mentions, drugs, cell lines, input records; the claims the rows assert, those already
-    ``stored`` first) and rows name them by position in those lists."""
+    ``stored`` first) and rows name them by position in those lists. Each claim comes with
+    how many of the new traces assert it (its ``n_traces``, or what a stored claim's grows
+    by)."""
+    asserting: dict[str, int] = {}
+    for row in new:
+        for key in {a["claim_key"] for a in row["actions"]}:
+            asserting[key] = asserting.get(key, 0) + 1
     needed = dict.fromkeys(a["claim_key"] for row in new for a in row["actions"])
     stored_keys = [k for k in needed if k in stored]
     created = [claims[k] for k in needed if k not in stored]
@@ -451,7 +453,8 @@ def _write_params(new: list[dict[str, Any]], claims: dict[str, dict[str, Any]],
                 mentions[m["key"]] = len(mention_rows)
                 mention_rows.append({"key": m["key"], "text": m["text"]})
             links.append({"i": mentions[m["key"]], "role": m["role"]})
-        claim_rows.append({"key": c["key"], "props": c["props"], "mentions": links})
+        claim_rows.append({"key": c["key"], "mentions": links,
+                           "props": {**c["props"], "n_traces": asserting[c["key"]]}})
     input_at: dict[str, int] = {}
     inputs_of: dict[str, list[int]] = {}
     input_rows = []
@@ -471,18 +474,20 @@ def _write_params(new: list[dict[str, Any]], claims: dict[str, dict[str, Any]],
         if cell is not None and cell not in cells:
             cells[cell] = len(cell_rows)
             cell_rows.append({"key": cell, "name": row["cell_line"]})
-        actions, labels = [], {}
-        for i, a in enumerate(row["actions"]):
-            if a["label"] not in ACTION_LABEL_SET:  # no line of the statement would set it
+        actions = []
+        for a in row["actions"]:
+            # the statement sets this label dynamically: only registry labels get that far
+            if a["label"] not in ACTION_LABEL_SET:
                 raise InvalidTraceError(f"unknown action label {a['label']!r}")
-            actions.append({"claim": claim_at[a["claim_key"]], "props": a["props"]})
-            labels.setdefault(a["label"], []).append(i)
+            actions.append({"claim": claim_at[a["claim_key"]], "label": a["label"],
+                            "props": a["props"]})
         trace_rows.append({"props": row["props"], "drug": drugs.get(drug),
                            "cell_line": cells.get(cell),
                            "inputs": inputs_of.get(row["props"]["key"], []),
-                           "actions": actions, "labels": labels, "edges": row["edges"]})
+                           "actions": actions, "edges": row["edges"]})
     params = {"mentions": mention_rows, "drugs": drug_rows, "cell_lines": cell_rows,
-              "inputs": input_rows, "stored_claims": stored_keys, "claims": claim_rows,
+              "inputs": input_rows, "claims": claim_rows,
+              "stored_claims": [{"key": k, "n": asserting[k]} for k in stored_keys],
               "traces": trace_rows}
     return params, created
 
@@ -501,7 +506,7 @@ def _write_batch(tx: ManagedTransaction, batch: _PreparedBatch) -> WriteResult:
     if new:
         params, created = _write_params(
             new, batch.claims, stored, [i for i in batch.inputs if i["trace_key"] in new_keys])
-        tx.run(_create_traces_query(), **params).consume()
+        tx.run(cypher.load("traces/create_traces"), **params).consume()
     old_inputs = [i for i in batch.inputs if i["trace_key"] not in new_keys]
     if old_inputs:  # records read again, of traces stored before
         tx.run(cypher.load("traces/link_inputs"), inputs=old_inputs).consume()

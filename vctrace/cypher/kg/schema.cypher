@@ -9,6 +9,7 @@ CREATE INDEX trace_trace_id IF NOT EXISTS FOR (n:Trace) ON (n.trace_id);
 CREATE INDEX trace_drug IF NOT EXISTS FOR (n:Trace) ON (n.drug);
 CREATE INDEX trace_cell_line IF NOT EXISTS FOR (n:Trace) ON (n.cell_line);
 CREATE INDEX claim_primitive IF NOT EXISTS FOR (n:Claim) ON (n.primitive);
+CREATE INDEX claim_n_traces IF NOT EXISTS FOR (n:Claim) ON (n.n_traces);
 CREATE INDEX mention_text IF NOT EXISTS FOR (n:Mention) ON (n.text);
 CREATE CONSTRAINT gene_key IF NOT EXISTS FOR (n:Gene) REQUIRE n.key IS UNIQUE;
 CREATE CONSTRAINT source_release_key IF NOT EXISTS FOR (n:SourceRelease) REQUIRE n.key IS UNIQUE;

@@ -36,9 +36,11 @@ CALL () {
 }
 CALL () {
   // claims already stored: one list element each, in order (a missing one stays a [null]
-  // and makes the CREATE below fail rather than shift the positions)
-  UNWIND $stored_claims AS key
-  OPTIONAL MATCH (c:Claim {key: key})
+  // and makes the CREATE below fail rather than shift the positions); s.n more traces
+  // assert each
+  UNWIND $stored_claims AS s
+  OPTIONAL MATCH (c:Claim {key: s.key})
+  SET c.n_traces = c.n_traces + s.n
   RETURN collect([c]) AS stored
 }
 CALL (mentions) {
@@ -74,7 +76,7 @@ CALL (t, tr, inputs) {
 CALL (t, tr, claims) {
   UNWIND tr.actions AS a
   WITH a, claims[a.claim][0] AS c
-  CREATE (t)-[:HAS_ACTION]->(n:Action)-[:ASSERTS]->(c)
+  CREATE (t)-[:HAS_ACTION]->(n:Action:$(a.label))-[:ASSERTS]->(c)
   SET n += a.props
   RETURN collect(n) AS nodes
 }
@@ -83,7 +85,4 @@ CALL (tr, nodes) {
   WITH e, nodes[e.source] AS a, nodes[e.target] AS b
   CREATE (a)-[r:LEADS_TO]->(b)
   SET r += e.props
-}
-CALL (tr, nodes) {
-  FOREACH (n IN [i IN coalesce(tr.labels.$$ACTION_LABEL$$, []) | nodes[i]] | SET n:$$ACTION_LABEL$$)
 }
