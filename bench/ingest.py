@@ -63,6 +63,32 @@ def rss_bytes(pid: int) -> int:
     return 0
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds process ``pid`` has used so far, all its threads (0 when it
+    is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu_seconds() -> float:
+    """CPU seconds of this process and of the children it has waited for (neo4j-admin)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+def cpu_floor(used: dict[str, float]) -> str:
+    """The CPU seconds each process used, and the least wall time they allow on this
+    machine's cores (if every core had been busy all along)."""
+    cores = os.cpu_count() or 1
+    total = sum(used.values())
+    return (", ".join(f"{name} {seconds:.1f} s" for name, seconds in used.items())
+            + f": {total:.1f} CPU s, so at least {total / cores:.1f} s on {cores} cores")
+
+
 class PeakMemory:
     """Samples the resident memory of some processes every ``every`` seconds in a thread,
     keeping each one's peak (a context manager)."""
@@ -156,8 +182,11 @@ def main() -> None:
               f"page cache {args.pagecache})")
         naive = naive_rate(settings, path, args.naive) if args.naive else None
         pids = {"Python": os.getpid(), "Neo4j": LocalNeo4j.from_settings(settings).pid() or 0}
+        cpu_before = own_cpu_seconds(), cpu_seconds(pids["Neo4j"])
         with PeakMemory(pids) as memory:
             result = ingest(settings, [path])
+        cpu = {"Python": own_cpu_seconds() - cpu_before[0],
+               "Neo4j": cpu_seconds(pids["Neo4j"]) - cpu_before[1]}
         total, seconds = result.total, result.seconds
         transactional_rate = total.written / seconds
         print(f"INGEST (vctrace ingest: read + parse + validate overlapped with Neo4j writes, "
@@ -166,6 +195,7 @@ def main() -> None:
               f"{total.actions / seconds:,.0f} actions/s, {total.edges / seconds:,.0f} edges/s "
               f"(batch {result.batch_size})")
         print(f"peak resident memory during the ingest: {memory}")
+        print(f"CPU used by the ingest: {cpu_floor(cpu)}")
         if naive:
             print(f"baseline (naive path: one MERGE statement per trace, action and edge, one "
                   f"transaction per trace; first {args.naive:,} traces): {naive:,.1f} traces/s; "
@@ -181,7 +211,13 @@ def main() -> None:
         bulk_settings = local_settings(work / "bulk", args)
         servers.append(bulk_settings)
         database.start(bulk_settings)
+        old_server = LocalNeo4j.from_settings(bulk_settings).pid() or 0
+        cpu_before = own_cpu_seconds(), cpu_seconds(old_server)
         result = bulk_ingest(bulk_settings, [path])
+        # the server stopped for the import is gone: its share (stopping) is not counted
+        cpu = {"Python + neo4j-admin": own_cpu_seconds() - cpu_before[0],
+               "restarted Neo4j": cpu_seconds(LocalNeo4j.from_settings(bulk_settings).pid()
+                                              or 0)}
         seconds = result.seconds
         steps = ", ".join(f"{k} {v:.1f} s" for k, v in result.step_seconds.items())
         print(f"BULK INGEST (ingest --bulk: parse + CSV + neo4j-admin import + restart + "
@@ -189,6 +225,7 @@ def main() -> None:
               f"{result.traces / seconds:,.0f} traces/s, {result.actions / seconds:,.0f} "
               f"actions/s ({steps}); {result.traces / seconds / transactional_rate:.1f}x the "
               "transactional path")
+        print(f"CPU used by the bulk ingest: {cpu_floor(cpu)}")
         bulk = database.status(bulk_settings).summary
         print("graph:", bulk, "(same as transactional)" if bulk == transactional
               else "(DIFFERS from transactional)")

@@ -42,7 +42,10 @@ def _array(value: list[str]) -> str:
 
 
 _ENCODE = {"string[]": _array, "long": lambda value: str(int(value)),
-           "long[]": lambda value: ARRAY_DELIMITER.join(str(int(v)) for v in value)}
+           "long[]": lambda value: ARRAY_DELIMITER.join(str(int(v)) for v in value),
+           "id": str}
+"""Cell encoders by column kind (strings, the common case, are quoted inline). ``id``: an
+integer node id (``--id-type=integer``), whose header is the column name alone."""
 
 
 class CsvFile:
@@ -57,7 +60,7 @@ class CsvFile:
         self.encoders = [(name, _ENCODE.get(kind, None if kind in ("", "string") else _quote))
                          for name, kind in columns]
         self.handle = path.open("w", encoding="utf-8", newline="")
-        header = [name if kind in ("", "string") else f"{name}:{kind}"
+        header = [name if kind in ("", "string", "id") else f"{name}:{kind}"
                   for name, kind in columns]
         self.handle.write(",".join(header) + "\n")
         self.rows = 0
@@ -77,10 +80,10 @@ class CsvFile:
                 cells.append(_quote(value))
         self._line(",".join(cells))
 
-    def write_relationship(self, start: str, end: str, rel_type: str, *props: Any) -> None:
-        """Positional fast path for relationship files (start, end, type, properties)."""
-        line = f'"{start.replace(chr(34), chr(34) * 2)}","{end.replace(chr(34), chr(34) * 2)}",' \
-            + rel_type
+    def write_relationship(self, start: int, end: int, rel_type: str, *props: Any) -> None:
+        """Positional fast path for relationship files (integer start and end ids, type,
+        properties)."""
+        line = f"{start},{end},{rel_type}"
         if props:
             line += "," + ",".join("" if v is None else _quote(v) if encode is None
                                    else encode(v)
@@ -97,7 +100,7 @@ class CsvFile:
         self.handle.close()
 
 
-_TRACE_COLUMNS = [("key", "ID(Trace)"), ("trace_id", ""), ("trace_ids", "string[]"),
+_TRACE_COLUMNS = [(":ID(Trace)", "id"), ("key", ""), ("trace_id", ""), ("trace_ids", "string[]"),
                   ("drug", ""), ("cell_line", ""),
                   ("question", ""), ("answer", ""), ("think", ""), ("report_text", ""),
                   ("explain_verified", ""), ("perturbation_json", ""), ("provenance_json", ""),
@@ -125,32 +128,40 @@ class BulkResult:
 
 
 class _Writer:
+    """Writes the import files. Nodes get integer ids (``--id-type=integer``, numbered per
+    id space as first met): neo4j-admin maps them without sorting strings, and relationship
+    lines are two numbers; keys are ordinary properties."""
+
     def __init__(self, folder: Path):
         self.folder = folder
         now = datetime.now(timezone.utc).isoformat()
         self.now = now
         self.nodes: dict[str, CsvFile] = {}
         self.rels: dict[str, CsvFile] = {}
-        self.seen: dict[str, set[str]] = {k: set() for k in
-                                          ("trace", "claim", "mention", "drug", "cell", "input")}
+        # node key -> its import id, per id space (actions are numbered by next_action)
+        self.id_of: dict[str, dict[str, int]] = {k: {} for k in
+                                                 ("trace", "claim", "mention", "drug", "cell",
+                                                  "input")}
+        self.next_action = 0
         self.ids: dict[str, list[str]] = {}  # trace key -> its ids, in order
         self.grown: set[str] = set()  # keys with ids beyond the one their node was written with
         self._node("traces", _TRACE_COLUMNS)
-        self._node("claims", [("key", "ID(Claim)"), ("primitive", ""), ("args_json", ""),
-                              ("drug", ""), ("cell_line", ""), ("n_traces", "long"),
-                              ("created_at", "datetime"), (":LABEL", "")])
+        self._node("claims", [(":ID(Claim)", "id"), ("key", ""), ("primitive", ""),
+                              ("args_json", ""), ("drug", ""), ("cell_line", ""),
+                              ("n_traces", "long"), ("created_at", "datetime"), (":LABEL", "")])
         # claim rows are written at the end, when how many traces assert each is known
         self.claims: dict[str, dict[str, Any]] = {}
         self.asserting: dict[str, int] = {}
-        self._node("mentions", [("key", "ID(Mention)"), ("text", ""), (":LABEL", "")])
+        self._node("mentions", [(":ID(Mention)", "id"), ("key", ""), ("text", ""),
+                                (":LABEL", "")])
         for name, group in (("drugs", "Drug"), ("cell_lines", "CellLine")):
-            self._node(name, [("key", f"ID({group})"), ("name", ""), ("source", ""),
-                              (":LABEL", "")])
-        self._node("inputs", [("key", "ID(InputRecord)"), ("file", ""), ("sha256", ""),
-                              ("record", "long"), ("format", ""), ("read_at", "datetime"),
-                              (":LABEL", "")])
+            self._node(name, [(f":ID({group})", "id"), ("key", ""), ("name", ""),
+                              ("source", ""), (":LABEL", "")])
+        self._node("inputs", [(":ID(InputRecord)", "id"), ("key", ""), ("file", ""),
+                              ("sha256", ""), ("record", "long"), ("format", ""),
+                              ("read_at", "datetime"), (":LABEL", "")])
         for spec in primitives.REGISTRY.values():
-            columns = [(":ID(Action)", ""), ("idx", "long"), ("primitive", ""), ("id", ""),
+            columns = [(":ID(Action)", "id"), ("idx", "long"), ("primitive", ""), ("id", ""),
                        ("extra_args_json", "")]
             columns += [(a, "string[]" if a in spec.list_args else "") for a in spec.arguments]
             columns.append((":LABEL", ""))
@@ -169,66 +180,81 @@ class _Writer:
     def _node(self, name: str, columns: list[tuple[str, str]]) -> None:
         self.nodes[name] = CsvFile(self.folder / f"nodes_{name}.csv", columns)
 
-    def _rel(self, name: str, start: str, end: str, rel_type: str, *props: Any) -> None:
+    def _rel(self, name: str, start: int, end: int, rel_type: str, *props: Any) -> None:
         self.rels[name].write_relationship(start, end, rel_type, *props)
+
+    def _new_id(self, space: str, key: str) -> int | None:
+        """The id of a node not met yet (``None`` when ``key`` already has one)."""
+        ids = self.id_of[space]
+        if key in ids:
+            return None
+        ids[key] = len(ids)
+        return ids[key]
 
     def add(self, trace: Trace, result: BulkResult) -> None:
         tkey = trace_key(trace)
+        tid = self.id_of["trace"].get(tkey)
+        row = trace_row(tkey, trace) if tid is None else None  # raises on an invalid trace
+        if row is not None:
+            tid = self._new_id("trace", tkey)
         input_row = _input_row(tkey, trace)
-        if input_row and input_row["key"] not in self.seen["input"]:
-            self.seen["input"].add(input_row["key"])
-            self.nodes["inputs"].write({"key": input_row["key"], ":LABEL": "InputRecord",
-                                        "read_at": self.now, **input_row["props"]})
-            self._rel("read_from", tkey, input_row["key"], "READ_FROM")
-        if tkey in self.seen["trace"]:
+        if input_row and (iid := self._new_id("input", input_row["key"])) is not None:
+            self.nodes["inputs"].write({":ID(InputRecord)": iid, "key": input_row["key"],
+                                        ":LABEL": "InputRecord", "read_at": self.now,
+                                        **input_row["props"]})
+            self._rel("read_from", tid, iid, "READ_FROM")
+        if row is None:  # content met before: only its id may be new
             ids = self.ids.get(tkey)
             if trace.trace_id is not None and (ids is None or trace.trace_id not in ids):
                 self.ids.setdefault(tkey, []).append(trace.trace_id)
                 self.grown.add(tkey)
             return
-        self.seen["trace"].add(tkey)
         if trace.trace_id is not None:
             self.ids[tkey] = [trace.trace_id]
-        row = trace_row(tkey, trace)
-        self.nodes["traces"].write({**row["props"], ":LABEL": "Trace",
+        self.nodes["traces"].write({**row["props"], ":ID(Trace)": tid, ":LABEL": "Trace",
                                     "ingested_at": self.now})
         for kind, file, label, rel in (("drug", "drugs", "Drug", "PERTURBED_BY"),
                                        ("cell", "cell_lines", "CellLine", "IN_CELL_LINE")):
             key = row["drug_key" if kind == "drug" else "cell_line_key"]
             if key is None:
                 continue
-            if key not in self.seen[kind]:
-                self.seen[kind].add(key)
+            nid = self._new_id(kind, key)
+            if nid is not None:
                 name = row["drug" if kind == "drug" else "cell_line"]
-                self.nodes[file].write({"key": key, "name": name, "source": "trace",
-                                        ":LABEL": label})
-            self._rel("perturbed_by" if kind == "drug" else "in_cell_line", tkey, key, rel)
+                self.nodes[file].write({f":ID({label})": nid, "key": key, "name": name,
+                                        "source": "trace", ":LABEL": label})
+            self._rel("perturbed_by" if kind == "drug" else "in_cell_line", tid,
+                      self.id_of[kind][key], rel)
         for ckey in {a["claim_key"] for a in row["actions"]}:
             self.asserting[ckey] = self.asserting.get(ckey, 0) + 1
+        first = self.next_action
+        self.next_action += len(row["actions"])
         for action, action_row in zip(trace.actions, row["actions"]):
-            action_id = f"{tkey}:{action_row['props']['idx']}"
+            aid = first + action_row["props"]["idx"]
             self.nodes[f"actions_{action_row['label']}"].write(
-                {":ID(Action)": action_id, ":LABEL": f"Action{ARRAY_DELIMITER}{action_row['label']}",
+                {":ID(Action)": aid,
+                 ":LABEL": f"Action{ARRAY_DELIMITER}{action_row['label']}",
                  **action_row["props"]})
-            self._rel("has_action", tkey, action_id, "HAS_ACTION")
+            self._rel("has_action", tid, aid, "HAS_ACTION")
             ckey = action_row["claim_key"]
-            self._rel("asserts", action_id, ckey, "ASSERTS")
-            if ckey not in self.seen["claim"]:
-                self.seen["claim"].add(ckey)
+            cid = self._new_id("claim", ckey)
+            if cid is not None:
                 claim = _claim_row(trace, action, ckey)
                 self.claims[ckey] = claim["props"]
                 result.claims += 1
                 for mention in claim["mentions"]:
-                    if mention["key"] not in self.seen["mention"]:
-                        self.seen["mention"].add(mention["key"])
-                        self.nodes["mentions"].write({"key": mention["key"],
+                    mid = self._new_id("mention", mention["key"])
+                    if mid is not None:
+                        self.nodes["mentions"].write({":ID(Mention)": mid,
+                                                      "key": mention["key"],
                                                       "text": mention["text"],
                                                       ":LABEL": "Mention"})
                         result.mentions += 1
-                    self._rel("claim_mentions", ckey, mention["key"], "MENTIONS",
-                              mention["role"])
+                    self._rel("claim_mentions", cid, self.id_of["mention"][mention["key"]],
+                              "MENTIONS", mention["role"])
+            self._rel("asserts", aid, self.id_of["claim"][ckey], "ASSERTS")
         for edge in row["edges"]:
-            self._rel("leads_to", f"{tkey}:{edge['source']}", f"{tkey}:{edge['target']}",
+            self._rel("leads_to", first + edge["source"], first + edge["target"],
                       "LEADS_TO", edge["props"]["relation"], edge["props"]["idx"])
         result.traces += 1
         result.actions += len(row["actions"])
@@ -237,7 +263,8 @@ class _Writer:
     def close(self) -> tuple[list[Path], list[Path]]:
         claims = self.nodes["claims"]
         for ckey, props in self.claims.items():
-            claims.write({"key": ckey, ":LABEL": "Claim", "created_at": self.now,
+            claims.write({":ID(Claim)": self.id_of["claim"][ckey], "key": ckey,
+                          ":LABEL": "Claim", "created_at": self.now,
                           "n_traces": self.asserting[ckey], **props})
         for f in list(self.nodes.values()) + list(self.rels.values()):
             f.close()
@@ -278,18 +305,21 @@ def _multiline_option(multiline: list[Path] | None) -> list[str]:
 
 
 def admin_import(server: LocalNeo4j, nodes: list[Path], rels: list[Path],
-                 folder: Path, *, multiline: list[Path] | None = None) -> dict[str, float]:
+                 folder: Path, *, multiline: list[Path] | None = None,
+                 id_type: str = "string") -> dict[str, float]:
     """Replace the local ``server``'s database with the given CSV files: stop the server, run
     ``neo4j-admin database import full``, start it again. Returns the seconds of each step.
     ``multiline``: the files that may hold a line break inside a field (``None``: any may);
-    the others are parsed in parallel. On failure the server is started again (with its old
+    the others are parsed in parallel. ``id_type``: what the files' node ids are
+    (``string`` or ``integer``). On failure the server is started again (with its old
     store) and the tool's output raised as :class:`BulkImportError`."""
     seconds = {}
     t0 = time.perf_counter()
     server.stop()
     cmd = ["java", "-Xmx2g", "-cp", server._classpath(), ADMIN_TOOL, "database", "import",
            "full", "neo4j", "--overwrite-destination=true", *_multiline_option(multiline),
-           "--array-delimiter=U+001F", f"--report-file={folder / 'import.report'}",
+           "--array-delimiter=U+001F", f"--id-type={id_type}",
+           f"--report-file={folder / 'import.report'}",
            *[f"--nodes={path}" for path in nodes],
            *[f"--relationships={path}" for path in rels]]
     completed = subprocess.run(cmd, env=server._env(), capture_output=True, text=True)
@@ -315,5 +345,5 @@ def bulk_import(server: LocalNeo4j, traces: Iterable[Trace], folder: Path) -> Bu
     result, nodes, rels = write_import_files(traces, folder)
     result.seconds["write files"] = time.perf_counter() - t0
     result.seconds.update(admin_import(server, nodes, rels, folder,
-                                       multiline=result.multiline_files))
+                                       multiline=result.multiline_files, id_type="integer"))
     return result
