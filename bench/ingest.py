@@ -35,7 +35,7 @@ from vctrace.app.traces import bulk_ingest, ingest
 from vctrace.kg.graph import Graph
 from vctrace.kg.server import LocalNeo4j, free_port
 from vctrace.kg.trace_store import _claim_row, trace_row
-from vctrace.traces.identity import claim_key, trace_key
+from vctrace.traces.identity import trace_key
 from vctrace.settings import Settings
 from vctrace.traces.records import read_traces, write_traces_file
 from vctrace.traces.synthetic import synthetic_traces
@@ -118,11 +118,12 @@ class PeakMemory:
 
 def _naive_trace(tx, tkey: str, trace) -> None:
     row = trace_row(tkey, trace)
-    tx.run(cypher.load("traces/naive_trace"), row=row).consume()
+    tx.run(cypher.load("traces/naive_trace"), row={k: v for k, v in row.items()
+                                                   if k != "actions"}).consume()
     for action, action_row in zip(trace.actions, row["actions"]):
-        claim = _claim_row(trace, action, claim_key(trace, action))
-        tx.run(cypher.load("traces/naive_action"), trace_key=tkey, claim=claim,
-               action=action_row).consume()
+        tx.run(cypher.load("traces/naive_action"), trace_key=tkey,
+               claim=_claim_row(action, action_row),
+               action={"label": action_row["label"], "props": action_row["props"]}).consume()
     for edge in row["edges"]:
         tx.run(cypher.load("traces/naive_edge"), trace_key=tkey, edge=edge).consume()
 

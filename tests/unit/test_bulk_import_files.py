@@ -55,3 +55,18 @@ def test_every_relationship_names_nodes_of_its_id_spaces(tmp_path):
                 assert int(row[0]) in ids[start] and int(row[1]) in ids[end], path.name
                 links += 1
     assert links > result.actions * 2  # HAS_ACTION and ASSERTS of every action, and more
+
+
+def test_list_cells_refuse_the_array_delimiter(tmp_path):
+    import pytest
+    from vctrace.kg.bulk_import import ARRAY_DELIMITER, BulkImportError, CsvFile
+
+    file = CsvFile(tmp_path / "x.csv", [("xs", "string[]"), ("n", "long[]")])
+    file.write({"xs": ["a", 'b"c'], "n": [1, 2]})
+    file.write({"xs": [], "n": None})
+    with pytest.raises(BulkImportError, match="U\\+001F"):
+        file.write({"xs": ["ok", f"a{ARRAY_DELIMITER}b"]})
+    file.close()
+    assert (tmp_path / "x.csv").read_text().splitlines() == [
+        "xs:string[],n:long[]", f'"a{ARRAY_DELIMITER}b""c",1{ARRAY_DELIMITER}2', ","]
+    assert file.rows == 2

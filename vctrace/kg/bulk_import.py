@@ -36,9 +36,10 @@ def _quote(value: Any) -> str:
 
 
 def _array(value: list[str]) -> str:
-    if any(ARRAY_DELIMITER in v for v in value):
+    joined = ARRAY_DELIMITER.join(value)
+    if joined.count(ARRAY_DELIMITER) != max(len(value) - 1, 0):
         raise BulkImportError("a list value contains U+001F; use the transactional ingest")
-    return _quote(ARRAY_DELIMITER.join(value)) if value else ""
+    return _quote(joined) if value else ""
 
 
 _ENCODE = {"string[]": _array, "long": lambda value: str(int(value)),
@@ -67,34 +68,24 @@ class CsvFile:
         self.multiline = False
 
     def write(self, values: dict[str, Any]) -> None:
-        cells = []
-        for name, encode in self.encoders:
-            value = values.get(name)
-            if value is None:
-                cells.append("")
-            elif encode is not None:
-                cells.append(encode(value))
-            elif type(value) is str:
-                cells.append('"' + value.replace('"', '""') + '"')
-            else:
-                cells.append(_quote(value))
-        self._line(",".join(cells))
-
-    def write_relationship(self, start: int, end: int, rel_type: str, *props: Any) -> None:
-        """Positional fast path for relationship files (integer start and end ids, type,
-        properties)."""
-        line = f"{start},{end},{rel_type}"
-        if props:
-            line += "," + ",".join("" if v is None else _quote(v) if encode is None
-                                   else encode(v)
-                                   for v, (_, encode) in zip(props, self.encoders[3:]))
-        self._line(line)
-
-    def _line(self, line: str) -> None:
+        get = values.get
+        line = ",".join([
+            "" if (value := get(name)) is None
+            else encode(value) if encode is not None
+            else '"' + value.replace('"', '""') + '"' if type(value) is str
+            else _quote(value)
+            for name, encode in self.encoders])
         if not self.multiline and ("\n" in line or "\r" in line):
             self.multiline = True
         self.handle.write(line + "\n")
         self.rows += 1
+
+    def write_lines(self, lines: list[str]) -> None:
+        """Rows already formatted, none holding a line break (relationship rows of numeric
+        ids and quoted names): one write for all."""
+        if lines:
+            self.handle.write("\n".join(lines) + "\n")
+            self.rows += len(lines)
 
     def close(self) -> None:
         self.handle.close()
@@ -180,9 +171,6 @@ class _Writer:
     def _node(self, name: str, columns: list[tuple[str, str]]) -> None:
         self.nodes[name] = CsvFile(self.folder / f"nodes_{name}.csv", columns)
 
-    def _rel(self, name: str, start: int, end: int, rel_type: str, *props: Any) -> None:
-        self.rels[name].write_relationship(start, end, rel_type, *props)
-
     def _new_id(self, space: str, key: str) -> int | None:
         """The id of a node not met yet (``None`` when ``key`` already has one)."""
         ids = self.id_of[space]
@@ -202,7 +190,7 @@ class _Writer:
             self.nodes["inputs"].write({":ID(InputRecord)": iid, "key": input_row["key"],
                                         ":LABEL": "InputRecord", "read_at": self.now,
                                         **input_row["props"]})
-            self._rel("read_from", tid, iid, "READ_FROM")
+            self.rels["read_from"].write_lines([f"{tid},{iid},READ_FROM"])
         if row is None:  # content met before: only its id may be new
             ids = self.ids.get(tkey)
             if trace.trace_id is not None and (ids is None or trace.trace_id not in ids):
@@ -223,23 +211,26 @@ class _Writer:
                 name = row["drug" if kind == "drug" else "cell_line"]
                 self.nodes[file].write({f":ID({label})": nid, "key": key, "name": name,
                                         "source": "trace", ":LABEL": label})
-            self._rel("perturbed_by" if kind == "drug" else "in_cell_line", tid,
-                      self.id_of[kind][key], rel)
+            self.rels["perturbed_by" if kind == "drug" else "in_cell_line"].write_lines(
+                [f"{tid},{self.id_of[kind][key]},{rel}"])
         for ckey in {a["claim_key"] for a in row["actions"]}:
             self.asserting[ckey] = self.asserting.get(ckey, 0) + 1
         first = self.next_action
         self.next_action += len(row["actions"])
+        # relationship rows of this trace: numeric ids, and names from the registries
+        # (roles, relations): no quote or line break to escape
+        has_action, asserts, mentions = [], [], []
         for action, action_row in zip(trace.actions, row["actions"]):
             aid = first + action_row["props"]["idx"]
             self.nodes[f"actions_{action_row['label']}"].write(
                 {":ID(Action)": aid,
                  ":LABEL": f"Action{ARRAY_DELIMITER}{action_row['label']}",
                  **action_row["props"]})
-            self._rel("has_action", tid, aid, "HAS_ACTION")
+            has_action.append(f"{tid},{aid},HAS_ACTION")
             ckey = action_row["claim_key"]
             cid = self._new_id("claim", ckey)
             if cid is not None:
-                claim = _claim_row(trace, action, ckey)
+                claim = _claim_row(action, action_row)
                 self.claims[ckey] = claim["props"]
                 result.claims += 1
                 for mention in claim["mentions"]:
@@ -250,12 +241,15 @@ class _Writer:
                                                       "text": mention["text"],
                                                       ":LABEL": "Mention"})
                         result.mentions += 1
-                    self._rel("claim_mentions", cid, self.id_of["mention"][mention["key"]],
-                              "MENTIONS", mention["role"])
-            self._rel("asserts", aid, self.id_of["claim"][ckey], "ASSERTS")
-        for edge in row["edges"]:
-            self._rel("leads_to", first + edge["source"], first + edge["target"],
-                      "LEADS_TO", edge["props"]["relation"], edge["props"]["idx"])
+                    mentions.append(f'{cid},{self.id_of["mention"][mention["key"]]},MENTIONS,'
+                                    f'"{mention["role"]}"')
+            asserts.append(f'{aid},{self.id_of["claim"][ckey]},ASSERTS')
+        self.rels["has_action"].write_lines(has_action)
+        self.rels["asserts"].write_lines(asserts)
+        self.rels["claim_mentions"].write_lines(mentions)
+        self.rels["leads_to"].write_lines([
+            f'{first + e["source"]},{first + e["target"]},LEADS_TO,"{e["props"]["relation"]}",'
+            f'{e["props"]["idx"]}' for e in row["edges"]])
         result.traces += 1
         result.actions += len(row["actions"])
         result.edges += len(row["edges"])

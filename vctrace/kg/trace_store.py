@@ -65,7 +65,7 @@ from .graph import Graph, store_rejection
 from ..traces import primitives
 from ..traces.citations import cited_ids
 from ..traces.findings import Finding
-from ..traces.identity import claim_args, claim_context, claim_key, normalise_text, trace_key
+from ..traces.identity import claims_of, normalise_text, trace_key
 from ..traces.limits import MAX_KEY_BYTES
 from ..traces.models import Action, Edge, Perturbation, Provenance, Trace
 from ..traces.text import format_action, format_edge
@@ -145,7 +145,8 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _action_row(trace: Trace, index: int, action: Action) -> dict[str, Any]:
+def _action_row(index: int, action: Action,
+                claim: tuple[str, dict[str, Any], dict[str, str]]) -> dict[str, Any]:
     spec = primitives.get(action.primitive)
     if spec is None:
         raise InvalidTraceError(f"unknown primitive {action.primitive!r}")
@@ -158,14 +159,14 @@ def _action_row(trace: Trace, index: int, action: Action) -> dict[str, Any]:
         props["extra_args_json"] = _dumps(extra)
     if action.id is not None:
         props["id"] = action.id
-    return {"label": spec.label, "props": props, "claim_key": claim_key(trace, action)}
+    return {"label": spec.label, "props": props, "claim_key": claim[0], "claim": claim}
 
 
-def _claim_row(trace: Trace, action: Action, key: str) -> dict[str, Any]:
-    spec = primitives.get(action.primitive)
-    context = claim_context(trace, action.primitive)
-    return {"key": key, "mentions": _mentions(spec, action),
-            "props": {"primitive": action.primitive, "args_json": _dumps(claim_args(action)),
+def _claim_row(action: Action, action_row: dict[str, Any]) -> dict[str, Any]:
+    """The Claim node row of ``action`` (its :func:`_action_row` given)."""
+    key, args, context = action_row["claim"]
+    return {"key": key, "mentions": _mentions(primitives.get(action.primitive), action),
+            "props": {"primitive": action.primitive, "args_json": _dumps(args),
                       "drug": context.get("drug"), "cell_line": context.get("cell_line")}}
 
 
@@ -341,7 +342,8 @@ def trace_row(tkey: str, trace: Trace) -> dict[str, Any]:
     drug, cell = trace.drug, trace.cell_line
     return {
         "props": _trace_props(tkey, trace),
-        "actions": [_action_row(trace, i, a) for i, a in enumerate(trace.actions)],
+        "actions": [_action_row(i, a, claim)
+                    for i, (a, claim) in enumerate(zip(trace.actions, claims_of(trace)))],
         "edges": [{"source": index_of[e.source], "target": index_of[e.target],
                    "props": {"relation": e.relation, "idx": i}}
                   for i, e in enumerate(trace.edges)],
@@ -400,7 +402,7 @@ def _prepare(traces: list[Trace], keys: list[str], stored: set[str]) -> _Prepare
                 for action, action_row in zip(trace.actions, row["actions"] if row else ()):
                     ckey = action_row["claim_key"]
                     if ckey not in claims and ckey not in trace_claims:
-                        trace_claims[ckey] = _claim_row(trace, action, ckey)
+                        trace_claims[ckey] = _claim_row(action, action_row)
                 input_row = _input_row(tkey, trace)
                 seen, seen_nodes = (None, {}) if row is None else evidence_row(
                     trace, tkey, {a.id: i for i, a in enumerate(trace.actions)

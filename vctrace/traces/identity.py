@@ -70,11 +70,21 @@ def trace_key(trace: Trace) -> str:
 
 def claim_context(trace: Trace, primitive: str) -> dict[str, str]:
     """The context a verdict on a claim of ``primitive`` in ``trace`` depends on."""
+    return _context(primitive, lambda: trace_context(trace))
+
+
+def trace_context(trace: Trace) -> dict[str, str]:
+    """The context of ``trace``'s context-dependent claims: its normalised drug and cell
+    line."""
+    return {"drug": normalise_text(trace.drug or ""),
+            "cell_line": normalise_text(trace.cell_line or "")}
+
+
+def _context(primitive: str, of_trace: Any) -> dict[str, str]:
     spec = primitives.get(primitive)
     if spec is None or spec.context_scope is primitives.ContextScope.NONE:
         return {}
-    return {"drug": normalise_text(trace.drug or ""),
-            "cell_line": normalise_text(trace.cell_line or "")}
+    return of_trace()
 
 
 def claim_args(action: Action) -> dict[str, Any]:
@@ -85,6 +95,18 @@ def claim_args(action: Action) -> dict[str, Any]:
 
 
 def claim_key(trace: Trace, action: Action) -> str:
-    payload = {"primitive": action.primitive, "args": claim_args(action),
-               "context": claim_context(trace, action.primitive)}
-    return "c-" + _digest(payload)
+    return claims_of(trace, [action])[0][0]
+
+
+def claims_of(trace: Trace, actions: list[Action] | None = None
+              ) -> list[tuple[str, dict[str, Any], dict[str, str]]]:
+    """(key, claim arguments, context) of the claim of each of ``actions`` (default: all of
+    the trace's), the trace's context worked out once."""
+    context = trace_context(trace)
+    out = []
+    for action in trace.actions if actions is None else actions:
+        args = claim_args(action)
+        scoped = _context(action.primitive, lambda: context)
+        payload = {"primitive": action.primitive, "args": args, "context": scoped}
+        out.append(("c-" + _digest(payload), args, scoped))
+    return out
