@@ -1,6 +1,6 @@
 """Benchmark: ingest N synthetic VC-TRACES-shaped traces into a fresh local Neo4j.
 
-    python bench/ingest.py [--n 18950] [--batch-size 500] [--heap 2g] [--pagecache 2g]
+    python bench/ingest.py [--n 18950] [--batch-size 200] [--heap 2g] [--pagecache 2g]
 
 Generates the traces (vctrace.traces.synthetic), writes them as a VC-TRACES JSONL file, then
 times parsing alone, then `vctrace ingest` itself (vctrace.app.traces.ingest: reading and
@@ -148,7 +148,7 @@ def naive_rate(settings: Settings, path: Path, n: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     parser.add_argument("--n", type=int, default=18_950)
-    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--batch-size", type=int, default=200)
     parser.add_argument("--heap", default="2g")
     parser.add_argument("--pagecache", default="2g")
     parser.add_argument("--seed", type=int, default=0)

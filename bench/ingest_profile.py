@@ -1,6 +1,6 @@
 """Profile of the transactional ingest: where a batch's time goes (not a test, asserts nothing).
 
-    python bench/ingest_profile.py [--n 3000] [--batch-size 500] [--cprofile FILE]
+    python bench/ingest_profile.py [--n 3000] [--batch-size 200] [--cprofile FILE]
 
 Starts a fresh local Neo4j, parses N synthetic traces into memory, then writes them batch by
 batch with the store's own functions, timing apart: building the rows in Python (keys,
@@ -32,7 +32,7 @@ from ingest import local_settings  # type: ignore[import-not-found]
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=3000)
-    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--batch-size", type=int, default=200)
     parser.add_argument("--heap", default="2g")
     parser.add_argument("--pagecache", default="2g")
     parser.add_argument("--cprofile", help="write a cProfile of the whole write loop here")

@@ -60,7 +60,8 @@ class Settings(BaseSettings):
                                "(MB) on its data filesystem; 0 turns the guard off")
     max_adhoc_queries: int = Field(2, ge=1, description="ad-hoc user queries (`vctrace cypher`, "
                                    "POST /cypher) the server runs at once; see kg/read_only.py")
-    batch_size: int = Field(500, ge=1, description="traces per write transaction")
+    batch_size: int = Field(200, ge=1, description="traces per write transaction (200: measured "
+                            "best; larger batches cost Neo4j more in garbage collection)")
     # the HTTP service (`vctrace serve`)
     http_host: str = Field("127.0.0.1", description="address the service binds (loopback "
                            "by default; anything else exposes it to the network)")

@@ -80,7 +80,7 @@ def validate(files: tuple[str, ...], fmt: str, min_severity: str, no_progress: b
 @click.command()
 @FILES
 @click.option("--batch-size", type=click.IntRange(min=1), metavar="N",
-              help="traces per write transaction (default VCTRACE_BATCH_SIZE, 500)")
+              help="traces per write transaction (default VCTRACE_BATCH_SIZE, 200)")
 @click.option("--bulk", is_flag=True,
               help="first load into an EMPTY local database with neo4j-admin import (stops and "
               "restarts the server; several times faster)")

@@ -595,7 +595,7 @@ def _write_isolated(graph: Graph, session: Any, batch: _PreparedBatch, *,
 # A batch is also closed at this many actions: traces at the validation limit (2,000 actions)
 # would otherwise make one transaction of up to a million actions, past the server's
 # per-transaction memory cap (20 such traces already failed at 384 MiB). Typical VC-TRACES
-# batches (500 traces of ~18 actions) stay under it.
+# batches (200 traces of ~18 actions) stay well under it.
 MAX_BATCH_ACTIONS = 12_000
 
 
@@ -619,7 +619,7 @@ def _batches(graph: Graph, traces: Iterable[Trace], size: int) -> Iterator[_Prep
 
 
 def write_traces(graph: Graph, traces: Iterable[Trace], *,
-                 batch_size: int = 500) -> Iterator[WriteResult]:
+                 batch_size: int = 200) -> Iterator[WriteResult]:
     """Write valid traces in batches of ``batch_size``, one transaction per batch, yielding
     one :class:`WriteResult` per committed batch.
 
