@@ -1,6 +1,7 @@
 """Benchmark: ingest N synthetic VC-TRACES-shaped traces into a fresh local Neo4j.
 
     python bench/ingest.py [--n 18950] [--batch-size 200] [--heap 2g] [--pagecache 2g]
+                           [--warm N]
 
 Generates the traces (vctrace.traces.synthetic), writes them as a VC-TRACES JSONL file, then
 times parsing alone, then `vctrace ingest` itself (vctrace.app.traces.ingest: reading and
@@ -9,7 +10,9 @@ apart). Also times a second ingest of the same file (idempotency: reads and pars
 writes nothing), and the offline bulk path (`vctrace ingest --bulk`,
 vctrace.app.traces.bulk_ingest) into a second, empty server, and compares both graphs.
 Prints traces/s and actions/s, and the peak resident memory of this Python process and of the
-Neo4j server while `vctrace ingest` runs (sampled every 0.1 s).
+Neo4j server while `vctrace ingest` runs (sampled every 0.1 s); and for both paths the CPU
+seconds each process used, whose sum over the machine's cores is the least wall time that
+work allows (a floor no scheduling or overlap can beat without doing less work).
 
 Baseline, measured in the same run on the same server before the ingest (and deleted again):
 the naive write path, one MERGE statement per trace, per action (with its claim and
@@ -152,6 +155,10 @@ def main() -> None:
     parser.add_argument("--heap", default="2g")
     parser.add_argument("--pagecache", default="2g")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--warm", type=int, default=0, metavar="N",
+                        help="first ingest (and delete) N other traces, so that the timed "
+                        "ingest meets a server whose JIT has warmed up, as a running "
+                        "service's has")
     parser.add_argument("--naive", type=int, default=300,
                         help="traces written by the naive path for the baseline ratio")
     args = parser.parse_args()
@@ -182,6 +189,15 @@ def main() -> None:
         print(f"Neo4j started in {time.perf_counter() - t0:.1f} s (heap {args.heap}, "
               f"page cache {args.pagecache})")
         naive = naive_rate(settings, path, args.naive) if args.naive else None
+        if args.warm:  # a server that has run a while: its JIT has compiled the write path
+            warm = work / "warm.jsonl"
+            write_traces_file(synthetic_traces(args.warm, args.seed + 1), warm)
+            t0 = time.perf_counter()
+            ingest(settings, [warm])
+            with Graph.connect(settings) as graph:
+                graph.auto_commit("kg/clear_graph")
+            print(f"warm-up: {args.warm:,} other traces ingested and deleted in "
+                  f"{time.perf_counter() - t0:.1f} s")
         pids = {"Python": os.getpid(), "Neo4j": LocalNeo4j.from_settings(settings).pid() or 0}
         cpu_before = own_cpu_seconds(), cpu_seconds(pids["Neo4j"])
         with PeakMemory(pids) as memory:
