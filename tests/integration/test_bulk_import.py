@@ -33,9 +33,10 @@ def _shape(driver):
 
 def _counts(driver):
     """The counts ingest keeps: traces per claim, actions per primitive of each trace."""
-    claims, _, _ = driver.execute_query("MATCH (c:Claim) RETURN c.key, c.n_traces ORDER BY 1")
+    claims, _, _ = driver.execute_query(
+        "MATCH (c:Claim) RETURN c.key, c.n_traces ORDER BY c.key")
     traces, _, _ = driver.execute_query(
-        "MATCH (t:Trace) RETURN t.key, t.primitives, t.primitive_counts ORDER BY 1")
+        "MATCH (t:Trace) RETURN t.key, t.primitives, t.primitive_counts ORDER BY t.key")
     counts = [r.values() for r in claims], [r.values() for r in traces]
     assert any(n > 1 for _, n in counts[0]) and all(r[2] for r in counts[1])
     return counts
