@@ -70,7 +70,7 @@ def trace_key(trace: Trace) -> str:
 
 def claim_context(trace: Trace, primitive: str) -> dict[str, str]:
     """The context a verdict on a claim of ``primitive`` in ``trace`` depends on."""
-    return _context(primitive, lambda: trace_context(trace))
+    return trace_context(trace) if _in_context(primitive) else {}
 
 
 def trace_context(trace: Trace) -> dict[str, str]:
@@ -80,11 +80,10 @@ def trace_context(trace: Trace) -> dict[str, str]:
             "cell_line": normalise_text(trace.cell_line or "")}
 
 
-def _context(primitive: str, of_trace: Any) -> dict[str, str]:
+def _in_context(primitive: str) -> bool:
+    """Whether a verdict on a claim of ``primitive`` depends on the trace's context."""
     spec = primitives.get(primitive)
-    if spec is None or spec.context_scope is primitives.ContextScope.NONE:
-        return {}
-    return of_trace()
+    return spec is not None and spec.context_scope is not primitives.ContextScope.NONE
 
 
 def claim_args(action: Action) -> dict[str, Any]:
@@ -106,7 +105,7 @@ def claims_of(trace: Trace, actions: list[Action] | None = None
     out = []
     for action in trace.actions if actions is None else actions:
         args = claim_args(action)
-        scoped = _context(action.primitive, lambda: context)
+        scoped = context if _in_context(action.primitive) else {}
         payload = {"primitive": action.primitive, "args": args, "context": scoped}
         out.append(("c-" + _digest(payload), args, scoped))
     return out
